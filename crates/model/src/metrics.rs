@@ -1,0 +1,364 @@
+//! What a run measures: counts, latency histograms, utilisation, queue depths, and a fixed-window
+//! time series for plots.
+//!
+//! Memory is bounded by the number of services and windows, never by the number of requests:
+//! latencies go into HDR histograms (≤ 0.1 % relative error for run totals, ≤ 1 % per window).
+
+use faultline_engine::{SimDuration, SimTime};
+use hdrhistogram::Histogram;
+
+use crate::TimeAverage;
+
+/// Significant digits of run-total histograms (0.1 % relative error).
+const TOTAL_SIGFIG: u8 = 3;
+/// Significant digits of per-window histograms (1 % relative error, an eighth of the memory).
+const WINDOW_SIGFIG: u8 = 2;
+
+fn histogram(max: SimDuration, sigfig: u8) -> Histogram<u64> {
+    Histogram::new_with_bounds(1, max.as_nanos().max(2), sigfig)
+        .expect("bounds are valid: low 1, high ≥ 2, sigfig ≤ 5")
+}
+
+/// Mean, percentiles and maximum of a latency histogram, in seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LatencySummary {
+    pub count: u64,
+    /// Exact (from a running sum), not from the histogram.
+    pub mean: f64,
+    pub p50: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+/// A latency histogram with an exact running sum for the mean.
+#[derive(Debug, Clone)]
+struct Latencies {
+    hist: Histogram<u64>,
+    sum_secs: f64,
+}
+
+impl Latencies {
+    fn new(max: SimDuration, sigfig: u8) -> Self {
+        Latencies {
+            hist: histogram(max, sigfig),
+            sum_secs: 0.0,
+        }
+    }
+
+    #[inline]
+    fn record(&mut self, value: SimDuration) {
+        self.hist.saturating_record(value.as_nanos());
+        self.sum_secs += value.as_secs_f64();
+    }
+
+    fn quantile_secs(&self, q: f64) -> f64 {
+        if self.hist.is_empty() {
+            0.0
+        } else {
+            self.hist.value_at_quantile(q) as f64 / 1e9
+        }
+    }
+
+    fn summary(&self) -> LatencySummary {
+        let count = self.hist.len();
+        LatencySummary {
+            count,
+            mean: if count == 0 {
+                0.0
+            } else {
+                self.sum_secs / count as f64
+            },
+            p50: self.quantile_secs(0.50),
+            p99: self.quantile_secs(0.99),
+            p999: self.quantile_secs(0.999),
+            max: if count == 0 {
+                0.0
+            } else {
+                self.hist.max() as f64 / 1e9
+            },
+        }
+    }
+
+    fn reset(&mut self) {
+        self.hist.reset();
+        self.sum_secs = 0.0;
+    }
+}
+
+/// Per-service measurements, for requests that arrived after the warm-up.
+#[derive(Debug, Clone)]
+pub struct ServiceMetrics {
+    pub name: String,
+    pub workers: u32,
+    pub completed: u64,
+    pub rejected: u64,
+    /// Deepest the queue ever got (whole run).
+    pub max_queue: usize,
+    busy: TimeAverage,
+    queue_len: TimeAverage,
+    queue_wait: Latencies,
+    latency: Latencies,
+    window_busy: TimeAverage,
+    window_max_queue: usize,
+    window_completed: u64,
+}
+
+impl ServiceMetrics {
+    /// Share of worker time spent busy after the warm-up.
+    pub fn utilization(&self, end: SimTime) -> f64 {
+        self.busy.mean_until(end) / f64::from(self.workers)
+    }
+    /// Time-average number waiting in the queue after the warm-up.
+    pub fn mean_queue(&self, end: SimTime) -> f64 {
+        self.queue_len.mean_until(end)
+    }
+    pub fn queue_wait(&self) -> LatencySummary {
+        self.queue_wait.summary()
+    }
+    pub fn latency(&self) -> LatencySummary {
+        self.latency.summary()
+    }
+}
+
+/// One service's share of a time-series window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowService {
+    pub completed: u64,
+    pub max_queue: usize,
+    pub queue_at_end: usize,
+    pub utilization: f64,
+}
+
+/// One fixed-width window of the time series. Latencies are of requests completed in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    pub start_s: f64,
+    pub arrived: u64,
+    pub completed: u64,
+    pub rejected: u64,
+    pub latency_p50_s: f64,
+    pub latency_p99_s: f64,
+    pub latency_max_s: f64,
+    pub services: Vec<WindowService>,
+}
+
+/// Everything a run measures.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    warmup: SimTime,
+    end: SimTime,
+    window: SimDuration,
+    pub arrived: u64,
+    pub completed: u64,
+    pub rejected: u64,
+    /// Arrivals at or after the warm-up, for throughput and Little's law.
+    pub arrived_after_warmup: u64,
+    latency: Latencies,
+    in_system: TimeAverage,
+    pub services: Vec<ServiceMetrics>,
+    pub windows: Vec<Window>,
+    window_start: SimTime,
+    window_end: SimTime,
+    current: Window,
+    window_latency: Latencies,
+}
+
+impl Metrics {
+    pub fn new(
+        service_names: &[(String, u32)],
+        warmup: SimTime,
+        end: SimTime,
+        window: SimDuration,
+    ) -> Self {
+        let max = end.saturating_since(SimTime::ZERO);
+        let services = service_names
+            .iter()
+            .map(|(name, workers)| ServiceMetrics {
+                name: name.clone(),
+                workers: *workers,
+                completed: 0,
+                rejected: 0,
+                max_queue: 0,
+                busy: TimeAverage::starting_at(warmup),
+                queue_len: TimeAverage::starting_at(warmup),
+                queue_wait: Latencies::new(max, TOTAL_SIGFIG),
+                latency: Latencies::new(max, TOTAL_SIGFIG),
+                window_busy: TimeAverage::starting_at(SimTime::ZERO),
+                window_max_queue: 0,
+                window_completed: 0,
+            })
+            .collect();
+        Metrics {
+            warmup,
+            end,
+            window,
+            arrived: 0,
+            completed: 0,
+            rejected: 0,
+            arrived_after_warmup: 0,
+            latency: Latencies::new(max, TOTAL_SIGFIG),
+            in_system: TimeAverage::starting_at(warmup),
+            services,
+            windows: Vec::new(),
+            window_start: SimTime::ZERO,
+            window_end: SimTime::ZERO + window,
+            current: empty_window(0.0, service_names.len()),
+            window_latency: Latencies::new(max, WINDOW_SIGFIG),
+        }
+    }
+
+    pub fn warmup(&self) -> SimTime {
+        self.warmup
+    }
+    pub fn end(&self) -> SimTime {
+        self.end
+    }
+    pub fn window(&self) -> SimDuration {
+        self.window
+    }
+
+    /// End-to-end latency of requests that arrived after the warm-up.
+    pub fn latency(&self) -> LatencySummary {
+        self.latency.summary()
+    }
+
+    /// Time-average number of requests in the system after the warm-up (L in L = λW).
+    pub fn mean_in_system(&self) -> f64 {
+        self.in_system.mean_until(self.end)
+    }
+
+    /// Arrival rate after the warm-up (λ in L = λW), per second.
+    pub fn arrival_rate(&self) -> f64 {
+        let span = self.end.saturating_since(self.warmup).as_secs_f64();
+        if span > 0.0 {
+            self.arrived_after_warmup as f64 / span
+        } else {
+            0.0
+        }
+    }
+
+    /// Closes every window that ends at or before `now`. Called before each event is handled.
+    #[inline]
+    pub(crate) fn advance_to(&mut self, now: SimTime) {
+        while now >= self.window_end && self.window_start < self.end {
+            self.close_window();
+        }
+    }
+
+    fn close_window(&mut self) {
+        let end = self.window_end;
+        for (service, window) in self.services.iter_mut().zip(&mut self.current.services) {
+            window.utilization = service.window_busy.mean_until(end) / f64::from(service.workers);
+            window.completed = service.window_completed;
+            window.max_queue = service.window_max_queue;
+            window.queue_at_end = service.queue_len.value() as usize;
+            service.window_busy = TimeAverage::starting_at(end);
+            service.window_busy.set(end, service.busy.value());
+            service.window_max_queue = window.queue_at_end;
+            service.window_completed = 0;
+        }
+        let latency = self.window_latency.summary();
+        self.current.latency_p50_s = latency.p50;
+        self.current.latency_p99_s = latency.p99;
+        self.current.latency_max_s = latency.max;
+        self.window_latency.reset();
+        let next = empty_window(end.as_secs_f64(), self.services.len());
+        self.windows
+            .push(std::mem::replace(&mut self.current, next));
+        self.window_start = end;
+        self.window_end = end + self.window;
+    }
+
+    /// Closes the last (possibly partial) windows at the end of the run.
+    pub(crate) fn finish(&mut self) {
+        self.advance_to(self.end);
+        if self.window_start < self.end {
+            self.close_window();
+        }
+    }
+
+    #[inline]
+    pub(crate) fn on_arrival(&mut self, now: SimTime, in_system: usize) {
+        self.arrived += 1;
+        self.current.arrived += 1;
+        if now >= self.warmup {
+            self.arrived_after_warmup += 1;
+        }
+        self.in_system.set(now, in_system as f64);
+    }
+
+    #[inline]
+    pub(crate) fn on_reject(&mut self, now: SimTime, service: usize, in_system: usize) {
+        self.rejected += 1;
+        self.current.rejected += 1;
+        self.services[service].rejected += 1;
+        self.in_system.set(now, in_system as f64);
+    }
+
+    #[inline]
+    pub(crate) fn on_queue_change(
+        &mut self,
+        now: SimTime,
+        service: usize,
+        depth: usize,
+        busy: u32,
+    ) {
+        let s = &mut self.services[service];
+        s.queue_len.set(now, depth as f64);
+        s.busy.set(now, f64::from(busy));
+        s.window_busy.set(now, f64::from(busy));
+        s.max_queue = s.max_queue.max(depth);
+        s.window_max_queue = s.window_max_queue.max(depth);
+    }
+
+    #[inline]
+    pub(crate) fn on_start(&mut self, arrived: SimTime, service: usize, wait: SimDuration) {
+        if arrived >= self.warmup {
+            self.services[service].queue_wait.record(wait);
+        }
+    }
+
+    #[inline]
+    pub(crate) fn on_complete(
+        &mut self,
+        now: SimTime,
+        arrived: SimTime,
+        service: usize,
+        in_system: usize,
+    ) {
+        let latency = now - arrived;
+        self.completed += 1;
+        self.current.completed += 1;
+        self.window_latency.record(latency);
+        let s = &mut self.services[service];
+        s.window_completed += 1;
+        if arrived >= self.warmup {
+            s.completed += 1;
+            s.latency.record(latency);
+            self.latency.record(latency);
+        }
+        self.in_system.set(now, in_system as f64);
+    }
+}
+
+fn empty_window(start_s: f64, services: usize) -> Window {
+    Window {
+        start_s,
+        arrived: 0,
+        completed: 0,
+        rejected: 0,
+        latency_p50_s: 0.0,
+        latency_p99_s: 0.0,
+        latency_max_s: 0.0,
+        services: vec![
+            WindowService {
+                completed: 0,
+                max_queue: 0,
+                queue_at_end: 0,
+                utilization: 0.0
+            };
+            services
+        ],
+    }
+}
