@@ -1,0 +1,96 @@
+//! The invariants a scenario can ask for, already resolved to component indices.
+
+use faultline_engine::{SimDuration, SimTime};
+
+/// A property a run must satisfy.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Invariant {
+    /// At end: the `percentile` of end-to-end latency, over requests that arrived at or after
+    /// `after`, is at most `bound`.
+    LatencySlo {
+        percentile: f64,
+        bound: SimDuration,
+        after: SimTime,
+    },
+    /// Always: the queue of `service` never holds more than `max` requests.
+    QueueBounded {
+        service: usize,
+        service_name: String,
+        max: usize,
+    },
+    /// At end: every request that arrived was completed, rejected and counted, or is still in
+    /// flight. Nothing vanishes.
+    NoLostRequests,
+}
+
+impl Invariant {
+    /// The stable name used in output and JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Invariant::LatencySlo { .. } => "LatencySlo",
+            Invariant::QueueBounded { .. } => "QueueBounded",
+            Invariant::NoLostRequests => "NoLostRequests",
+        }
+    }
+
+    /// The property in words, e.g. `p99 latency ≤ 2s (after 60s)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Invariant::LatencySlo {
+                percentile,
+                bound,
+                after,
+            } => {
+                let since = if *after > SimTime::ZERO {
+                    format!(" after {}", secs(after.as_secs_f64()))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "p{} latency ≤ {}{since}",
+                    fmt_percentile(*percentile),
+                    secs(bound.as_secs_f64())
+                )
+            }
+            Invariant::QueueBounded {
+                service_name, max, ..
+            } => {
+                format!("queue of {service_name} ≤ {max}")
+            }
+            Invariant::NoLostRequests => "every request completed, rejected or in flight".into(),
+        }
+    }
+}
+
+fn fmt_percentile(p: f64) -> String {
+    format!("{p}").trim_end_matches(".0").to_string()
+}
+
+/// Seconds with a sensible number of digits.
+pub(crate) fn secs(value: f64) -> String {
+    if value == 0.0 {
+        "0s".into()
+    } else if value < 1e-3 {
+        format!("{:.1}µs", value * 1e6)
+    } else if value < 1.0 {
+        format!("{:.1}ms", value * 1e3)
+    } else {
+        format!("{value:.3}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describes_itself_in_words() {
+        let slo = Invariant::LatencySlo {
+            percentile: 99.0,
+            bound: SimDuration::from_millis(250),
+            after: SimTime::ZERO + SimDuration::from_secs(60),
+        };
+        assert_eq!(slo.describe(), "p99 latency ≤ 250.0ms after 60.000s");
+        assert_eq!(slo.name(), "LatencySlo");
+    }
+}

@@ -1,0 +1,70 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Faultline: run distributed-systems failures, understand them, prove the fix.
+#[derive(Debug, Parser)]
+#[command(name = "faultline", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one scenario and judge its invariants.
+    Run(RunArgs),
+    /// Validate scenario files (and all their variants) without running them.
+    Check(CheckArgs),
+    /// Show the catalogue: each scenario's name, variants and lesson.
+    List(ListArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario file (RON).
+    pub file: PathBuf,
+    /// Seed of the run; defaults to the scenario's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Apply one of the scenario's named variants.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Change a value before running: `--set services.db.workers=16` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Where report folders go.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Do not write a report folder.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Replace an existing report folder of the same run instead of writing a new one.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario files to validate.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Folder of scenario files.
+    #[arg(default_value = "scenarios")]
+    pub dir: PathBuf,
+}

@@ -1,0 +1,35 @@
+//! `faultline list`: the catalogue at a glance.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use faultline_scenario::{load, Overrides};
+
+use crate::args::ListArgs;
+use crate::run::read_scenario_text;
+use crate::{EXIT_INVALID, EXIT_OK};
+
+pub fn list(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    let mut files: Vec<_> = std::fs::read_dir(&args.dir)
+        .with_context(|| format!("cannot read the folder {}", args.dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "ron"))
+        .collect();
+    files.sort();
+    let mut code = EXIT_OK;
+    for file in files {
+        let (name, text) = read_scenario_text(&file)?;
+        match load(&name, &text, &Overrides::default()) {
+            Ok(s) => {
+                let variants: Vec<&str> = s.variants.iter().map(|(v, _)| v.as_str()).collect();
+                let lesson = s.lesson.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+                writeln!(out, "{:<24} [{}]\n    {lesson}", s.name, variants.join(", "))?;
+            }
+            Err(e) => {
+                writeln!(err, "{e}")?;
+                code = EXIT_INVALID;
+            }
+        }
+    }
+    Ok(code)
+}

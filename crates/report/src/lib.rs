@@ -1,0 +1,13 @@
+//! Reports: the run summary as text and JSON, the time series, and the report folder on disk.
+//!
+//! Built only from a finished run's outcome; nothing here influences a run.
+
+mod folder;
+mod summary;
+mod text;
+
+pub use folder::{write_report, ReportError};
+pub use summary::{
+    InvariantSummary, LatencyStats, LittlesLaw, Requests, Series, ServiceSummary, Summary, WaitStats,
+};
+pub use text::render_text;

@@ -1,0 +1,219 @@
+//! The run summary: one serialisable value with stable field names for JSON, CI and scripts.
+
+use std::collections::BTreeMap;
+
+use faultline_model::{LatencySummary, Metrics, Window};
+use faultline_scenario::{Outcome, Scenario};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Requests {
+    pub arrived: u64,
+    pub completed: u64,
+    pub rejected: u64,
+    pub in_flight: u64,
+}
+
+/// Latency figures in seconds.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LatencyStats {
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WaitStats {
+    pub mean: f64,
+    pub p99: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ServiceSummary {
+    pub workers: u32,
+    pub completed: u64,
+    pub rejected: u64,
+    pub utilization: f64,
+    pub max_queue: usize,
+    pub mean_queue: f64,
+    pub queue_wait_s: WaitStats,
+    pub latency_s: WaitStats,
+}
+
+/// L = λW from the run's own measurements, after the warm-up.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LittlesLaw {
+    /// λ: arrivals per second.
+    pub arrival_rate_per_s: f64,
+    /// W: mean time in system of completed requests, seconds.
+    pub mean_latency_s: f64,
+    /// L: time-average number of requests in the system.
+    pub mean_in_system: f64,
+    /// λ × W, to compare with L.
+    pub lambda_w: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InvariantSummary {
+    pub name: String,
+    pub description: String,
+    pub holds: bool,
+    pub first_violation_s: Option<f64>,
+    pub request: Option<u64>,
+    pub detail: Option<String>,
+}
+
+/// The fixed-window time series of a run.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Series {
+    pub window_s: f64,
+    pub services: Vec<String>,
+    pub windows: Vec<SeriesWindow>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SeriesWindow {
+    pub start_s: f64,
+    pub arrived: u64,
+    pub completed: u64,
+    pub rejected: u64,
+    pub latency_p50_s: f64,
+    pub latency_p99_s: f64,
+    pub latency_max_s: f64,
+    pub queue_max: Vec<usize>,
+    pub utilization: Vec<f64>,
+}
+
+/// Everything a person or a script wants to know about a run.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    pub scenario: String,
+    pub variant: Option<String>,
+    pub seed: u64,
+    pub trace_hash: String,
+    pub events: u64,
+    pub sim_time_s: f64,
+    pub warmup_s: f64,
+    /// Wall-clock seconds the run took; the one field that differs between identical runs.
+    pub wall_time_s: f64,
+    pub requests: Requests,
+    pub latency_s: LatencyStats,
+    pub littles_law: LittlesLaw,
+    pub services: BTreeMap<String, ServiceSummary>,
+    pub invariants: Vec<InvariantSummary>,
+    pub all_hold: bool,
+    pub reproduce: String,
+}
+
+impl Summary {
+    pub fn new(scenario: &Scenario, outcome: &Outcome, wall_time_s: f64, reproduce: String) -> Self {
+        let m = &outcome.metrics;
+        let latency = m.latency();
+        Summary {
+            scenario: scenario.name.clone(),
+            variant: scenario.variant.clone(),
+            seed: outcome.seed,
+            trace_hash: outcome.stats.trace_hash.hex(),
+            events: outcome.stats.events,
+            sim_time_s: outcome.stats.end.as_secs_f64(),
+            warmup_s: scenario.warmup.as_secs_f64(),
+            wall_time_s,
+            requests: Requests {
+                arrived: m.arrived,
+                completed: m.completed,
+                rejected: m.rejected,
+                in_flight: outcome.in_flight,
+            },
+            latency_s: latency_stats(&latency),
+            littles_law: LittlesLaw {
+                arrival_rate_per_s: m.arrival_rate(),
+                mean_latency_s: latency.mean,
+                mean_in_system: m.mean_in_system(),
+                lambda_w: m.arrival_rate() * latency.mean,
+            },
+            services: services(m),
+            invariants: invariants(outcome),
+            all_hold: outcome.all_hold(),
+            reproduce,
+        }
+    }
+
+    /// The JSON form, pretty-printed with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a summary always serialises");
+        text.push('\n');
+        text
+    }
+}
+
+fn latency_stats(l: &LatencySummary) -> LatencyStats {
+    LatencyStats { count: l.count, mean: l.mean, p50: l.p50, p99: l.p99, p999: l.p999, max: l.max }
+}
+
+fn services(m: &Metrics) -> BTreeMap<String, ServiceSummary> {
+    m.services
+        .iter()
+        .map(|s| {
+            let (wait, latency) = (s.queue_wait(), s.latency());
+            let summary = ServiceSummary {
+                workers: s.workers,
+                completed: s.completed,
+                rejected: s.rejected,
+                utilization: s.utilization(m.end()),
+                max_queue: s.max_queue,
+                mean_queue: s.mean_queue(m.end()),
+                queue_wait_s: WaitStats { mean: wait.mean, p99: wait.p99 },
+                latency_s: WaitStats { mean: latency.mean, p99: latency.p99 },
+            };
+            (s.name.clone(), summary)
+        })
+        .collect()
+}
+
+fn invariants(outcome: &Outcome) -> Vec<InvariantSummary> {
+    outcome
+        .verdicts
+        .iter()
+        .map(|v| InvariantSummary {
+            name: v.name.to_string(),
+            description: v.description.clone(),
+            holds: v.holds,
+            first_violation_s: v.violation.as_ref().map(|x| x.at.as_secs_f64()),
+            request: v.violation.as_ref().and_then(|x| x.request),
+            detail: v.violation.as_ref().map(|x| x.detail.clone()),
+        })
+        .collect()
+}
+
+impl Series {
+    pub fn new(metrics: &Metrics) -> Self {
+        Series {
+            window_s: metrics.window().as_secs_f64(),
+            services: metrics.services.iter().map(|s| s.name.clone()).collect(),
+            windows: metrics.windows.iter().map(series_window).collect(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string(self).expect("a series always serialises");
+        text.push('\n');
+        text
+    }
+}
+
+fn series_window(w: &Window) -> SeriesWindow {
+    SeriesWindow {
+        start_s: w.start_s,
+        arrived: w.arrived,
+        completed: w.completed,
+        rejected: w.rejected,
+        latency_p50_s: w.latency_p50_s,
+        latency_p99_s: w.latency_p99_s,
+        latency_max_s: w.latency_max_s,
+        queue_max: w.services.iter().map(|s| s.max_queue).collect(),
+        utilization: w.services.iter().map(|s| s.utilization).collect(),
+    }
+}

@@ -1,0 +1,130 @@
+//! The terminal summary: a compact table, the verdicts, and how to reproduce the run.
+
+use std::fmt::Write;
+
+use crate::Summary;
+
+/// Seconds in the unit a person would use.
+pub fn human_secs(value: f64) -> String {
+    if value == 0.0 {
+        "0".into()
+    } else if value < 1e-3 {
+        format!("{:.1}µs", value * 1e6)
+    } else if value < 1.0 {
+        format!("{:.1}ms", value * 1e3)
+    } else if value < 600.0 {
+        format!("{value:.2}s")
+    } else {
+        format!("{:.1}min", value / 60.0)
+    }
+}
+
+/// `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The whole text summary; `report` is where the report folder went, if one was written.
+pub fn render_text(s: &Summary, report: Option<&str>) -> String {
+    let mut out = String::new();
+    header(&mut out, s);
+    requests(&mut out, s);
+    services(&mut out, s);
+    verdicts(&mut out, s);
+    let _ = writeln!(out, "\ntrace hash  {}", s.trace_hash);
+    if let Some(path) = report {
+        let _ = writeln!(out, "report      {path}");
+    }
+    let _ = writeln!(out, "reproduce   {}", s.reproduce);
+    out
+}
+
+fn header(out: &mut String, s: &Summary) {
+    let variant = s.variant.as_deref().map(|v| format!(" · variant {v}")).unwrap_or_default();
+    let rate = if s.wall_time_s > 0.0 { s.events as f64 / s.wall_time_s / 1e6 } else { 0.0 };
+    let _ = writeln!(out, "{}{variant} · seed {}", s.scenario, s.seed);
+    let _ = writeln!(
+        out,
+        "{} simulated · {} events in {:.2}s wall ({rate:.1} M events/s)\n",
+        human_secs(s.sim_time_s),
+        thousands(s.events),
+        s.wall_time_s
+    );
+}
+
+fn requests(out: &mut String, s: &Summary) {
+    let r = &s.requests;
+    let _ = writeln!(
+        out,
+        "requests    arrived {}  completed {}  rejected {}  in flight {}",
+        thousands(r.arrived),
+        thousands(r.completed),
+        thousands(r.rejected),
+        thousands(r.in_flight)
+    );
+    let l = &s.latency_s;
+    let warm = if s.warmup_s > 0.0 { format!("  (after {} warm-up)", human_secs(s.warmup_s)) } else { String::new() };
+    let _ = writeln!(
+        out,
+        "latency     mean {}  p50 {}  p99 {}  p99.9 {}  max {}{warm}",
+        human_secs(l.mean),
+        human_secs(l.p50),
+        human_secs(l.p99),
+        human_secs(l.p999),
+        human_secs(l.max)
+    );
+    let ll = &s.littles_law;
+    let _ = writeln!(
+        out,
+        "little      L = {:.3} in system · λW = {:.3} ({:.3}/s × {})\n",
+        ll.mean_in_system,
+        ll.lambda_w,
+        ll.arrival_rate_per_s,
+        human_secs(ll.mean_latency_s)
+    );
+}
+
+fn services(out: &mut String, s: &Summary) {
+    let width = s.services.keys().map(|n| n.chars().count()).max().unwrap_or(7).max(7);
+    let _ = writeln!(
+        out,
+        "{:<width$}  workers   util  completed  rejected  max queue  wait mean  wait p99  p99",
+        "service"
+    );
+    for (name, v) in &s.services {
+        let _ = writeln!(
+            out,
+            "{name:<width$}  {:>7}  {:>4.0}%  {:>9}  {:>8}  {:>9}  {:>9}  {:>8}  {}",
+            v.workers,
+            v.utilization * 100.0,
+            thousands(v.completed),
+            thousands(v.rejected),
+            thousands(v.max_queue as u64),
+            human_secs(v.queue_wait_s.mean),
+            human_secs(v.queue_wait_s.p99),
+            human_secs(v.latency_s.p99)
+        );
+    }
+}
+
+fn verdicts(out: &mut String, s: &Summary) {
+    let _ = writeln!(out, "\ninvariants");
+    if s.invariants.is_empty() {
+        let _ = writeln!(out, "  (none declared)");
+    }
+    for v in &s.invariants {
+        let mark = if v.holds { "✓ holds   " } else { "✗ VIOLATED" };
+        let _ = writeln!(out, "  {mark} {:<15} {}", v.name, v.description);
+        if let (Some(at), Some(detail)) = (v.first_violation_s, &v.detail) {
+            let _ = writeln!(out, "             first at {}: {detail}", human_secs(at));
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Running a checked scenario: build the world, watch it with the invariant monitor, collect
+//! the outcome.
+
+use faultline_check::{Monitor, Verdict};
+use faultline_engine::{run, LimitExceeded, Limits, RunStats, SimTime};
+use faultline_model::{Metrics, World};
+
+use crate::Scenario;
+
+/// Everything one run produced.
+#[derive(Debug)]
+pub struct Outcome {
+    pub seed: u64,
+    pub stats: RunStats,
+    pub metrics: Metrics,
+    pub verdicts: Vec<Verdict>,
+    /// Requests still in the system when the run ended.
+    pub in_flight: u64,
+}
+
+impl Outcome {
+    pub fn all_hold(&self) -> bool {
+        self.verdicts.iter().all(|v| v.holds)
+    }
+}
+
+impl Scenario {
+    /// Runs the scenario once with `seed`. Stops with an error if a limit is reached.
+    pub fn run(&self, seed: u64) -> Result<Outcome, LimitExceeded> {
+        let monitor = Monitor::new(self.invariants.clone(), self.duration);
+        let mut world = World::new(&self.world, seed, monitor);
+        let limits = Limits { end: SimTime::ZERO + self.duration, max_events: self.max_events };
+        let stats = run(&mut world, limits)?;
+        let (metrics, monitor, in_flight) = world.finish();
+        let verdicts = monitor.verdicts(&metrics, in_flight);
+        Ok(Outcome { seed, stats, metrics, verdicts, in_flight })
+    }
+}

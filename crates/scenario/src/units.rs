@@ -1,0 +1,135 @@
+//! Human-written quantities: durations like `"250ms"` or `"1h30m"`, rates like `"200/s"`.
+
+use faultline_engine::SimDuration;
+
+const UNITS: &[(&str, u64)] = &[
+    ("ns", 1),
+    ("us", 1_000),
+    ("µs", 1_000),
+    ("ms", 1_000_000),
+    ("s", 1_000_000_000),
+    ("min", 60_000_000_000),
+    ("m", 60_000_000_000),
+    ("h", 3_600_000_000_000),
+    ("d", 86_400_000_000_000),
+];
+
+const DURATION_HELP: &str = "write a duration like \"250ms\", \"2s\", \"1.5s\" or \"1h30m\" (units: ns, us, ms, s, m, h, d)";
+const RATE_HELP: &str = "write a rate like \"200/s\", \"0.9/s\" or \"1200/min\" (per ms, s, min or h)";
+
+/// Parses one or more `<number><unit>` parts, e.g. `"1h30m"`, `"2.5s"`, `"0s"`.
+pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(format!("empty duration; {DURATION_HELP}"));
+    }
+    if trimmed.starts_with('-') {
+        return Err(format!("duration \"{text}\" is negative; {DURATION_HELP}"));
+    }
+    let mut rest = trimmed;
+    let mut total: f64 = 0.0;
+    while !rest.is_empty() {
+        let (value, after_number) = split_number(rest).ok_or_else(|| bad_duration(text))?;
+        let (unit, after_unit) = split_unit(after_number).ok_or_else(|| bad_duration(text))?;
+        total += value * unit as f64;
+        rest = after_unit.trim_start();
+    }
+    if total >= u64::MAX as f64 {
+        return Err(format!("duration \"{text}\" is too long (at most about 584 years)"));
+    }
+    Ok(SimDuration::from_nanos(total.round() as u64))
+}
+
+fn bad_duration(text: &str) -> String {
+    format!("\"{text}\" is not a duration; {DURATION_HELP}")
+}
+
+/// A leading non-negative decimal number and the text after it.
+fn split_number(text: &str) -> Option<(f64, &str)> {
+    let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let value: f64 = text[..end].parse().ok()?;
+    value.is_finite().then_some((value, &text[end..]))
+}
+
+/// A leading unit, longest match first so that `ms` is not read as `m` + `s`.
+fn split_unit(text: &str) -> Option<(u64, &str)> {
+    let mut best: Option<(&str, u64)> = None;
+    for &(name, nanos) in UNITS {
+        if text.starts_with(name) && best.is_none_or(|(b, _)| name.len() > b.len()) {
+            best = Some((name, nanos));
+        }
+    }
+    let (name, nanos) = best?;
+    let rest = &text[name.len()..];
+    // A unit must not run on into letters ("5sec" is not "5s" + "ec").
+    if rest.starts_with(|c: char| c.is_alphabetic()) {
+        return None;
+    }
+    Some((nanos, rest))
+}
+
+/// Parses `<number>/<unit>` into events per second. Zero is allowed here; callers decide.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let Some((count, per)) = trimmed.split_once('/') else {
+        return Err(format!("\"{text}\" is not a rate; {RATE_HELP}"));
+    };
+    let count = count.trim();
+    if count.starts_with('-') {
+        return Err(format!("rate \"{text}\" is negative; {RATE_HELP}"));
+    }
+    let value: f64 = count.parse().map_err(|_| format!("\"{text}\" is not a rate; {RATE_HELP}"))?;
+    let seconds = match per.trim() {
+        "ms" => 1e-3,
+        "s" | "sec" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        other => return Err(format!("unknown rate unit \"/{other}\"; {RATE_HELP}")),
+    };
+    if !value.is_finite() {
+        return Err(format!("\"{text}\" is not a finite rate; {RATE_HELP}"));
+    }
+    Ok(value / seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ns(text: &str) -> u64 {
+        parse_duration(text).unwrap().as_nanos()
+    }
+
+    #[test]
+    fn durations_in_every_unit_and_combination() {
+        assert_eq!(ns("250ms"), 250_000_000);
+        assert_eq!(ns("2s"), 2_000_000_000);
+        assert_eq!(ns("1h30m"), 5_400_000_000_000);
+        assert_eq!(ns("1.5s"), 1_500_000_000);
+        assert_eq!(ns("10us"), 10_000);
+        assert_eq!(ns("10µs"), 10_000);
+        assert_eq!(ns("3ns"), 3);
+        assert_eq!(ns("2min"), 120_000_000_000);
+        assert_eq!(ns("1d"), 86_400_000_000_000);
+        assert_eq!(ns("0s"), 0);
+    }
+
+    #[test]
+    fn bad_durations_say_how_to_write_one() {
+        for bad in ["", "5", "fast", "-2s", "5sec", "1.2.3s", "s", "1e999s", "99999999999d"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(err.contains("duration"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn rates_convert_to_per_second() {
+        assert_eq!(parse_rate("200/s").unwrap(), 200.0);
+        assert_eq!(parse_rate("0.9/s").unwrap(), 0.9);
+        assert_eq!(parse_rate("1200/min").unwrap(), 20.0);
+        assert_eq!(parse_rate("2/ms").unwrap(), 2000.0);
+        for bad in ["200", "-1/s", "x/s", "5/day"] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
+    }
+}

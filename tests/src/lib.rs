@@ -1,0 +1,31 @@
+//! Shared helpers for Faultline's end-to-end tests: locating bundled scenarios and running them.
+
+use std::path::PathBuf;
+
+use faultline_scenario::{load, Outcome, Overrides, Scenario};
+
+/// The workspace root (tests run with the package folder as their working directory).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// A bundled scenario file by name, e.g. `scenario_path("mm1")`.
+pub fn scenario_path(name: &str) -> PathBuf {
+    workspace_root().join("scenarios").join(format!("{name}.ron"))
+}
+
+/// Loads a bundled scenario with a variant and `--set` patches.
+pub fn load_bundled(name: &str, variant: Option<&str>, sets: &[&str]) -> Scenario {
+    let path = scenario_path(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let overrides = Overrides {
+        variant: variant.map(str::to_string),
+        sets: sets.iter().map(|s| s.to_string()).collect(),
+    };
+    load(&path.display().to_string(), &text, &overrides).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs a loaded scenario, failing the test if it hits a limit.
+pub fn run(scenario: &Scenario, seed: u64) -> Outcome {
+    scenario.run(seed).unwrap_or_else(|e| panic!("{}: {e}", scenario.name))
+}
