@@ -1,7 +1,7 @@
 //! Every bundled scenario is a regression test: it validates, and where it has `naive` and
 //! `fixed` variants, `naive` violates its invariants on most seeds and `fixed` holds on all.
 
-use faultline_scenario::{load, Overrides};
+use faultline_scenario::{Overrides, load};
 use faultline_tests::{load_bundled, run, workspace_root};
 
 const SEEDS: std::ops::RangeInclusive<u64> = 1..=10;
@@ -18,13 +18,18 @@ fn bundled_scenarios() -> Vec<String> {
 /// Seeds (of 1..=10) on which the variant breaks at least one invariant.
 fn violating_seeds(name: &str, variant: &str) -> Vec<u64> {
     let scenario = load_bundled(name, Some(variant), &[]);
-    SEEDS.filter(|&seed| !run(&scenario, seed).all_hold()).collect()
+    SEEDS
+        .filter(|&seed| !run(&scenario, seed).all_hold())
+        .collect()
 }
 
 #[test]
 fn every_bundled_scenario_and_variant_validates() {
     let names = bundled_scenarios();
-    assert!(names.len() >= 3, "expected the bundled catalogue, found {names:?}");
+    assert!(
+        names.len() >= 3,
+        "expected the bundled catalogue, found {names:?}"
+    );
     for name in names {
         let scenario = load_bundled(&name, None, &[]);
         assert!(!scenario.lesson.trim().is_empty(), "{name} has no lesson");
@@ -62,8 +67,12 @@ fn analytic_scenarios_hold_their_invariants() {
 
 #[test]
 fn variants_really_change_the_scenario() {
-    let text = std::fs::read_to_string(workspace_root().join("scenarios/queue-growth.ron")).unwrap();
-    let fixed = Overrides { variant: Some("fixed".into()), sets: vec![] };
+    let text =
+        std::fs::read_to_string(workspace_root().join("scenarios/queue-growth.ron")).unwrap();
+    let fixed = Overrides {
+        variant: Some("fixed".into()),
+        sets: vec![],
+    };
     let scenario = load("queue-growth.ron", &text, &fixed).unwrap();
     assert_eq!(scenario.world.services[0].queue_capacity, Some(50));
     let base = load("queue-growth.ron", &text, &Overrides::default()).unwrap();

@@ -1,9 +1,10 @@
 //! Same scenario + seed ⇒ byte-identical results; a different seed ⇒ a different run; one
 //! component's randomness is untouched by adding another (common random numbers).
 
-use faultline_engine::{run, Limits, SimDuration, SimTime};
+use faultline_engine::{Limits, SimDuration, SimTime, run};
 use faultline_model::{
-    ArrivalProcess, ClientConfig, Dist, LoadShape, Observer, Rate, ServiceConfig, World, WorldConfig,
+    ArrivalProcess, ClientConfig, Dist, LoadShape, Observer, Rate, ServiceConfig, World,
+    WorldConfig,
 };
 use faultline_tests::scenario_path;
 
@@ -17,12 +18,18 @@ fn json_run(args: &[&str]) -> String {
     let code = faultline_cli::main_with(argv, &mut out, &mut err);
     assert!(code <= 1, "exit {code}: {}", String::from_utf8_lossy(&err));
     let text = String::from_utf8(out).expect("JSON output is UTF-8");
-    text.lines().filter(|l| !l.trim_start().starts_with("\"wall_time_s\"")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("\"wall_time_s\""))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn trace_hash(json: &str) -> String {
     let value: serde_json::Value = serde_json::from_str(json).expect("output is JSON");
-    value["trace_hash"].as_str().expect("trace_hash is a string").to_string()
+    value["trace_hash"]
+        .as_str()
+        .expect("trace_hash is a string")
+        .to_string()
 }
 
 #[test]
@@ -62,7 +69,13 @@ fn client(name: &str, target: usize, rate: f64) -> ClientConfig {
         until: SimTime::ZERO + SimDuration::from_secs(30),
         factor: 3.0,
     };
-    ClientConfig { name: name.into(), target, process: ArrivalProcess::Poisson, rate: Rate(rate), shape }
+    ClientConfig {
+        name: name.into(),
+        target,
+        process: ArrivalProcess::Poisson,
+        rate: Rate(rate),
+        shape,
+    }
 }
 
 fn world(clients: Vec<ClientConfig>) -> WorldConfig {
@@ -84,9 +97,20 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
 
 fn arrivals_of(config: &WorldConfig, client: usize) -> Vec<SimTime> {
     let mut world = World::new(config, 9, ArrivalLog::default());
-    run(&mut world, Limits { end: config.end, max_events: 10_000_000 }).expect("within limits");
+    run(
+        &mut world,
+        Limits {
+            end: config.end,
+            max_events: 10_000_000,
+        },
+    )
+    .expect("within limits");
     let (_, log, _) = world.finish();
-    log.times.into_iter().filter(|(c, _)| *c == client).map(|(_, t)| t).collect()
+    log.times
+        .into_iter()
+        .filter(|(c, _)| *c == client)
+        .map(|(_, t)| t)
+        .collect()
 }
 
 #[test]
@@ -96,6 +120,10 @@ fn adding_an_unrelated_client_leaves_other_arrivals_unchanged() {
     let crowded = world(vec![client("batch", 1, 50.0), client("web", 0, 30.0)]);
     let before = arrivals_of(&alone, 0);
     let after = arrivals_of(&crowded, 1);
-    assert!(before.len() > 1_000, "too few arrivals to compare: {}", before.len());
+    assert!(
+        before.len() > 1_000,
+        "too few arrivals to compare: {}",
+        before.len()
+    );
     assert_eq!(before, after);
 }

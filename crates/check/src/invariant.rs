@@ -1,6 +1,6 @@
 //! The invariants a scenario can ask for, already resolved to component indices.
 
-use faultline_engine::{SimDuration, SimTime};
+use faultline_engine::{SimDuration, SimTime, human_secs as secs};
 
 /// A property a run must satisfy.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,19 +66,6 @@ fn fmt_percentile(p: f64) -> String {
     format!("{p}").trim_end_matches(".0").to_string()
 }
 
-/// Seconds with a sensible number of digits.
-pub(crate) fn secs(value: f64) -> String {
-    if value == 0.0 {
-        "0s".into()
-    } else if value < 1e-3 {
-        format!("{:.1}µs", value * 1e6)
-    } else if value < 1.0 {
-        format!("{:.1}ms", value * 1e3)
-    } else {
-        format!("{value:.3}s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,7 +77,7 @@ mod tests {
             bound: SimDuration::from_millis(250),
             after: SimTime::ZERO + SimDuration::from_secs(60),
         };
-        assert_eq!(slo.describe(), "p99 latency ≤ 250.0ms after 60.000s");
+        assert_eq!(slo.describe(), "p99 latency ≤ 250ms after 60s");
         assert_eq!(slo.name(), "LatencySlo");
     }
 }

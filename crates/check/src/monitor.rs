@@ -1,11 +1,10 @@
 //! The monitor: watches a run through the model's observer hook and judges each invariant.
 
-use faultline_engine::{SimDuration, SimTime};
+use faultline_engine::{SimDuration, SimTime, human_secs as secs};
 use faultline_model::{Metrics, Observer};
 use hdrhistogram::Histogram;
 
 use crate::Invariant;
-use crate::invariant::secs;
 
 /// The first time an invariant did not hold.
 #[derive(Clone, Debug, PartialEq)]
@@ -221,5 +220,100 @@ impl Observer for Monitor {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_model::Metrics;
+
+    fn t(ms: u64) -> SimTime {
+        SimTime::ZERO + SimDuration::from_millis(ms)
+    }
+
+    fn metrics() -> Metrics {
+        Metrics::new(
+            &[("s".into(), 1)],
+            SimTime::ZERO,
+            t(10_000),
+            SimDuration::from_secs(1),
+        )
+    }
+
+    fn monitor(invariant: Invariant) -> Monitor {
+        Monitor::new(vec![invariant], SimDuration::from_secs(10))
+    }
+
+    #[test]
+    fn queue_bound_reports_the_first_request_over_it() {
+        let mut m = monitor(Invariant::QueueBounded {
+            service: 0,
+            service_name: "s".into(),
+            max: 2,
+        });
+        m.on_enqueue(t(1), 0, 2, 10);
+        m.on_enqueue(t(2), 1, 9, 11); // another service: not watched
+        m.on_enqueue(t(3), 0, 3, 12);
+        m.on_enqueue(t(4), 0, 4, 13);
+        let verdict = &m.verdicts(&metrics(), 0)[0];
+        let violation = verdict.violation.as_ref().expect("violated");
+        assert_eq!((violation.at, violation.request), (t(3), Some(12)));
+        assert!(
+            violation.detail.contains("deepest 4"),
+            "{}",
+            violation.detail
+        );
+    }
+
+    #[test]
+    fn latency_slo_judges_the_percentile_not_single_requests() {
+        let slo = Invariant::LatencySlo {
+            percentile: 99.0,
+            bound: SimDuration::from_millis(100),
+            after: t(0),
+        };
+        let mut m = monitor(slo.clone());
+        for id in 0..1000 {
+            let slow = id == 500; // one slow request in 1,000 is below the 99th percentile
+            let latency = SimDuration::from_millis(if slow { 900 } else { 10 });
+            m.on_complete(t(id), id, t(0), latency);
+        }
+        assert!(m.verdicts(&metrics(), 0)[0].holds);
+        let mut m = monitor(slo);
+        for id in 0..1000 {
+            let latency = SimDuration::from_millis(if id % 10 == 0 { 900 } else { 10 });
+            m.on_complete(t(id), id, t(0), latency);
+        }
+        let verdict = &m.verdicts(&metrics(), 0)[0];
+        assert_eq!(verdict.violation.as_ref().map(|v| v.request), Some(Some(0)));
+    }
+
+    #[test]
+    fn latency_slo_ignores_requests_before_its_start() {
+        let slo = Invariant::LatencySlo {
+            percentile: 50.0,
+            bound: SimDuration::from_millis(100),
+            after: t(5_000),
+        };
+        let mut m = monitor(slo);
+        m.on_complete(t(4_000), 1, t(1_000), SimDuration::from_secs(3));
+        m.on_complete(t(6_000), 2, t(5_990), SimDuration::from_millis(10));
+        assert!(m.verdicts(&metrics(), 0)[0].holds);
+    }
+
+    #[test]
+    fn accounting_catches_a_request_that_vanished() {
+        let mut m = monitor(Invariant::NoLostRequests);
+        for id in 0..3 {
+            m.on_arrival(t(id), 0, id);
+        }
+        m.on_complete(t(5), 0, t(0), SimDuration::from_millis(5));
+        m.on_reject(t(6), 0, 1);
+        assert!(
+            m.verdicts(&metrics(), 1)[0].holds,
+            "one still in flight: all accounted"
+        );
+        assert!(!m.verdicts(&metrics(), 0)[0].holds, "one unaccounted for");
     }
 }

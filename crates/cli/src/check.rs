@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use faultline_scenario::{load, Overrides};
+use faultline_scenario::{Overrides, load};
 
 use crate::args::CheckArgs;
 use crate::run::read_scenario_text;
@@ -35,7 +35,10 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
 fn check_all_variants(name: &str, text: &str) -> Result<usize, String> {
     let base = load(name, text, &Overrides::default()).map_err(|e| e.to_string())?;
     for (variant, _) in &base.variants {
-        let overrides = Overrides { variant: Some(variant.clone()), sets: vec![] };
+        let overrides = Overrides {
+            variant: Some(variant.clone()),
+            sets: vec![],
+        };
         load(name, text, &overrides).map_err(|e| format!("{e}\n    (in variant `{variant}`)"))?;
     }
     Ok(base.variants.len())

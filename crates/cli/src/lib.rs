@@ -24,12 +24,20 @@ pub const EXIT_VIOLATED: u8 = 1;
 pub const EXIT_INVALID: u8 = 2;
 
 /// Parses `args` and runs the command, writing to `out` and `err`. Returns the exit code.
-pub fn main_with(args: impl IntoIterator<Item = OsString>, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+pub fn main_with(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = write!(err, "{}", e.render().ansi());
-            return if e.use_stderr() { EXIT_INVALID } else { EXIT_OK };
+            return if e.use_stderr() {
+                EXIT_INVALID
+            } else {
+                EXIT_OK
+            };
         }
     };
     let result = match &cli.command {
@@ -50,6 +58,8 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>, out: &mut dyn Write, 
 /// True when the reader of our output went away (`faultline list | head`).
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
-        cause.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
     })
 }

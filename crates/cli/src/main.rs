@@ -5,6 +5,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let code = faultline_cli::main_with(std::env::args_os(), &mut stdout.lock(), &mut stderr.lock());
+    let code =
+        faultline_cli::main_with(std::env::args_os(), &mut stdout.lock(), &mut stderr.lock());
     ExitCode::from(code)
 }

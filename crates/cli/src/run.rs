@@ -5,21 +5,25 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use faultline_report::{render_text, write_report, Series, Summary};
-use faultline_scenario::{load, Overrides};
+use faultline_report::{Series, Summary, render_text, write_report};
+use faultline_scenario::{Overrides, load};
 
 use crate::args::{Format, RunArgs};
 use crate::{EXIT_INVALID, EXIT_OK, EXIT_VIOLATED};
 
 /// Reads a scenario file; returns the name to use in messages and its text.
 pub fn read_scenario_text(path: &Path) -> Result<(String, String)> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read scenario file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read scenario file {}", path.display()))?;
     Ok((path.display().to_string(), text))
 }
 
 pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     let (name, text) = read_scenario_text(&args.file)?;
-    let overrides = Overrides { variant: args.variant.clone(), sets: args.sets.clone() };
+    let overrides = Overrides {
+        variant: args.variant.clone(),
+        sets: args.sets.clone(),
+    };
     let scenario = match load(&name, &text, &overrides) {
         Ok(s) => s,
         Err(e) => {
@@ -49,12 +53,18 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         Format::Json => out.write_all(summary.to_json().as_bytes())?,
         Format::Text => {
             print_lesson(out, &scenario.lesson)?;
-            let report = report.as_ref().map(|p| p.join("summary.json").display().to_string());
+            let report = report
+                .as_ref()
+                .map(|p| p.join("summary.json").display().to_string());
             out.write_all(render_text(&summary, report.as_deref()).as_bytes())?;
         }
     }
     out.flush()?;
-    Ok(if outcome.all_hold() { EXIT_OK } else { EXIT_VIOLATED })
+    Ok(if outcome.all_hold() {
+        EXIT_OK
+    } else {
+        EXIT_VIOLATED
+    })
 }
 
 fn print_lesson(out: &mut dyn Write, lesson: &str) -> std::io::Result<()> {
@@ -70,7 +80,11 @@ fn print_lesson(out: &mut dyn Write, lesson: &str) -> std::io::Result<()> {
 
 /// The one command that replays this run exactly.
 fn reproduce_command(args: &RunArgs, seed: u64) -> String {
-    let mut parts = vec!["faultline".to_string(), "run".to_string(), shell_quote(&args.file.display().to_string())];
+    let mut parts = vec![
+        "faultline".to_string(),
+        "run".to_string(),
+        shell_quote(&args.file.display().to_string()),
+    ];
     if let Some(variant) = &args.variant {
         parts.extend(["--variant".to_string(), shell_quote(variant)]);
     }
@@ -98,7 +112,10 @@ mod tests {
     #[test]
     fn quotes_only_what_needs_quoting() {
         assert_eq!(shell_quote("scenarios/mm1.ron"), "scenarios/mm1.ron");
-        assert_eq!(shell_quote("clients.web.rate=300/s"), "clients.web.rate=300/s");
+        assert_eq!(
+            shell_quote("clients.web.rate=300/s"),
+            "clients.web.rate=300/s"
+        );
         assert_eq!(shell_quote("a b"), "'a b'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }

@@ -130,3 +130,41 @@ mod tests {
         );
     }
 }
+
+/// Seconds in the unit a person would use: `850µs`, `12.5ms`, `2.25s`, `60s`, `12.0min`, `3.3h`.
+pub fn human_secs(value: f64) -> String {
+    let trim = |s: String| {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
+    if value == 0.0 {
+        return "0s".into();
+    }
+    let (scaled, unit) = match value.abs() {
+        v if v < 1e-3 => (value * 1e6, "µs"),
+        v if v < 1.0 => (value * 1e3, "ms"),
+        v if v < 600.0 => (value, "s"),
+        v if v < 36_000.0 => (value / 60.0, "min"),
+        _ => (value / 3600.0, "h"),
+    };
+    format!("{}{unit}", trim(format!("{scaled:.2}")))
+}
+
+#[cfg(test)]
+mod human_tests {
+    use super::human_secs;
+
+    #[test]
+    fn picks_a_readable_unit() {
+        assert_eq!(human_secs(0.0), "0s");
+        assert_eq!(human_secs(0.00085), "850µs");
+        assert_eq!(human_secs(0.0125), "12.5ms");
+        assert_eq!(human_secs(60.0), "60s");
+        assert_eq!(human_secs(1.5), "1.5s");
+        assert_eq!(human_secs(720.0), "12min");
+        assert_eq!(human_secs(200_000.0), "55.56h");
+    }
+}

@@ -6,8 +6,9 @@ mod folder;
 mod summary;
 mod text;
 
-pub use folder::{write_report, ReportError};
+pub use folder::{ReportError, write_report};
 pub use summary::{
-    InvariantSummary, LatencyStats, LittlesLaw, Requests, Series, ServiceSummary, Summary, WaitStats,
+    InvariantSummary, LatencyStats, LittlesLaw, Requests, Series, ServiceSummary, Summary,
+    WaitStats,
 };
 pub use text::render_text;

@@ -109,7 +109,12 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn new(scenario: &Scenario, outcome: &Outcome, wall_time_s: f64, reproduce: String) -> Self {
+    pub fn new(
+        scenario: &Scenario,
+        outcome: &Outcome,
+        wall_time_s: f64,
+        reproduce: String,
+    ) -> Self {
         let m = &outcome.metrics;
         let latency = m.latency();
         Summary {
@@ -150,7 +155,14 @@ impl Summary {
 }
 
 fn latency_stats(l: &LatencySummary) -> LatencyStats {
-    LatencyStats { count: l.count, mean: l.mean, p50: l.p50, p99: l.p99, p999: l.p999, max: l.max }
+    LatencyStats {
+        count: l.count,
+        mean: l.mean,
+        p50: l.p50,
+        p99: l.p99,
+        p999: l.p999,
+        max: l.max,
+    }
 }
 
 fn services(m: &Metrics) -> BTreeMap<String, ServiceSummary> {
@@ -165,8 +177,14 @@ fn services(m: &Metrics) -> BTreeMap<String, ServiceSummary> {
                 utilization: s.utilization(m.end()),
                 max_queue: s.max_queue,
                 mean_queue: s.mean_queue(m.end()),
-                queue_wait_s: WaitStats { mean: wait.mean, p99: wait.p99 },
-                latency_s: WaitStats { mean: latency.mean, p99: latency.p99 },
+                queue_wait_s: WaitStats {
+                    mean: wait.mean,
+                    p99: wait.p99,
+                },
+                latency_s: WaitStats {
+                    mean: latency.mean,
+                    p99: latency.p99,
+                },
             };
             (s.name.clone(), summary)
         })

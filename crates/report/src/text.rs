@@ -2,22 +2,9 @@
 
 use std::fmt::Write;
 
-use crate::Summary;
+use faultline_engine::human_secs;
 
-/// Seconds in the unit a person would use.
-pub fn human_secs(value: f64) -> String {
-    if value == 0.0 {
-        "0".into()
-    } else if value < 1e-3 {
-        format!("{:.1}µs", value * 1e6)
-    } else if value < 1.0 {
-        format!("{:.1}ms", value * 1e3)
-    } else if value < 600.0 {
-        format!("{value:.2}s")
-    } else {
-        format!("{:.1}min", value / 60.0)
-    }
-}
+use crate::Summary;
 
 /// `1,234,567`.
 pub fn thousands(n: u64) -> String {
@@ -48,8 +35,16 @@ pub fn render_text(s: &Summary, report: Option<&str>) -> String {
 }
 
 fn header(out: &mut String, s: &Summary) {
-    let variant = s.variant.as_deref().map(|v| format!(" · variant {v}")).unwrap_or_default();
-    let rate = if s.wall_time_s > 0.0 { s.events as f64 / s.wall_time_s / 1e6 } else { 0.0 };
+    let variant = s
+        .variant
+        .as_deref()
+        .map(|v| format!(" · variant {v}"))
+        .unwrap_or_default();
+    let rate = if s.wall_time_s > 0.0 {
+        s.events as f64 / s.wall_time_s / 1e6
+    } else {
+        0.0
+    };
     let _ = writeln!(out, "{}{variant} · seed {}", s.scenario, s.seed);
     let _ = writeln!(
         out,
@@ -71,7 +66,11 @@ fn requests(out: &mut String, s: &Summary) {
         thousands(r.in_flight)
     );
     let l = &s.latency_s;
-    let warm = if s.warmup_s > 0.0 { format!("  (after {} warm-up)", human_secs(s.warmup_s)) } else { String::new() };
+    let warm = if s.warmup_s > 0.0 {
+        format!("  (after {} warm-up)", human_secs(s.warmup_s))
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
         "latency     mean {}  p50 {}  p99 {}  p99.9 {}  max {}{warm}",
@@ -93,7 +92,13 @@ fn requests(out: &mut String, s: &Summary) {
 }
 
 fn services(out: &mut String, s: &Summary) {
-    let width = s.services.keys().map(|n| n.chars().count()).max().unwrap_or(7).max(7);
+    let width = s
+        .services
+        .keys()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(7)
+        .max(7);
     let _ = writeln!(
         out,
         "{:<width$}  workers   util  completed  rejected  max queue  wait mean  wait p99  p99",
@@ -121,7 +126,11 @@ fn verdicts(out: &mut String, s: &Summary) {
         let _ = writeln!(out, "  (none declared)");
     }
     for v in &s.invariants {
-        let mark = if v.holds { "✓ holds   " } else { "✗ VIOLATED" };
+        let mark = if v.holds {
+            "✓ holds   "
+        } else {
+            "✗ VIOLATED"
+        };
         let _ = writeln!(out, "  {mark} {:<15} {}", v.name, v.description);
         if let (Some(at), Some(detail)) = (v.first_violation_s, &v.detail) {
             let _ = writeln!(out, "             first at {}: {detail}", human_secs(at));

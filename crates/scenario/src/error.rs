@@ -7,9 +7,14 @@ use thiserror::Error;
 /// Where a problem is: a place in the file, or a `--set` argument on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
-    File { line: usize, col: usize },
+    File {
+        line: usize,
+        col: usize,
+    },
     /// The `--set` argument as the user typed it.
-    CommandLine { arg: String },
+    CommandLine {
+        arg: String,
+    },
     /// Nowhere more precise than the file itself.
     Whole,
 }
@@ -25,7 +30,11 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(origin: Origin, message: impl Into<String>) -> Self {
-        Problem { origin, message: message.into(), help: None }
+        Problem {
+            origin,
+            message: message.into(),
+            help: None,
+        }
     }
 
     pub fn with_help(mut self, help: Option<String>) -> Self {
@@ -48,7 +57,9 @@ impl fmt::Display for ScenarioError {
                 writeln!(f)?;
             }
             match &problem.origin {
-                Origin::File { line, col } => write!(f, "{}:{line}:{col}: {}", self.file, problem.message)?,
+                Origin::File { line, col } => {
+                    write!(f, "{}:{line}:{col}: {}", self.file, problem.message)?
+                }
                 Origin::CommandLine { arg } => write!(f, "--set {arg}: {}", problem.message)?,
                 Origin::Whole => write!(f, "{}: {}", self.file, problem.message)?,
             }
@@ -61,7 +72,10 @@ impl fmt::Display for ScenarioError {
 }
 
 /// "did you mean `x`?" for the closest candidate, if one is close enough to be a likely typo.
-pub fn did_you_mean<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    found: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     closest(found, candidates).map(|best| format!("did you mean `{best}`?"))
 }
 
@@ -69,7 +83,12 @@ pub fn did_you_mean<'a>(found: &str, candidates: impl IntoIterator<Item = &'a st
 pub fn closest<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&found.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&found.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
@@ -91,8 +110,14 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(closest("wrokers", ["workers", "queue_capacity"]), Some("workers"));
-        assert_eq!(closest("servce_time", ["workers", "service_time"]), Some("service_time"));
+        assert_eq!(
+            closest("wrokers", ["workers", "queue_capacity"]),
+            Some("workers")
+        );
+        assert_eq!(
+            closest("servce_time", ["workers", "service_time"]),
+            Some("service_time")
+        );
         assert_eq!(closest("zzz", ["workers", "service_time"]), None);
     }
 

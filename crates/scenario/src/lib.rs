@@ -16,10 +16,10 @@ use faultline_check::Invariant;
 use faultline_engine::SimDuration;
 use faultline_model::WorldConfig;
 
-pub use error::{did_you_mean, Origin, Problem, ScenarioError};
+pub use error::{Origin, Problem, ScenarioError, did_you_mean};
 pub use run::Outcome;
 pub use units::{parse_duration, parse_rate};
-pub use validate::{default_window, DEFAULT_MAX_EVENTS, DEFAULT_MAX_IN_FLIGHT, MAX_WINDOWS};
+pub use validate::{DEFAULT_MAX_EVENTS, DEFAULT_MAX_IN_FLIGHT, MAX_WINDOWS, default_window};
 
 /// A checked scenario, with a variant and command-line patches already applied.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,7 +49,10 @@ pub struct Overrides {
 
 /// Loads a scenario from its text. `file` is how the file is named in messages.
 pub fn load(file: &str, text: &str, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
-    let fail = |problems: Vec<Problem>| ScenarioError { file: file.to_string(), problems };
+    let fail = |problems: Vec<Problem>| ScenarioError {
+        file: file.to_string(),
+        problems,
+    };
     let base = patch::parse(text).map_err(|p| fail(vec![p]))?;
     let patched = patch::apply(text, &base, overrides).map_err(fail)?;
     let final_raw = patch::parse(&patched.text).map_err(|p| fail(vec![p]))?;

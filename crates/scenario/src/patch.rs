@@ -4,15 +4,15 @@
 //! keeps its position in the file for error messages, and a patched value's errors point at the
 //! patch that put it there.
 
+use ron::Options;
 use ron::error::{Error as RonError, SpannedError};
 use ron::extensions::Extensions;
-use ron::Options;
 
+use crate::Overrides;
 use crate::doc::{self, DocIndex, PatchError};
-use crate::error::{did_you_mean, list, Origin, Problem};
+use crate::error::{Origin, Problem, did_you_mean, list};
 use crate::raw::ScenarioFile;
 use crate::validate::PathProblem;
-use crate::Overrides;
 
 /// Maps that hold named components: a missing key there is an unknown component, not a field
 /// to add.
@@ -28,7 +28,10 @@ pub(crate) fn parse(text: &str) -> Result<ScenarioFile, Problem> {
 }
 
 fn ron_problem(error: &SpannedError) -> Problem {
-    let origin = Origin::File { line: error.span.start.line, col: error.span.start.col };
+    let origin = Origin::File {
+        line: error.span.start.line,
+        col: error.span.start.col,
+    };
     let (message, help) = describe_ron_error(&error.code);
     Problem::new(origin, message).with_help(help)
 }
@@ -36,20 +39,37 @@ fn ron_problem(error: &SpannedError) -> Problem {
 /// ron's message, with a suggestion for misspelt names.
 fn describe_ron_error(code: &RonError) -> (String, Option<String>) {
     match code {
-        RonError::NoSuchStructField { expected, found, outer } => {
-            let within = outer.as_deref().map(|o| format!(" in `{o}`")).unwrap_or_default();
+        RonError::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => {
+            let within = outer
+                .as_deref()
+                .map(|o| format!(" in `{o}`"))
+                .unwrap_or_default();
             let help = did_you_mean(found, expected.iter().copied())
                 .or_else(|| Some(format!("valid fields are {}", list(expected))));
             (format!("unknown field `{found}`{within}"), help)
         }
-        RonError::NoSuchEnumVariant { expected, found, outer } => {
-            let within = outer.as_deref().map(|o| format!(" for `{o}`")).unwrap_or_default();
+        RonError::NoSuchEnumVariant {
+            expected,
+            found,
+            outer,
+        } => {
+            let within = outer
+                .as_deref()
+                .map(|o| format!(" for `{o}`"))
+                .unwrap_or_default();
             let help = did_you_mean(found, expected.iter().copied())
                 .or_else(|| Some(format!("valid kinds are {}", list(expected))));
             (format!("unknown kind `{found}`{within}"), help)
         }
         RonError::MissingStructField { field, outer } => {
-            let within = outer.as_deref().map(|o| format!(" `{o}`")).unwrap_or_default();
+            let within = outer
+                .as_deref()
+                .map(|o| format!(" `{o}`"))
+                .unwrap_or_default();
             (format!("missing field `{field}` in{within}"), None)
         }
         other => (other.to_string(), None),
@@ -74,9 +94,16 @@ pub(crate) struct Patched {
 impl Patched {
     /// Turns a validation problem at a path into a positioned one.
     pub(crate) fn locate(&self, base_text: &str, problem: PathProblem) -> Problem {
-        let patch = self.applied.iter().rev().find(|a| problem.path.starts_with(&a.path));
+        let patch = self
+            .applied
+            .iter()
+            .rev()
+            .find(|a| problem.path.starts_with(&a.path));
         let (origin, message) = match patch {
-            Some(a) => (a.origin.clone(), format!("{} (set by {})", problem.message, a.description)),
+            Some(a) => (
+                a.origin.clone(),
+                format!("{} (set by {})", problem.message, a.description),
+            ),
             None => (locate_in(base_text, &problem.path), problem.message),
         };
         Problem::new(origin, message).with_help(problem.help)
@@ -89,15 +116,25 @@ fn locate_in(text: &str, path: &[String]) -> Origin {
     for len in (0..=path.len()).rev() {
         let parts: Vec<&str> = path[..len].iter().map(String::as_str).collect();
         if let Some(loc) = index.find(&parts) {
-            return Origin::File { line: loc.line, col: loc.col };
+            return Origin::File {
+                line: loc.line,
+                col: loc.col,
+            };
         }
     }
     Origin::Whole
 }
 
 /// Applies the chosen variant's patches, then the command line's.
-pub(crate) fn apply(text: &str, base: &ScenarioFile, overrides: &Overrides) -> Result<Patched, Vec<Problem>> {
-    let mut patched = Patched { text: text.to_string(), applied: Vec::new() };
+pub(crate) fn apply(
+    text: &str,
+    base: &ScenarioFile,
+    overrides: &Overrides,
+) -> Result<Patched, Vec<Problem>> {
+    let mut patched = Patched {
+        text: text.to_string(),
+        applied: Vec::new(),
+    };
     if let Some(name) = &overrides.variant {
         apply_variant(&mut patched, text, base, name)?;
     }
@@ -107,17 +144,27 @@ pub(crate) fn apply(text: &str, base: &ScenarioFile, overrides: &Overrides) -> R
     Ok(patched)
 }
 
-fn apply_variant(patched: &mut Patched, text: &str, base: &ScenarioFile, name: &str) -> Result<(), Vec<Problem>> {
+fn apply_variant(
+    patched: &mut Patched,
+    text: &str,
+    base: &ScenarioFile,
+    name: &str,
+) -> Result<(), Vec<Problem>> {
     let Some(variant) = base.variants.get(name) else {
         let names: Vec<&str> = base.variants.keys().map(String::as_str).collect();
         let help = did_you_mean(name, names.iter().copied())
             .or_else(|| Some(format!("variants are {}", list(&names))));
-        return Err(vec![Problem::new(Origin::Whole, format!("no variant named `{name}`")).with_help(help)]);
+        return Err(vec![
+            Problem::new(Origin::Whole, format!("no variant named `{name}`")).with_help(help),
+        ]);
     };
     let index = DocIndex::new(text);
     for (path, value) in &variant.set {
         let key = index.find_key(&["variants", name, "set", path]);
-        let origin = key.map_or(Origin::Whole, |loc| Origin::File { line: loc.line, col: loc.col });
+        let origin = key.map_or(Origin::Whole, |loc| Origin::File {
+            line: loc.line,
+            col: loc.col,
+        });
         let description = format!("variant `{name}`");
         patch_one(patched, path, value.get_ron(), origin, description)?;
     }
@@ -125,7 +172,9 @@ fn apply_variant(patched: &mut Patched, text: &str, base: &ScenarioFile, name: &
 }
 
 fn apply_set(patched: &mut Patched, arg: &str) -> Result<(), Vec<Problem>> {
-    let origin = Origin::CommandLine { arg: arg.to_string() };
+    let origin = Origin::CommandLine {
+        arg: arg.to_string(),
+    };
     let Some((path, value)) = arg.split_once('=') else {
         let help = Some("write it as PATH=VALUE, e.g. `--set services.db.workers=16`".to_string());
         return Err(vec![Problem::new(origin, "missing `=`").with_help(help)]);
@@ -150,18 +199,28 @@ fn patch_one(
     origin: Origin,
     description: String,
 ) -> Result<(), Vec<Problem>> {
-    let problem = |message: String, help: Option<String>| vec![Problem::new(origin.clone(), message).with_help(help)];
+    let problem = |message: String, help: Option<String>| {
+        vec![Problem::new(origin.clone(), message).with_help(help)]
+    };
     let parts: Vec<&str> = path.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(problem(format!("`{path}` is not a path"), Some("paths look like `services.db.workers`".into())));
+        return Err(problem(
+            format!("`{path}` is not a path"),
+            Some("paths look like `services.db.workers`".into()),
+        ));
     }
-    let text = insert_or_replace(&patched.text, &parts, value).map_err(|e| problem(patch_error(&e), patch_help(&e)))?;
+    let text = insert_or_replace(&patched.text, &parts, value)
+        .map_err(|e| problem(patch_error(&e), patch_help(&e)))?;
     if let Err(e) = parse(&text) {
         let message = format!("setting `{path}` to `{value}`: {}", e.message);
         return Err(problem(message, e.help));
     }
     patched.text = text;
-    patched.applied.push(Applied { path: parts.iter().map(|p| p.to_string()).collect(), origin, description });
+    patched.applied.push(Applied {
+        path: parts.iter().map(|p| p.to_string()).collect(),
+        origin,
+        description,
+    });
     Ok(())
 }
 
@@ -170,12 +229,29 @@ fn patch_one(
 fn insert_or_replace(text: &str, parts: &[&str], value: &str) -> Result<String, PatchError> {
     match doc::patch(text, parts, value) {
         Ok((new_text, _)) => Ok(new_text),
-        Err(PatchError::NotFound { at, missing, available }) => {
-            let depth = if at.is_empty() { 0 } else { at.split('.').count() };
+        Err(PatchError::NotFound {
+            at,
+            missing,
+            available,
+        }) => {
+            let depth = if at.is_empty() {
+                0
+            } else {
+                at.split('.').count()
+            };
             if depth == 1 && COMPONENT_MAPS.contains(&at.as_str()) {
-                return Err(PatchError::NotFound { at, missing, available });
+                return Err(PatchError::NotFound {
+                    at,
+                    missing,
+                    available,
+                });
             }
-            let nested = parts[depth + 1..].iter().rev().fold(value.to_string(), |inner, field| format!("({field}: {inner})"));
+            let nested = parts[depth + 1..]
+                .iter()
+                .rev()
+                .fold(value.to_string(), |inner, field| {
+                    format!("({field}: {inner})")
+                });
             doc::patch(text, &parts[..=depth], &nested).map(|(t, _)| t)
         }
         Err(other) => Err(other),
@@ -184,15 +260,21 @@ fn insert_or_replace(text: &str, parts: &[&str], value: &str) -> Result<String, 
 
 fn patch_error(error: &PatchError) -> String {
     match error {
-        PatchError::NotFound { at, missing, .. } if at.is_empty() => format!("no field `{missing}` at the top level"),
+        PatchError::NotFound { at, missing, .. } if at.is_empty() => {
+            format!("no field `{missing}` at the top level")
+        }
         PatchError::NotFound { at, missing, .. } => format!("`{at}` has no `{missing}`"),
-        PatchError::NotAContainer { at } => format!("`{at}` is a single value; it has no fields to set"),
+        PatchError::NotAContainer { at } => {
+            format!("`{at}` is a single value; it has no fields to set")
+        }
     }
 }
 
 fn patch_help(error: &PatchError) -> Option<String> {
     match error {
-        PatchError::NotFound { missing, available, .. } => did_you_mean(missing, available.iter().map(String::as_str))
+        PatchError::NotFound {
+            missing, available, ..
+        } => did_you_mean(missing, available.iter().map(String::as_str))
             .or_else(|| Some(format!("valid names here are {}", list(available)))),
         PatchError::NotAContainer { .. } => None,
     }
@@ -204,9 +286,19 @@ pub(crate) fn duplicate_names(text: &str) -> Vec<Problem> {
         .duplicate_keys()
         .into_iter()
         .map(|(parent, key, loc)| {
-            let within = if parent.is_empty() { "the scenario".to_string() } else { format!("`{parent}`") };
-            Problem::new(Origin::File { line: loc.line, col: loc.col }, format!("`{key}` appears twice in {within}"))
-                .with_help(Some("remove or rename one of them".into()))
+            let within = if parent.is_empty() {
+                "the scenario".to_string()
+            } else {
+                format!("`{parent}`")
+            };
+            Problem::new(
+                Origin::File {
+                    line: loc.line,
+                    col: loc.col,
+                },
+                format!("`{key}` appears twice in {within}"),
+            )
+            .with_help(Some("remove or rename one of them".into()))
         })
         .collect()
 }

@@ -73,9 +73,20 @@ pub enum ArrivalsRaw {
 pub enum ShapeRaw {
     #[default]
     Const,
-    Ramp { to: String, start: String, end: String },
-    Step { at: String, to: String },
-    Spike { at: String, length: String, factor: f64 },
+    Ramp {
+        to: String,
+        start: String,
+        end: String,
+    },
+    Step {
+        at: String,
+        to: String,
+    },
+    Spike {
+        at: String,
+        length: String,
+        factor: f64,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,7 +117,10 @@ pub enum InvariantRaw {
         #[serde(default)]
         after: Option<String>,
     },
-    QueueBounded { service: String, max: i64 },
+    QueueBounded {
+        service: String,
+        max: i64,
+    },
     NoLostRequests,
 }
 

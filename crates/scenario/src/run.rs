@@ -2,7 +2,7 @@
 //! the outcome.
 
 use faultline_check::{Monitor, Verdict};
-use faultline_engine::{run, LimitExceeded, Limits, RunStats, SimTime};
+use faultline_engine::{LimitExceeded, Limits, RunStats, SimTime, run};
 use faultline_model::{Metrics, World};
 
 use crate::Scenario;
@@ -29,10 +29,19 @@ impl Scenario {
     pub fn run(&self, seed: u64) -> Result<Outcome, LimitExceeded> {
         let monitor = Monitor::new(self.invariants.clone(), self.duration);
         let mut world = World::new(&self.world, seed, monitor);
-        let limits = Limits { end: SimTime::ZERO + self.duration, max_events: self.max_events };
+        let limits = Limits {
+            end: SimTime::ZERO + self.duration,
+            max_events: self.max_events,
+        };
         let stats = run(&mut world, limits)?;
         let (metrics, monitor, in_flight) = world.finish();
         let verdicts = monitor.verdicts(&metrics, in_flight);
-        Ok(Outcome { seed, stats, metrics, verdicts, in_flight })
+        Ok(Outcome {
+            seed,
+            stats,
+            metrics,
+            verdicts,
+            in_flight,
+        })
     }
 }

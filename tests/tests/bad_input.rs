@@ -1,0 +1,379 @@
+//! Bad input gets a clear error and exit code 2, never a panic: a table of malformed and invalid
+//! scenarios, each checked for the line:col (or field) the message must name.
+
+use std::path::PathBuf;
+
+const BASE: &str = r#"Scenario(
+    name: "t",
+    duration: "60s",
+    clients: {
+        "web": (target: "api", rate: "10/s"),
+    },
+    services: {
+        "api": (workers: 2, service_time: Exp(mean: "50ms")),
+    },
+    invariants: [NoLostRequests],
+)
+"#;
+
+/// One bad scenario: how to break the base text, and what the error must say.
+struct Case {
+    name: &'static str,
+    /// (from, to) replacements applied to the base text.
+    edits: &'static [(&'static str, &'static str)],
+    /// Extra command-line arguments.
+    args: &'static [&'static str],
+    /// The error must point at the first occurrence of this text (its line:col); `None` when the
+    /// problem has no place in the file (e.g. a `--set` argument).
+    at: Option<&'static str>,
+    /// Text the message must contain (a field name, a suggestion).
+    says: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "misspelt field",
+        edits: &[("workers: 2", "wrokers: 2")],
+        args: &[],
+        at: Some("wrokers"),
+        says: "did you mean `workers`?",
+    },
+    Case {
+        name: "misspelt top-level field",
+        edits: &[("duration:", "durration:")],
+        args: &[],
+        at: Some("durration"),
+        says: "did you mean `duration`?",
+    },
+    Case {
+        name: "zero workers",
+        edits: &[("workers: 2", "workers: 0")],
+        args: &[],
+        at: Some("0, service_time"),
+        says: "services.api.workers",
+    },
+    Case {
+        name: "negative workers",
+        edits: &[("workers: 2", "workers: -3")],
+        args: &[],
+        at: Some("-3"),
+        says: "must be between 1",
+    },
+    Case {
+        name: "wrong type for workers",
+        edits: &[("workers: 2", "workers: \"two\"")],
+        args: &[],
+        at: Some("\"two\""),
+        says: "integer",
+    },
+    Case {
+        name: "negative rate",
+        edits: &[("\"10/s\"", "\"-10/s\"")],
+        args: &[],
+        at: Some("\"-10/s\""),
+        says: "negative",
+    },
+    Case {
+        name: "zero rate",
+        edits: &[("\"10/s\"", "\"0/s\"")],
+        args: &[],
+        at: Some("\"0/s\""),
+        says: "above zero",
+    },
+    Case {
+        name: "rate without unit",
+        edits: &[("\"10/s\"", "\"10\"")],
+        args: &[],
+        at: Some("\"10\""),
+        says: "200/s",
+    },
+    Case {
+        name: "unknown service referenced",
+        edits: &[("target: \"api\"", "target: \"apj\"")],
+        args: &[],
+        at: Some("\"apj\""),
+        says: "did you mean `api`?",
+    },
+    Case {
+        name: "warm-up not before the end",
+        edits: &[(
+            "duration: \"60s\",",
+            "duration: \"60s\",\n    warmup: \"90s\",",
+        )],
+        args: &[],
+        at: Some("\"90s\""),
+        says: "shorter than the duration",
+    },
+    Case {
+        name: "unreadable duration",
+        edits: &[("\"60s\"", "\"60 seconds\"")],
+        args: &[],
+        at: Some("\"60 seconds\""),
+        says: "not a duration",
+    },
+    Case {
+        name: "zero duration",
+        edits: &[("\"60s\"", "\"0s\"")],
+        args: &[],
+        at: Some("\"0s\""),
+        says: "longer than zero",
+    },
+    Case {
+        name: "misspelt distribution",
+        edits: &[("Exp(mean", "Expo(mean")],
+        args: &[],
+        at: Some("Expo"),
+        says: "did you mean `Exp`?",
+    },
+    Case {
+        name: "missing service time",
+        edits: &[(", service_time: Exp(mean: \"50ms\")", "")],
+        args: &[],
+        at: Some("(workers"),
+        says: "service_time",
+    },
+    Case {
+        name: "unclosed string",
+        edits: &[("name: \"t\",", "name: \"t,")],
+        args: &[],
+        at: None,
+        says: "",
+    },
+    Case {
+        name: "missing bracket",
+        edits: &[("    },\n    services", "    services")],
+        args: &[],
+        at: Some("services"),
+        says: "",
+    },
+    Case {
+        name: "load above the event limit",
+        edits: &[("\"10/s\"", "\"1000000/s\""), ("\"60s\"", "\"1000h\"")],
+        args: &[],
+        at: Some("\"1000h\""),
+        says: "max_events",
+    },
+    Case {
+        name: "uniform min above max",
+        edits: &[("Exp(mean: \"50ms\")", "Uniform(min: \"2s\", max: \"1s\")")],
+        args: &[],
+        at: Some("\"1s\""),
+        says: "below min",
+    },
+    Case {
+        name: "log-normal p99 below median",
+        edits: &[(
+            "Exp(mean: \"50ms\")",
+            "LogNormal(median: \"5ms\", p99: \"1ms\")",
+        )],
+        args: &[],
+        at: Some("\"1ms\""),
+        says: "above the median",
+    },
+    Case {
+        name: "pareto shape zero",
+        edits: &[("Exp(mean: \"50ms\")", "Pareto(scale: \"1ms\", shape: 0.0)")],
+        args: &[],
+        at: Some("0.0"),
+        says: "shape",
+    },
+    Case {
+        name: "queue bound on unknown service",
+        edits: &[(
+            "[NoLostRequests]",
+            "[QueueBounded(service: \"apii\", max: 5)]",
+        )],
+        args: &[],
+        at: Some("\"apii\""),
+        says: "did you mean `api`?",
+    },
+    Case {
+        name: "percentile out of range",
+        edits: &[(
+            "[NoLostRequests]",
+            "[LatencySlo(percentile: 120.0, bound: \"1s\")]",
+        )],
+        args: &[],
+        at: Some("120.0"),
+        says: "below 100",
+    },
+    Case {
+        name: "window too fine",
+        edits: &[(
+            "duration: \"60s\",",
+            "duration: \"60s\",\n    metrics: (window: \"1ms\"),",
+        )],
+        args: &[],
+        at: Some("\"1ms\""),
+        says: "windows",
+    },
+    Case {
+        name: "duplicate service",
+        edits: &[(
+            "    },\n    invariants",
+            "        \"api\": (workers: 1, service_time: Const(\"1ms\")),\n    },\n    invariants",
+        )],
+        args: &[],
+        at: Some("\"api\": (workers: 1"),
+        says: "twice",
+    },
+    Case {
+        name: "no clients",
+        edits: &[("\"web\": (target: \"api\", rate: \"10/s\"),", "")],
+        args: &[],
+        at: Some("{\n    },"),
+        says: "no clients",
+    },
+    Case {
+        name: "zero event limit",
+        edits: &[(
+            "duration: \"60s\",",
+            "duration: \"60s\",\n    limits: (max_events: 0),",
+        )],
+        args: &[],
+        at: Some("0)"),
+        says: "max_events",
+    },
+    Case {
+        name: "empty file",
+        edits: &[(BASE, "")],
+        args: &[],
+        at: None,
+        says: "",
+    },
+    Case {
+        name: "unknown variant",
+        edits: &[],
+        args: &["--variant", "fixd"],
+        at: None,
+        says: "no variant named `fixd`",
+    },
+    Case {
+        name: "--set unknown component",
+        edits: &[],
+        args: &["--set", "services.apj.workers=3"],
+        at: None,
+        says: "did you mean `api`?",
+    },
+    Case {
+        name: "--set misspelt field",
+        edits: &[],
+        args: &["--set", "services.api.wrokers=3"],
+        at: None,
+        says: "did you mean `workers`?",
+    },
+    Case {
+        name: "--set invalid value",
+        edits: &[],
+        args: &["--set", "services.api.workers=0"],
+        at: None,
+        says: "--set services.api.workers=0",
+    },
+    Case {
+        name: "--set without =",
+        edits: &[],
+        args: &["--set", "duration"],
+        at: None,
+        says: "PATH=VALUE",
+    },
+];
+
+fn write_case(index: usize, text: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bad-input-{index}.ron"));
+    std::fs::write(&path, text).expect("can write into the target tmp dir");
+    path
+}
+
+fn apply(edits: &[(&str, &str)]) -> String {
+    edits.iter().fold(BASE.to_string(), |text, (from, to)| {
+        assert!(text.contains(from), "edit `{from}` does not apply");
+        text.replacen(from, to, 1)
+    })
+}
+
+/// 1-based line and column (in characters) of the first occurrence of `needle`.
+fn line_col(text: &str, needle: &str) -> (usize, usize) {
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` not in the case text"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, col)
+}
+
+#[test]
+fn every_bad_scenario_gets_exit_2_and_a_located_message() {
+    assert!(CASES.len() >= 20);
+    let mut failures = Vec::new();
+    for (index, case) in CASES.iter().enumerate() {
+        let text = apply(case.edits);
+        let path = write_case(index, &text);
+        let file = path.display().to_string();
+        let mut argv: Vec<String> = vec![
+            "faultline".into(),
+            "run".into(),
+            file.clone(),
+            "--no-report".into(),
+        ];
+        argv.extend(case.args.iter().map(|a| a.to_string()));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = faultline_cli::main_with(argv.iter().map(Into::into), &mut out, &mut err);
+        let message = String::from_utf8_lossy(&err).to_string();
+        let mut problems = Vec::new();
+        if code != 2 {
+            problems.push(format!("exit code {code}"));
+        }
+        if let Some(needle) = case.at {
+            let (line, col) = line_col(&text, needle);
+            let want = format!("{file}:{line}:{col}:");
+            if !message.contains(&want) {
+                problems.push(format!("no `{want}`"));
+            }
+        } else if !case.args.is_empty() || case.says.is_empty() {
+            if !message.contains(&file) && !message.contains("--") {
+                problems.push("names neither the file nor the argument".into());
+            }
+        }
+        if !message.contains(case.says) {
+            problems.push(format!("does not say `{}`", case.says));
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "{}: {}\n  message: {}",
+                case.name,
+                problems.join("; "),
+                message.trim()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn validation_reports_every_problem_not_just_the_first() {
+    let text = apply(&[
+        ("workers: 2", "workers: 0"),
+        ("\"10/s\"", "\"-1/s\""),
+        ("target: \"api\"", "target: \"nope\""),
+    ]);
+    let path = write_case(1000, &text);
+    let argv = ["faultline", "check", path.to_str().unwrap()];
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = faultline_cli::main_with(argv.iter().map(Into::into), &mut out, &mut err);
+    let message = String::from_utf8_lossy(&err);
+    assert_eq!(code, 2);
+    for needle in ["0, service_time", "\"-1/s\"", "\"nope\""] {
+        let (line, col) = line_col(&text, needle);
+        assert!(
+            message.contains(&format!(":{line}:{col}:")),
+            "missing {line}:{col} in:\n{message}"
+        );
+    }
+}
