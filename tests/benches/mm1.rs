@@ -101,44 +101,22 @@ fn duration_secs(customers: u64) -> u64 {
 
 /// Runs `f` [`REPEATS`] times and keeps the fastest.
 fn best_of(mut f: impl FnMut() -> Sample) -> Sample {
-    (0..REPEATS)
-        .map(|_| f())
-        .min_by(|a, b| a.secs.total_cmp(&b.secs))
-        .expect("REPEATS > 0")
+    (0..REPEATS).map(|_| f()).min_by(|a, b| a.secs.total_cmp(&b.secs)).expect("REPEATS > 0")
 }
 
 fn print_throughput(reference: &Sample, faultline: &Sample) {
     let ratio = faultline.customers_per_sec() / reference.customers_per_sec();
-    let verdict = if ratio >= TARGET_RATIO {
-        "PASS"
-    } else {
-        "FAIL"
-    };
+    let verdict = if ratio >= TARGET_RATIO { "PASS" } else { "FAIL" };
     println!("  {:<28} {:>14} {:>14}", "", "reference", "faultline");
-    row(
-        "customers completed",
-        reference.customers,
-        faultline.customers,
-    );
+    row("customers completed", reference.customers, faultline.customers);
     row("events handled", reference.events, faultline.events);
     println!(
         "  {:<28} {:>14.3} {:>14.3}",
         "mean time in system W (s)", reference.mean_w, faultline.mean_w
     );
-    println!(
-        "  {:<28} {:>14.3} {:>14.3}",
-        "wall time (s)", reference.secs, faultline.secs
-    );
-    row(
-        "customers/s",
-        reference.customers_per_sec() as u64,
-        faultline.customers_per_sec() as u64,
-    );
-    row(
-        "events/s",
-        reference.events_per_sec() as u64,
-        faultline.events_per_sec() as u64,
-    );
+    println!("  {:<28} {:>14.3} {:>14.3}", "wall time (s)", reference.secs, faultline.secs);
+    row("customers/s", reference.customers_per_sec() as u64, faultline.customers_per_sec() as u64);
+    row("events/s", reference.events_per_sec() as u64, faultline.events_per_sec() as u64);
     println!(
         "  faultline / reference: {:.1} % (target ≥ {:.0} %): {verdict}",
         ratio * 100.0,
@@ -176,10 +154,7 @@ fn reference_run(end_secs: u64, seed: u64) -> Sample {
     let mut heap = BinaryHeap::new();
     let mut fifo: VecDeque<u64> = VecDeque::new(); // arrival times; the front is in service
     let (mut events, mut customers, mut total_w) = (0u64, 0u64, 0u128);
-    heap.push(Reverse((
-        exp_nanos(&mut arrivals, 1.0 / LAMBDA),
-        Kind::Arrival,
-    )));
+    heap.push(Reverse((exp_nanos(&mut arrivals, 1.0 / LAMBDA), Kind::Arrival)));
     while let Some(Reverse((now, kind))) = heap.pop() {
         if now > end {
             break;
@@ -208,12 +183,7 @@ fn reference_run(end_secs: u64, seed: u64) -> Sample {
     }
     let secs = start.elapsed().as_secs_f64();
     let mean_w = total_w as f64 / 1e9 / customers.max(1) as f64;
-    Sample {
-        customers,
-        events,
-        mean_w,
-        secs,
-    }
+    Sample { customers, events, mean_w, secs }
 }
 
 /// An independent ChaCha8 stream, seeded as Faultline seeds its streams.
@@ -232,26 +202,16 @@ fn mm1_scenario(duration_secs: u64) -> Scenario {
     let path = faultline_tests::scenario_path("mm1");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let file = path.display().to_string();
-    let sets = vec![
-        format!("duration={duration_secs}s"),
-        "warmup=0s".to_string(),
-    ];
-    let overrides = Overrides {
-        variant: None,
-        sets,
-    };
+    let sets = vec![format!("duration={duration_secs}s"), "warmup=0s".to_string()];
+    let overrides = Overrides { variant: None, sets };
     let scenario = load(&file, &text, &overrides).unwrap_or_else(|e| panic!("{e}"));
     if scenario.duration.as_nanos() == duration_secs * 1_000_000_000 {
         return scenario;
     }
     // FALLBACK while `--set` patching is unfinished: edit the text instead. Delete this line and
     // `patch_text_fallback` once the sets above take effect.
-    load(
-        &file,
-        &patch_text_fallback(&text, duration_secs),
-        &Overrides::default(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
+    load(&file, &patch_text_fallback(&text, duration_secs), &Overrides::default())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// FALLBACK (see [`mm1_scenario`]): rewrites the `duration:` and `warmup:` lines of the text.
@@ -279,9 +239,7 @@ fn faultline_run(scenario: &Scenario) -> Sample {
 }
 
 fn run_scenario(scenario: &Scenario) -> Outcome {
-    scenario
-        .run(SEED)
-        .unwrap_or_else(|e| panic!("{}: {e}", scenario.name))
+    scenario.run(SEED).unwrap_or_else(|e| panic!("{}: {e}", scenario.name))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,29 +259,16 @@ fn memory() {
     };
     let mib = |kib: u64| kib as f64 / 1024.0;
     let growth = mib(large) - mib(small);
-    let verdict = if growth <= MEMORY_BUDGET_MIB {
-        "PASS"
-    } else {
-        "FAIL"
-    };
-    println!(
-        "  peak RSS at {SMALL_CUSTOMERS:>10} customers: {:>8.1} MiB",
-        mib(small)
-    );
-    println!(
-        "  peak RSS at {CUSTOMERS:>10} customers: {:>8.1} MiB",
-        mib(large)
-    );
+    let verdict = if growth <= MEMORY_BUDGET_MIB { "PASS" } else { "FAIL" };
+    println!("  peak RSS at {SMALL_CUSTOMERS:>10} customers: {:>8.1} MiB", mib(small));
+    println!("  peak RSS at {CUSTOMERS:>10} customers: {:>8.1} MiB", mib(large));
     println!("  growth: {growth:.1} MiB (budget ≤ {MEMORY_BUDGET_MIB:.0} MiB): {verdict}");
 }
 
 /// Runs this binary as a child simulating `customers`, and reads the peak RSS it prints.
 fn child_peak_kib(customers: u64) -> Option<u64> {
     let exe = std::env::current_exe().ok()?;
-    let output = Command::new(exe)
-        .env(CHILD_ENV, customers.to_string())
-        .output()
-        .ok()?;
+    let output = Command::new(exe).env(CHILD_ENV, customers.to_string()).output().ok()?;
     if !output.status.success() {
         eprintln!("{}", String::from_utf8_lossy(&output.stderr));
         return None;
@@ -333,9 +278,8 @@ fn child_peak_kib(customers: u64) -> Option<u64> {
 
 /// Child mode: simulate `customers`, then print this process's peak RSS in KiB.
 fn child(customers: &str) {
-    let customers: u64 = customers
-        .parse()
-        .unwrap_or_else(|e| panic!("{CHILD_ENV}={customers}: {e}"));
+    let customers: u64 =
+        customers.parse().unwrap_or_else(|e| panic!("{CHILD_ENV}={customers}: {e}"));
     let outcome = run_scenario(&mm1_scenario(duration_secs(customers)));
     std::hint::black_box(outcome.metrics.completed);
     match peak_rss_kib() {

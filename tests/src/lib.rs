@@ -6,17 +6,12 @@ use faultline_scenario::{Outcome, Overrides, Scenario, load};
 
 /// The workspace root (tests run with the package folder as their working directory).
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 /// A bundled scenario file by name, e.g. `scenario_path("mm1")`.
 pub fn scenario_path(name: &str) -> PathBuf {
-    workspace_root()
-        .join("scenarios")
-        .join(format!("{name}.ron"))
+    workspace_root().join("scenarios").join(format!("{name}.ron"))
 }
 
 /// Loads a bundled scenario with a variant and `--set` patches.
@@ -32,7 +27,5 @@ pub fn load_bundled(name: &str, variant: Option<&str>, sets: &[&str]) -> Scenari
 
 /// Runs a loaded scenario, failing the test if it hits a limit.
 pub fn run(scenario: &Scenario, seed: u64) -> Outcome {
-    scenario
-        .run(seed)
-        .unwrap_or_else(|e| panic!("{}: {e}", scenario.name))
+    scenario.run(seed).unwrap_or_else(|e| panic!("{}: {e}", scenario.name))
 }

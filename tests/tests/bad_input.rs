@@ -96,10 +96,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "warm-up not before the end",
-        edits: &[(
-            "duration: \"60s\",",
-            "duration: \"60s\",\n    warmup: \"90s\",",
-        )],
+        edits: &[("duration: \"60s\",", "duration: \"60s\",\n    warmup: \"90s\",")],
         args: &[],
         at: Some("\"90s\""),
         says: "shorter than the duration",
@@ -162,10 +159,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "log-normal p99 below median",
-        edits: &[(
-            "Exp(mean: \"50ms\")",
-            "LogNormal(median: \"5ms\", p99: \"1ms\")",
-        )],
+        edits: &[("Exp(mean: \"50ms\")", "LogNormal(median: \"5ms\", p99: \"1ms\")")],
         args: &[],
         at: Some("\"1ms\""),
         says: "above the median",
@@ -179,30 +173,21 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "queue bound on unknown service",
-        edits: &[(
-            "[NoLostRequests]",
-            "[QueueBounded(service: \"apii\", max: 5)]",
-        )],
+        edits: &[("[NoLostRequests]", "[QueueBounded(service: \"apii\", max: 5)]")],
         args: &[],
         at: Some("\"apii\""),
         says: "did you mean `api`?",
     },
     Case {
         name: "percentile out of range",
-        edits: &[(
-            "[NoLostRequests]",
-            "[LatencySlo(percentile: 120.0, bound: \"1s\")]",
-        )],
+        edits: &[("[NoLostRequests]", "[LatencySlo(percentile: 120.0, bound: \"1s\")]")],
         args: &[],
         at: Some("120.0"),
         says: "below 100",
     },
     Case {
         name: "window too fine",
-        edits: &[(
-            "duration: \"60s\",",
-            "duration: \"60s\",\n    metrics: (window: \"1ms\"),",
-        )],
+        edits: &[("duration: \"60s\",", "duration: \"60s\",\n    metrics: (window: \"1ms\"),")],
         args: &[],
         at: Some("\"1ms\""),
         says: "windows",
@@ -221,26 +206,17 @@ const CASES: &[Case] = &[
         name: "no clients",
         edits: &[("\"web\": (target: \"api\", rate: \"10/s\"),", "")],
         args: &[],
-        at: Some("{\n    },"),
+        at: Some("{\n        \n"),
         says: "no clients",
     },
     Case {
         name: "zero event limit",
-        edits: &[(
-            "duration: \"60s\",",
-            "duration: \"60s\",\n    limits: (max_events: 0),",
-        )],
+        edits: &[("duration: \"60s\",", "duration: \"60s\",\n    limits: (max_events: 0),")],
         args: &[],
         at: Some("0)"),
         says: "max_events",
     },
-    Case {
-        name: "empty file",
-        edits: &[(BASE, "")],
-        args: &[],
-        at: None,
-        says: "",
-    },
+    Case { name: "empty file", edits: &[(BASE, "")], args: &[], at: None, says: "" },
     Case {
         name: "unknown variant",
         edits: &[],
@@ -293,9 +269,7 @@ fn apply(edits: &[(&str, &str)]) -> String {
 
 /// 1-based line and column (in characters) of the first occurrence of `needle`.
 fn line_col(text: &str, needle: &str) -> (usize, usize) {
-    let offset = text
-        .find(needle)
-        .unwrap_or_else(|| panic!("`{needle}` not in the case text"));
+    let offset = text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in the case text"));
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
@@ -310,12 +284,8 @@ fn every_bad_scenario_gets_exit_2_and_a_located_message() {
         let text = apply(case.edits);
         let path = write_case(index, &text);
         let file = path.display().to_string();
-        let mut argv: Vec<String> = vec![
-            "faultline".into(),
-            "run".into(),
-            file.clone(),
-            "--no-report".into(),
-        ];
+        let mut argv: Vec<String> =
+            vec!["faultline".into(), "run".into(), file.clone(), "--no-report".into()];
         argv.extend(case.args.iter().map(|a| a.to_string()));
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code = faultline_cli::main_with(argv.iter().map(Into::into), &mut out, &mut err);
@@ -330,10 +300,11 @@ fn every_bad_scenario_gets_exit_2_and_a_located_message() {
             if !message.contains(&want) {
                 problems.push(format!("no `{want}`"));
             }
-        } else if !case.args.is_empty() || case.says.is_empty() {
-            if !message.contains(&file) && !message.contains("--") {
-                problems.push("names neither the file nor the argument".into());
-            }
+        } else if (!case.args.is_empty() || case.says.is_empty())
+            && !message.contains(&file)
+            && !message.contains("--")
+        {
+            problems.push("names neither the file nor the argument".into());
         }
         if !message.contains(case.says) {
             problems.push(format!("does not say `{}`", case.says));
@@ -375,5 +346,48 @@ fn validation_reports_every_problem_not_just_the_first() {
             message.contains(&format!(":{line}:{col}:")),
             "missing {line}:{col} in:\n{message}"
         );
+    }
+}
+
+/// Thousands of garbled versions of the bundled scenarios: every one must load or fail with a
+/// located error, never panic.
+#[test]
+fn garbled_scenarios_never_panic() {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound as u64) as usize
+    };
+    const PIECES: &[&str] =
+        &["(", ")", "[", "]", "{", "}", ",", ":", "\"", "-", "0", "Some(", "é", "//", "/*", "r#\""];
+    for (name, variant) in [("mm1", None), ("queue-growth", Some("fixed"))] {
+        let original = std::fs::read_to_string(faultline_tests::scenario_path(name)).unwrap();
+        for _ in 0..1_500 {
+            let mut text = original.clone();
+            for _ in 0..1 + next(3) {
+                let mut at = next(text.len());
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                if next(2) == 0 {
+                    text.insert_str(at, PIECES[next(PIECES.len())]);
+                } else {
+                    let mut end = (at + 1 + next(4)).min(text.len());
+                    while !text.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    text.replace_range(at..end, "");
+                }
+            }
+            let overrides = faultline_scenario::Overrides {
+                variant: variant.map(str::to_string),
+                sets: vec!["duration=10s".into()],
+            };
+            if let Err(e) = faultline_scenario::load("garbled.ron", &text, &overrides) {
+                assert!(!e.problems.is_empty());
+            }
+        }
     }
 }

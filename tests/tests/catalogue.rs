@@ -18,18 +18,13 @@ fn bundled_scenarios() -> Vec<String> {
 /// Seeds (of 1..=10) on which the variant breaks at least one invariant.
 fn violating_seeds(name: &str, variant: &str) -> Vec<u64> {
     let scenario = load_bundled(name, Some(variant), &[]);
-    SEEDS
-        .filter(|&seed| !run(&scenario, seed).all_hold())
-        .collect()
+    SEEDS.filter(|&seed| !run(&scenario, seed).all_hold()).collect()
 }
 
 #[test]
 fn every_bundled_scenario_and_variant_validates() {
     let names = bundled_scenarios();
-    assert!(
-        names.len() >= 3,
-        "expected the bundled catalogue, found {names:?}"
-    );
+    assert!(names.len() >= 3, "expected the bundled catalogue, found {names:?}");
     for name in names {
         let scenario = load_bundled(&name, None, &[]);
         assert!(!scenario.lesson.trim().is_empty(), "{name} has no lesson");
@@ -69,10 +64,7 @@ fn analytic_scenarios_hold_their_invariants() {
 fn variants_really_change_the_scenario() {
     let text =
         std::fs::read_to_string(workspace_root().join("scenarios/queue-growth.ron")).unwrap();
-    let fixed = Overrides {
-        variant: Some("fixed".into()),
-        sets: vec![],
-    };
+    let fixed = Overrides { variant: Some("fixed".into()), sets: vec![] };
     let scenario = load("queue-growth.ron", &text, &fixed).unwrap();
     assert_eq!(scenario.world.services[0].queue_capacity, Some(50));
     let base = load("queue-growth.ron", &text, &Overrides::default()).unwrap();

@@ -26,10 +26,7 @@ fn json_run(args: &[&str]) -> String {
 
 fn trace_hash(json: &str) -> String {
     let value: serde_json::Value = serde_json::from_str(json).expect("output is JSON");
-    value["trace_hash"]
-        .as_str()
-        .expect("trace_hash is a string")
-        .to_string()
+    value["trace_hash"].as_str().expect("trace_hash is a string").to_string()
 }
 
 #[test]
@@ -97,20 +94,9 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
 
 fn arrivals_of(config: &WorldConfig, client: usize) -> Vec<SimTime> {
     let mut world = World::new(config, 9, ArrivalLog::default());
-    run(
-        &mut world,
-        Limits {
-            end: config.end,
-            max_events: 10_000_000,
-        },
-    )
-    .expect("within limits");
+    run(&mut world, Limits { end: config.end, max_events: 10_000_000 }).expect("within limits");
     let (_, log, _) = world.finish();
-    log.times
-        .into_iter()
-        .filter(|(c, _)| *c == client)
-        .map(|(_, t)| t)
-        .collect()
+    log.times.into_iter().filter(|(c, _)| *c == client).map(|(_, t)| t).collect()
 }
 
 #[test]
@@ -120,10 +106,6 @@ fn adding_an_unrelated_client_leaves_other_arrivals_unchanged() {
     let crowded = world(vec![client("batch", 1, 50.0), client("web", 0, 30.0)]);
     let before = arrivals_of(&alone, 0);
     let after = arrivals_of(&crowded, 1);
-    assert!(
-        before.len() > 1_000,
-        "too few arrivals to compare: {}",
-        before.len()
-    );
+    assert!(before.len() > 1_000, "too few arrivals to compare: {}", before.len());
     assert_eq!(before, after);
 }

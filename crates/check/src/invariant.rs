@@ -7,17 +7,9 @@ use faultline_engine::{SimDuration, SimTime, human_secs as secs};
 pub enum Invariant {
     /// At end: the `percentile` of end-to-end latency, over requests that arrived at or after
     /// `after`, is at most `bound`.
-    LatencySlo {
-        percentile: f64,
-        bound: SimDuration,
-        after: SimTime,
-    },
+    LatencySlo { percentile: f64, bound: SimDuration, after: SimTime },
     /// Always: the queue of `service` never holds more than `max` requests.
-    QueueBounded {
-        service: usize,
-        service_name: String,
-        max: usize,
-    },
+    QueueBounded { service: usize, service_name: String, max: usize },
     /// At end: every request that arrived was completed, rejected and counted, or is still in
     /// flight. Nothing vanishes.
     NoLostRequests,
@@ -36,11 +28,7 @@ impl Invariant {
     /// The property in words, e.g. `p99 latency ≤ 2s (after 60s)`.
     pub fn describe(&self) -> String {
         match self {
-            Invariant::LatencySlo {
-                percentile,
-                bound,
-                after,
-            } => {
+            Invariant::LatencySlo { percentile, bound, after } => {
                 let since = if *after > SimTime::ZERO {
                     format!(" after {}", secs(after.as_secs_f64()))
                 } else {
@@ -52,9 +40,7 @@ impl Invariant {
                     secs(bound.as_secs_f64())
                 )
             }
-            Invariant::QueueBounded {
-                service_name, max, ..
-            } => {
+            Invariant::QueueBounded { service_name, max, .. } => {
                 format!("queue of {service_name} ≤ {max}")
             }
             Invariant::NoLostRequests => "every request completed, rejected or in flight".into(),

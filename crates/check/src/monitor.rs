@@ -28,14 +28,8 @@ pub struct Verdict {
 /// Online state of one invariant.
 #[derive(Debug)]
 enum Watch {
-    Latency {
-        latencies: Histogram<u64>,
-        first_slow: Option<(SimTime, u64, SimDuration)>,
-    },
-    Queue {
-        first: Option<(SimTime, u64, usize)>,
-        deepest: usize,
-    },
+    Latency { latencies: Histogram<u64>, first_slow: Option<(SimTime, u64, SimDuration)> },
+    Queue { first: Option<(SimTime, u64, usize)>, deepest: usize },
     Accounting,
 }
 
@@ -52,17 +46,8 @@ pub struct Monitor {
 impl Monitor {
     /// `longest` bounds the latencies the monitor must hold (the run's duration).
     pub fn new(invariants: Vec<Invariant>, longest: SimDuration) -> Self {
-        let watches = invariants
-            .iter()
-            .map(|inv| Watch::for_invariant(inv, longest))
-            .collect();
-        Monitor {
-            invariants,
-            watches,
-            arrived: 0,
-            completed: 0,
-            rejected: 0,
-        }
+        let watches = invariants.iter().map(|inv| Watch::for_invariant(inv, longest)).collect();
+        Monitor { invariants, watches, arrived: 0, completed: 0, rejected: 0 }
     }
 
     /// Judges every invariant; `in_flight` is the number of requests alive at the end.
@@ -83,13 +68,8 @@ impl Monitor {
     ) -> Verdict {
         let violation = match (invariant, watch) {
             (
-                Invariant::LatencySlo {
-                    percentile, bound, ..
-                },
-                Watch::Latency {
-                    latencies,
-                    first_slow,
-                },
+                Invariant::LatencySlo { percentile, bound, .. },
+                Watch::Latency { latencies, first_slow },
             ) => latency_violation(*percentile, *bound, latencies, *first_slow),
             (Invariant::QueueBounded { max, .. }, Watch::Queue { first, deepest }) => {
                 first.map(|(at, request, depth)| Violation {
@@ -160,10 +140,7 @@ impl Watch {
                     .expect("valid histogram bounds"),
                 first_slow: None,
             },
-            Invariant::QueueBounded { .. } => Watch::Queue {
-                first: None,
-                deepest: 0,
-            },
+            Invariant::QueueBounded { .. } => Watch::Queue { first: None, deepest: 0 },
             Invariant::NoLostRequests => Watch::Accounting,
         }
     }
@@ -179,11 +156,7 @@ impl Observer for Monitor {
     fn on_enqueue(&mut self, now: SimTime, service: usize, depth: usize, request: u64) {
         for (invariant, watch) in self.invariants.iter().zip(&mut self.watches) {
             if let (
-                Invariant::QueueBounded {
-                    service: watched,
-                    max,
-                    ..
-                },
+                Invariant::QueueBounded { service: watched, max, .. },
                 Watch::Queue { first, deepest },
             ) = (invariant, watch)
                 && *watched == service
@@ -207,10 +180,7 @@ impl Observer for Monitor {
         for (invariant, watch) in self.invariants.iter().zip(&mut self.watches) {
             if let (
                 Invariant::LatencySlo { bound, after, .. },
-                Watch::Latency {
-                    latencies,
-                    first_slow,
-                },
+                Watch::Latency { latencies, first_slow },
             ) = (invariant, watch)
                 && arrived >= *after
             {
@@ -233,12 +203,7 @@ mod tests {
     }
 
     fn metrics() -> Metrics {
-        Metrics::new(
-            &[("s".into(), 1)],
-            SimTime::ZERO,
-            t(10_000),
-            SimDuration::from_secs(1),
-        )
+        Metrics::new(&[("s".into(), 1)], SimTime::ZERO, t(10_000), SimDuration::from_secs(1))
     }
 
     fn monitor(invariant: Invariant) -> Monitor {
@@ -247,11 +212,8 @@ mod tests {
 
     #[test]
     fn queue_bound_reports_the_first_request_over_it() {
-        let mut m = monitor(Invariant::QueueBounded {
-            service: 0,
-            service_name: "s".into(),
-            max: 2,
-        });
+        let mut m =
+            monitor(Invariant::QueueBounded { service: 0, service_name: "s".into(), max: 2 });
         m.on_enqueue(t(1), 0, 2, 10);
         m.on_enqueue(t(2), 1, 9, 11); // another service: not watched
         m.on_enqueue(t(3), 0, 3, 12);
@@ -259,11 +221,7 @@ mod tests {
         let verdict = &m.verdicts(&metrics(), 0)[0];
         let violation = verdict.violation.as_ref().expect("violated");
         assert_eq!((violation.at, violation.request), (t(3), Some(12)));
-        assert!(
-            violation.detail.contains("deepest 4"),
-            "{}",
-            violation.detail
-        );
+        assert!(violation.detail.contains("deepest 4"), "{}", violation.detail);
     }
 
     #[test]
@@ -310,10 +268,7 @@ mod tests {
         }
         m.on_complete(t(5), 0, t(0), SimDuration::from_millis(5));
         m.on_reject(t(6), 0, 1);
-        assert!(
-            m.verdicts(&metrics(), 1)[0].holds,
-            "one still in flight: all accounted"
-        );
+        assert!(m.verdicts(&metrics(), 1)[0].holds, "one still in flight: all accounted");
         assert!(!m.verdicts(&metrics(), 0)[0].holds, "one unaccounted for");
     }
 }

@@ -35,10 +35,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
 fn check_all_variants(name: &str, text: &str) -> Result<usize, String> {
     let base = load(name, text, &Overrides::default()).map_err(|e| e.to_string())?;
     for (variant, _) in &base.variants {
-        let overrides = Overrides {
-            variant: Some(variant.clone()),
-            sets: vec![],
-        };
+        let overrides = Overrides { variant: Some(variant.clone()), sets: vec![] };
         load(name, text, &overrides).map_err(|e| format!("{e}\n    (in variant `{variant}`)"))?;
     }
     Ok(base.variants.len())

@@ -33,11 +33,7 @@ pub fn main_with(
         Ok(cli) => cli,
         Err(e) => {
             let _ = write!(err, "{}", e.render().ansi());
-            return if e.use_stderr() {
-                EXIT_INVALID
-            } else {
-                EXIT_OK
-            };
+            return if e.use_stderr() { EXIT_INVALID } else { EXIT_OK };
         }
     };
     let result = match &cli.command {
@@ -58,8 +54,6 @@ pub fn main_with(
 /// True when the reader of our output went away (`faultline list | head`).
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+        cause.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
     })
 }

@@ -22,18 +22,8 @@ pub fn list(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         match load(&name, &text, &Overrides::default()) {
             Ok(s) => {
                 let variants: Vec<&str> = s.variants.iter().map(|(v, _)| v.as_str()).collect();
-                let lesson = s
-                    .lesson
-                    .lines()
-                    .map(str::trim)
-                    .find(|l| !l.is_empty())
-                    .unwrap_or("");
-                writeln!(
-                    out,
-                    "{:<24} [{}]\n    {lesson}",
-                    s.name,
-                    variants.join(", ")
-                )?;
+                let lesson = s.lesson.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+                writeln!(out, "{:<24} [{}]\n    {lesson}", s.name, variants.join(", "))?;
             }
             Err(e) => {
                 writeln!(err, "{e}")?;

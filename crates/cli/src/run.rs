@@ -20,10 +20,7 @@ pub fn read_scenario_text(path: &Path) -> Result<(String, String)> {
 
 pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     let (name, text) = read_scenario_text(&args.file)?;
-    let overrides = Overrides {
-        variant: args.variant.clone(),
-        sets: args.sets.clone(),
-    };
+    let overrides = Overrides { variant: args.variant.clone(), sets: args.sets.clone() };
     let scenario = match load(&name, &text, &overrides) {
         Ok(s) => s,
         Err(e) => {
@@ -53,18 +50,12 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         Format::Json => out.write_all(summary.to_json().as_bytes())?,
         Format::Text => {
             print_lesson(out, &scenario.lesson)?;
-            let report = report
-                .as_ref()
-                .map(|p| p.join("summary.json").display().to_string());
+            let report = report.as_ref().map(|p| p.join("summary.json").display().to_string());
             out.write_all(render_text(&summary, report.as_deref()).as_bytes())?;
         }
     }
     out.flush()?;
-    Ok(if outcome.all_hold() {
-        EXIT_OK
-    } else {
-        EXIT_VIOLATED
-    })
+    Ok(if outcome.all_hold() { EXIT_OK } else { EXIT_VIOLATED })
 }
 
 fn print_lesson(out: &mut dyn Write, lesson: &str) -> std::io::Result<()> {
@@ -112,10 +103,7 @@ mod tests {
     #[test]
     fn quotes_only_what_needs_quoting() {
         assert_eq!(shell_quote("scenarios/mm1.ron"), "scenarios/mm1.ron");
-        assert_eq!(
-            shell_quote("clients.web.rate=300/s"),
-            "clients.web.rate=300/s"
-        );
+        assert_eq!(shell_quote("clients.web.rate=300/s"), "clients.web.rate=300/s");
         assert_eq!(shell_quote("a b"), "'a b'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }

@@ -37,9 +37,7 @@ impl RngStreams {
 pub fn stream_id(name: &str) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
-    name.bytes().fold(OFFSET, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
-    })
+    name.bytes().fold(OFFSET, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(PRIME))
 }
 
 #[cfg(test)]
@@ -54,22 +52,13 @@ mod tests {
     #[test]
     fn same_seed_and_name_repeat_exactly() {
         let streams = RngStreams::new(7);
-        assert_eq!(
-            draws(&mut streams.stream("a")),
-            draws(&mut streams.stream("a"))
-        );
+        assert_eq!(draws(&mut streams.stream("a")), draws(&mut streams.stream("a")));
     }
 
     #[test]
     fn names_and_seeds_give_different_streams() {
         let streams = RngStreams::new(7);
-        assert_ne!(
-            draws(&mut streams.stream("a")),
-            draws(&mut streams.stream("b"))
-        );
-        assert_ne!(
-            draws(&mut streams.stream("a")),
-            draws(&mut RngStreams::new(8).stream("a"))
-        );
+        assert_ne!(draws(&mut streams.stream("a")), draws(&mut streams.stream("b")));
+        assert_ne!(draws(&mut streams.stream("a")), draws(&mut RngStreams::new(8).stream("a")));
     }
 }

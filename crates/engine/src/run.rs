@@ -42,10 +42,7 @@ pub struct Scheduler<E> {
 
 impl<E> Default for Scheduler<E> {
     fn default() -> Self {
-        Scheduler {
-            now: SimTime::ZERO,
-            queue: EventQueue::new(),
-        }
+        Scheduler { now: SimTime::ZERO, queue: EventQueue::new() }
     }
 }
 
@@ -89,12 +86,7 @@ pub enum LimitExceeded {
     )]
     Events { limit: u64, at: SimTime },
     #[error("{what} reached its limit of {limit} at simulated time {at}; {hint}")]
-    Model {
-        what: &'static str,
-        limit: u64,
-        at: SimTime,
-        hint: &'static str,
-    },
+    Model { what: &'static str, limit: u64, at: SimTime, hint: &'static str },
 }
 
 /// What the loop itself measured.
@@ -116,10 +108,7 @@ pub fn run<M: Model>(model: &mut M, limits: Limits) -> Result<RunStats, LimitExc
             break;
         }
         if events == limits.max_events {
-            return Err(LimitExceeded::Events {
-                limit: limits.max_events,
-                at: time,
-            });
+            return Err(LimitExceeded::Events { limit: limits.max_events, at: time });
         }
         sched.now = time;
         let key = model.trace_key(&event);
@@ -127,11 +116,7 @@ pub fn run<M: Model>(model: &mut M, limits: Limits) -> Result<RunStats, LimitExc
         model.handle(event, &mut sched)?;
         events += 1;
     }
-    Ok(RunStats {
-        events,
-        end: limits.end,
-        trace_hash: trace,
-    })
+    Ok(RunStats { events, end: limits.end, trace_hash: trace })
 }
 
 #[cfg(test)]
@@ -155,21 +140,14 @@ mod tests {
             Ok(())
         }
         fn trace_key(&self, _: &()) -> TraceKey {
-            TraceKey {
-                kind: 0,
-                component: 0,
-                request: 0,
-            }
+            TraceKey { kind: 0, component: 0, request: 0 }
         }
     }
 
     #[test]
     fn stops_at_the_end_time_including_events_exactly_at_it() {
         let mut model = Ticker { seen: vec![] };
-        let limits = Limits {
-            end: SimTime::from_nanos(3_000_000_000),
-            max_events: 100,
-        };
+        let limits = Limits { end: SimTime::from_nanos(3_000_000_000), max_events: 100 };
         let stats = run(&mut model, limits).unwrap();
         assert_eq!(stats.events, 4);
         assert_eq!(model.seen.last(), Some(&SimTime::from_nanos(3_000_000_000)));
@@ -178,17 +156,11 @@ mod tests {
     #[test]
     fn event_limit_is_a_typed_error_not_a_hang() {
         let mut model = Ticker { seen: vec![] };
-        let limits = Limits {
-            end: SimTime::MAX,
-            max_events: 10,
-        };
+        let limits = Limits { end: SimTime::MAX, max_events: 10 };
         let err = run(&mut model, limits).unwrap_err();
         assert_eq!(
             err,
-            LimitExceeded::Events {
-                limit: 10,
-                at: SimTime::from_nanos(10_000_000_000)
-            }
+            LimitExceeded::Events { limit: 10, at: SimTime::from_nanos(10_000_000_000) }
         );
     }
 }

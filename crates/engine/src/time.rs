@@ -124,21 +124,14 @@ mod tests {
     #[test]
     fn adding_past_the_end_saturates() {
         assert_eq!(SimTime::MAX + SimDuration::from_secs(1), SimTime::MAX);
-        assert_eq!(
-            SimTime::from_nanos(5) - SimTime::from_nanos(9),
-            SimDuration::ZERO
-        );
+        assert_eq!(SimTime::from_nanos(5) - SimTime::from_nanos(9), SimDuration::ZERO);
     }
 }
 
 /// Seconds in the unit a person would use: `850µs`, `12.5ms`, `2.25s`, `60s`, `12.0min`, `3.3h`.
 pub fn human_secs(value: f64) -> String {
     let trim = |s: String| {
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
+        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
     };
     if value == 0.0 {
         return "0s".into();

@@ -17,11 +17,7 @@ impl TraceHash {
     #[inline]
     pub fn record(&mut self, time_nanos: u64, kind: u8, component: u32, request: u64) {
         let mut h = self.0;
-        for word in [
-            time_nanos,
-            (u64::from(kind) << 32) | u64::from(component),
-            request,
-        ] {
+        for word in [time_nanos, (u64::from(kind) << 32) | u64::from(component), request] {
             h = mix(h ^ word);
         }
         self.0 = h;

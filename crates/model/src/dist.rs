@@ -26,10 +26,7 @@ impl Dist {
     /// The log-normal whose median and 99th percentile are the given values (p99 > median > 0).
     pub fn log_normal(median: f64, p99: f64) -> Dist {
         let mu = median.ln();
-        Dist::LogNormal {
-            mu,
-            sigma: (p99.ln() - mu) / Z_99,
-        }
+        Dist::LogNormal { mu, sigma: (p99.ln() - mu) / Z_99 }
     }
 
     /// The distribution's mean in seconds (infinite for Pareto with shape ≤ 1).
@@ -84,17 +81,11 @@ mod tests {
             Dist::Exp { mean: 0.02 },
             Dist::Uniform { min: 1.0, max: 3.0 },
             Dist::log_normal(0.005, 0.08),
-            Dist::Pareto {
-                scale: 1.0,
-                shape: 4.0,
-            },
+            Dist::Pareto { scale: 1.0, shape: 4.0 },
         ];
         for dist in cases {
             let (got, want) = (sample_mean(dist, 200_000), dist.mean());
-            assert!(
-                (got - want).abs() / want < 0.02,
-                "{dist:?}: mean {got} vs {want}"
-            );
+            assert!((got - want).abs() / want < 0.02, "{dist:?}: mean {got} vs {want}");
         }
     }
 
@@ -112,14 +103,8 @@ mod tests {
     #[test]
     fn const_and_pareto_respect_their_minimum() {
         let mut rng = RngStreams::new(5).stream("p");
-        assert_eq!(
-            Dist::Const { secs: 1.0 }.sample(&mut rng),
-            SimDuration::from_secs(1)
-        );
-        let pareto = Dist::Pareto {
-            scale: 0.5,
-            shape: 1.2,
-        };
+        assert_eq!(Dist::Const { secs: 1.0 }.sample(&mut rng), SimDuration::from_secs(1));
+        let pareto = Dist::Pareto { scale: 0.5, shape: 1.2 };
         assert!((0..10_000).all(|_| pareto.sample_secs(&mut rng) >= 0.5));
     }
 }

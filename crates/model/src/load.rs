@@ -12,19 +12,11 @@ pub enum LoadShape {
     /// The base rate throughout.
     Const,
     /// Base rate until `start`, then linearly to `to` at `end`, then `to`.
-    Ramp {
-        to: Rate,
-        start: SimTime,
-        end: SimTime,
-    },
+    Ramp { to: Rate, start: SimTime, end: SimTime },
     /// Base rate until `at`, then `to`.
     Step { at: SimTime, to: Rate },
     /// Base rate × `factor` during [`at`, `at + length`), base rate otherwise.
-    Spike {
-        at: SimTime,
-        until: SimTime,
-        factor: f64,
-    },
+    Spike { at: SimTime, until: SimTime, factor: f64 },
 }
 
 impl LoadShape {
@@ -88,27 +80,13 @@ mod tests {
     #[test]
     fn shapes_give_the_documented_rates() {
         let base = Rate(100.0);
-        let ramp = LoadShape::Ramp {
-            to: Rate(200.0),
-            start: s(10),
-            end: s(20),
-        };
+        let ramp = LoadShape::Ramp { to: Rate(200.0), start: s(10), end: s(20) };
         assert_eq!(ramp.rate_at(base, s(5)), 100.0);
         assert_eq!(ramp.rate_at(base, s(15)), 150.0);
         assert_eq!(ramp.rate_at(base, s(25)), 200.0);
-        let step = LoadShape::Step {
-            at: s(10),
-            to: Rate(50.0),
-        };
-        assert_eq!(
-            (step.rate_at(base, s(9)), step.rate_at(base, s(10))),
-            (100.0, 50.0)
-        );
-        let spike = LoadShape::Spike {
-            at: s(10),
-            until: s(20),
-            factor: 3.0,
-        };
+        let step = LoadShape::Step { at: s(10), to: Rate(50.0) };
+        assert_eq!((step.rate_at(base, s(9)), step.rate_at(base, s(10))), (100.0, 50.0));
+        let spike = LoadShape::Spike { at: s(10), until: s(20), factor: 3.0 };
         assert_eq!(spike.rate_at(base, s(15)), 300.0);
         assert_eq!(spike.rate_at(base, s(20)), 100.0);
         assert_eq!(spike.max_rate(base), 300.0);
@@ -116,11 +94,7 @@ mod tests {
 
     #[test]
     fn expected_arrivals_integrates_the_shape() {
-        let spike = LoadShape::Spike {
-            at: s(10),
-            until: s(20),
-            factor: 3.0,
-        };
+        let spike = LoadShape::Spike { at: s(10), until: s(20), factor: 3.0 };
         let n = spike.expected_arrivals(Rate(100.0), s(100));
         assert!((n - 12_000.0).abs() < 120.0, "{n}");
     }

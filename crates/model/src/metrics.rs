@@ -40,10 +40,7 @@ struct Latencies {
 
 impl Latencies {
     fn new(max: SimDuration, sigfig: u8) -> Self {
-        Latencies {
-            hist: histogram(max, sigfig),
-            sum_secs: 0.0,
-        }
+        Latencies { hist: histogram(max, sigfig), sum_secs: 0.0 }
     }
 
     #[inline]
@@ -53,30 +50,18 @@ impl Latencies {
     }
 
     fn quantile_secs(&self, q: f64) -> f64 {
-        if self.hist.is_empty() {
-            0.0
-        } else {
-            self.hist.value_at_quantile(q) as f64 / 1e9
-        }
+        if self.hist.is_empty() { 0.0 } else { self.hist.value_at_quantile(q) as f64 / 1e9 }
     }
 
     fn summary(&self) -> LatencySummary {
         let count = self.hist.len();
         LatencySummary {
             count,
-            mean: if count == 0 {
-                0.0
-            } else {
-                self.sum_secs / count as f64
-            },
+            mean: if count == 0 { 0.0 } else { self.sum_secs / count as f64 },
             p50: self.quantile_secs(0.50),
             p99: self.quantile_secs(0.99),
             p999: self.quantile_secs(0.999),
-            max: if count == 0 {
-                0.0
-            } else {
-                self.hist.max() as f64 / 1e9
-            },
+            max: if count == 0 { 0.0 } else { self.hist.max() as f64 / 1e9 },
         }
     }
 
@@ -154,6 +139,8 @@ pub struct Metrics {
     pub rejected: u64,
     /// Arrivals at or after the warm-up, for throughput and Little's law.
     pub arrived_after_warmup: u64,
+    /// Of those, the ones turned away.
+    pub rejected_after_warmup: u64,
     latency: Latencies,
     in_system: TimeAverage,
     pub services: Vec<ServiceMetrics>,
@@ -197,6 +184,7 @@ impl Metrics {
             completed: 0,
             rejected: 0,
             arrived_after_warmup: 0,
+            rejected_after_warmup: 0,
             latency: Latencies::new(max, TOTAL_SIGFIG),
             in_system: TimeAverage::starting_at(warmup),
             services,
@@ -228,14 +216,20 @@ impl Metrics {
         self.in_system.mean_until(self.end)
     }
 
-    /// Arrival rate after the warm-up (λ in L = λW), per second.
+    /// Offered load after the warm-up: arrivals per second, rejected ones included.
     pub fn arrival_rate(&self) -> f64 {
+        self.per_second_after_warmup(self.arrived_after_warmup)
+    }
+
+    /// Arrivals per second that entered the system after the warm-up (λ in L = λW): rejected
+    /// requests never enter, so they count neither in L nor in W.
+    pub fn admitted_rate(&self) -> f64 {
+        self.per_second_after_warmup(self.arrived_after_warmup - self.rejected_after_warmup)
+    }
+
+    fn per_second_after_warmup(&self, count: u64) -> f64 {
         let span = self.end.saturating_since(self.warmup).as_secs_f64();
-        if span > 0.0 {
-            self.arrived_after_warmup as f64 / span
-        } else {
-            0.0
-        }
+        if span > 0.0 { count as f64 / span } else { 0.0 }
     }
 
     /// Closes every window that ends at or before `now`. Called before each event is handled.
@@ -264,8 +258,7 @@ impl Metrics {
         self.current.latency_max_s = latency.max;
         self.window_latency.reset();
         let next = empty_window(end.as_secs_f64(), self.services.len());
-        self.windows
-            .push(std::mem::replace(&mut self.current, next));
+        self.windows.push(std::mem::replace(&mut self.current, next));
         self.window_start = end;
         self.window_end = end + self.window;
     }
@@ -293,6 +286,9 @@ impl Metrics {
         self.rejected += 1;
         self.current.rejected += 1;
         self.services[service].rejected += 1;
+        if now >= self.warmup {
+            self.rejected_after_warmup += 1;
+        }
         self.in_system.set(now, in_system as f64);
     }
 

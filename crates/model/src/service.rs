@@ -45,10 +45,7 @@ impl Service {
             self.busy += 1;
             return Admission::Started;
         }
-        if self
-            .capacity
-            .is_some_and(|cap| self.queue.len() >= cap as usize)
-        {
+        if self.capacity.is_some_and(|cap| self.queue.len() >= cap as usize) {
             return Admission::Rejected;
         }
         self.queue.push_back(slot);

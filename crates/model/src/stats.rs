@@ -15,10 +15,7 @@ pub struct TimeAverage {
 impl TimeAverage {
     /// Starts integrating at `from`; changes before it only set the current value.
     pub fn starting_at(from: SimTime) -> Self {
-        TimeAverage {
-            from,
-            ..Default::default()
-        }
+        TimeAverage { from, ..Default::default() }
     }
 
     #[inline]
@@ -45,11 +42,7 @@ impl TimeAverage {
         let mut copy = *self;
         copy.advance(until);
         let span = until.saturating_since(self.from).as_nanos() as f64;
-        if span > 0.0 {
-            copy.area / span
-        } else {
-            copy.value
-        }
+        if span > 0.0 { copy.area / span } else { copy.value }
     }
 }
 

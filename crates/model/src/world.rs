@@ -32,22 +32,11 @@ pub struct World<O> {
 impl<O: Observer> World<O> {
     pub fn new(config: &WorldConfig, seed: u64, observer: O) -> Self {
         let streams = RngStreams::new(seed);
-        let names: Vec<(String, u32)> = config
-            .services
-            .iter()
-            .map(|s| (s.name.clone(), s.workers))
-            .collect();
+        let names: Vec<(String, u32)> =
+            config.services.iter().map(|s| (s.name.clone(), s.workers)).collect();
         World {
-            clients: config
-                .clients
-                .iter()
-                .map(|c| Client::new(c, &streams))
-                .collect(),
-            services: config
-                .services
-                .iter()
-                .map(|s| Service::new(s, &streams))
-                .collect(),
+            clients: config.clients.iter().map(|c| Client::new(c, &streams)).collect(),
+            services: config.services.iter().map(|s| Service::new(s, &streams)).collect(),
             requests: RequestTable::default(),
             metrics: Metrics::new(&names, config.warmup, config.end, config.window),
             observer,
@@ -86,11 +75,7 @@ impl<O: Observer> World<O> {
         }
         let id = self.next_request_id;
         self.next_request_id += 1;
-        let slot = self.requests.insert(Request {
-            id,
-            arrived: now,
-            enqueued: now,
-        });
+        let slot = self.requests.insert(Request { id, arrived: now, enqueued: now });
         self.metrics.on_arrival(now, self.requests.live());
         self.observer.on_arrival(now, client as usize, id);
         let target = self.clients[client as usize].target;
@@ -120,26 +105,17 @@ impl<O: Observer> World<O> {
     fn start(&mut self, service: usize, slot: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         let request = *self.requests.get(slot);
-        self.metrics
-            .on_start(request.arrived, service, now - request.enqueued);
+        self.metrics.on_start(request.arrived, service, now - request.enqueued);
         let service_time = self.services[service].draw_service_time();
-        sched.after(
-            service_time,
-            Event::Departure {
-                service: service as u32,
-                slot,
-            },
-        );
+        sched.after(service_time, Event::Departure { service: service as u32, slot });
     }
 
     fn depart(&mut self, service: u32, slot: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         let service = service as usize;
         let request = self.requests.remove(slot);
-        self.metrics
-            .on_complete(now, request.arrived, service, self.requests.live());
-        self.observer
-            .on_complete(now, request.id, request.arrived, now - request.arrived);
+        self.metrics.on_complete(now, request.arrived, service, self.requests.live());
+        self.observer.on_complete(now, request.id, request.arrived, now - request.arrived);
         if let Some(next) = self.services[service].release() {
             self.start(service, next, sched);
         }
@@ -148,8 +124,7 @@ impl<O: Observer> World<O> {
 
     fn note_queue(&mut self, service: usize, now: SimTime) {
         let s = &self.services[service];
-        self.metrics
-            .on_queue_change(now, service, s.queue_len(), s.busy());
+        self.metrics.on_queue_change(now, service, s.queue_len(), s.busy());
     }
 }
 
@@ -175,16 +150,12 @@ impl<O: Observer> Model for World<O> {
 
     fn trace_key(&self, event: &Event) -> TraceKey {
         match *event {
-            Event::Arrival { client } => TraceKey {
-                kind: 0,
-                component: client,
-                request: self.next_request_id,
-            },
-            Event::Departure { service, slot } => TraceKey {
-                kind: 1,
-                component: service,
-                request: self.requests.get(slot).id,
-            },
+            Event::Arrival { client } => {
+                TraceKey { kind: 0, component: client, request: self.next_request_id }
+            }
+            Event::Departure { service, slot } => {
+                TraceKey { kind: 1, component: service, request: self.requests.get(slot).id }
+            }
         }
     }
 }

@@ -24,10 +24,7 @@ pub enum ReportError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ReportError + '_ {
-    move |source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| ReportError::Io { path: path.to_path_buf(), source }
 }
 
 /// Writes `summary.json` and `series.json` under `root` and returns the folder used.
@@ -40,16 +37,9 @@ pub fn write_report(
 ) -> Result<PathBuf, ReportError> {
     let parent = root.join(safe_name(&summary.scenario));
     fs::create_dir_all(&parent).map_err(io_err(&parent))?;
-    let name = format!(
-        "{}-seed{}",
-        safe_name(summary.variant.as_deref().unwrap_or("base")),
-        summary.seed
-    );
-    let target = if force {
-        parent.join(&name)
-    } else {
-        free_folder(&parent, &name)?
-    };
+    let name =
+        format!("{}-seed{}", safe_name(summary.variant.as_deref().unwrap_or("base")), summary.seed);
+    let target = if force { parent.join(&name) } else { free_folder(&parent, &name)? };
     let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
     fs::create_dir(&staging).map_err(io_err(&staging))?;
@@ -78,19 +68,9 @@ fn free_folder(parent: &Path, name: &str) -> Result<PathBuf, ReportError> {
 fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
         .collect();
-    if cleaned.trim_matches('.').is_empty() {
-        "_".into()
-    } else {
-        cleaned
-    }
+    if cleaned.trim_matches('.').is_empty() { "_".into() } else { cleaned }
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ pub struct ServiceSummary {
 /// L = λW from the run's own measurements, after the warm-up.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LittlesLaw {
-    /// λ: arrivals per second.
+    /// λ: arrivals per second that entered the system (rejections excluded).
     pub arrival_rate_per_s: f64,
     /// W: mean time in system of completed requests, seconds.
     pub mean_latency_s: f64,
@@ -134,10 +134,10 @@ impl Summary {
             },
             latency_s: latency_stats(&latency),
             littles_law: LittlesLaw {
-                arrival_rate_per_s: m.arrival_rate(),
+                arrival_rate_per_s: m.admitted_rate(),
                 mean_latency_s: latency.mean,
                 mean_in_system: m.mean_in_system(),
-                lambda_w: m.arrival_rate() * latency.mean,
+                lambda_w: m.admitted_rate() * latency.mean,
             },
             services: services(m),
             invariants: invariants(outcome),
@@ -155,14 +155,7 @@ impl Summary {
 }
 
 fn latency_stats(l: &LatencySummary) -> LatencyStats {
-    LatencyStats {
-        count: l.count,
-        mean: l.mean,
-        p50: l.p50,
-        p99: l.p99,
-        p999: l.p999,
-        max: l.max,
-    }
+    LatencyStats { count: l.count, mean: l.mean, p50: l.p50, p99: l.p99, p999: l.p999, max: l.max }
 }
 
 fn services(m: &Metrics) -> BTreeMap<String, ServiceSummary> {
@@ -177,14 +170,8 @@ fn services(m: &Metrics) -> BTreeMap<String, ServiceSummary> {
                 utilization: s.utilization(m.end()),
                 max_queue: s.max_queue,
                 mean_queue: s.mean_queue(m.end()),
-                queue_wait_s: WaitStats {
-                    mean: wait.mean,
-                    p99: wait.p99,
-                },
-                latency_s: WaitStats {
-                    mean: latency.mean,
-                    p99: latency.p99,
-                },
+                queue_wait_s: WaitStats { mean: wait.mean, p99: wait.p99 },
+                latency_s: WaitStats { mean: latency.mean, p99: latency.p99 },
             };
             (s.name.clone(), summary)
         })

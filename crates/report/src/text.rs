@@ -11,7 +11,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -35,16 +35,8 @@ pub fn render_text(s: &Summary, report: Option<&str>) -> String {
 }
 
 fn header(out: &mut String, s: &Summary) {
-    let variant = s
-        .variant
-        .as_deref()
-        .map(|v| format!(" · variant {v}"))
-        .unwrap_or_default();
-    let rate = if s.wall_time_s > 0.0 {
-        s.events as f64 / s.wall_time_s / 1e6
-    } else {
-        0.0
-    };
+    let variant = s.variant.as_deref().map(|v| format!(" · variant {v}")).unwrap_or_default();
+    let rate = if s.wall_time_s > 0.0 { s.events as f64 / s.wall_time_s / 1e6 } else { 0.0 };
     let _ = writeln!(out, "{}{variant} · seed {}", s.scenario, s.seed);
     let _ = writeln!(
         out,
@@ -92,13 +84,7 @@ fn requests(out: &mut String, s: &Summary) {
 }
 
 fn services(out: &mut String, s: &Summary) {
-    let width = s
-        .services
-        .keys()
-        .map(|n| n.chars().count())
-        .max()
-        .unwrap_or(7)
-        .max(7);
+    let width = s.services.keys().map(|n| n.chars().count()).max().unwrap_or(7).max(7);
     let _ = writeln!(
         out,
         "{:<width$}  workers   util  completed  rejected  max queue  wait mean  wait p99  p99",
@@ -126,11 +112,7 @@ fn verdicts(out: &mut String, s: &Summary) {
         let _ = writeln!(out, "  (none declared)");
     }
     for v in &s.invariants {
-        let mark = if v.holds {
-            "✓ holds   "
-        } else {
-            "✗ VIOLATED"
-        };
+        let mark = if v.holds { "✓ holds   " } else { "✗ VIOLATED" };
         let _ = writeln!(out, "  {mark} {:<15} {}", v.name, v.description);
         if let (Some(at), Some(detail)) = (v.first_violation_s, &v.detail) {
             let _ = writeln!(out, "             first at {}: {detail}", human_secs(at));

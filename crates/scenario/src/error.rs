@@ -30,11 +30,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(origin: Origin, message: impl Into<String>) -> Self {
-        Problem {
-            origin,
-            message: message.into(),
-            help: None,
-        }
+        Problem { origin, message: message.into(), help: None }
     }
 
     pub fn with_help(mut self, help: Option<String>) -> Self {
@@ -83,12 +79,7 @@ pub fn did_you_mean<'a>(
 pub fn closest<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| {
-            (
-                strsim::jaro_winkler(&found.to_lowercase(), &c.to_lowercase()),
-                c,
-            )
-        })
+        .map(|c| (strsim::jaro_winkler(&found.to_lowercase(), &c.to_lowercase()), c))
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
@@ -110,14 +101,8 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(
-            closest("wrokers", ["workers", "queue_capacity"]),
-            Some("workers")
-        );
-        assert_eq!(
-            closest("servce_time", ["workers", "service_time"]),
-            Some("service_time")
-        );
+        assert_eq!(closest("wrokers", ["workers", "queue_capacity"]), Some("workers"));
+        assert_eq!(closest("servce_time", ["workers", "service_time"]), Some("service_time"));
         assert_eq!(closest("zzz", ["workers", "service_time"]), None);
     }
 

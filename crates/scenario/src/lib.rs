@@ -49,10 +49,7 @@ pub struct Overrides {
 
 /// Loads a scenario from its text. `file` is how the file is named in messages.
 pub fn load(file: &str, text: &str, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
-    let fail = |problems: Vec<Problem>| ScenarioError {
-        file: file.to_string(),
-        problems,
-    };
+    let fail = |problems: Vec<Problem>| ScenarioError { file: file.to_string(), problems };
     let base = patch::parse(text).map_err(|p| fail(vec![p]))?;
     let patched = patch::apply(text, &base, overrides).map_err(fail)?;
     let final_raw = patch::parse(&patched.text).map_err(|p| fail(vec![p]))?;

@@ -24,53 +24,75 @@ fn ron_options() -> Options {
 
 /// Parses scenario text into raw types; the error carries the position ron reports.
 pub(crate) fn parse(text: &str) -> Result<ScenarioFile, Problem> {
-    ron_options().from_str(text).map_err(|e| ron_problem(&e))
+    ron_options().from_str(text).map_err(|e| ron_problem(text, &e))
 }
 
-fn ron_problem(error: &SpannedError) -> Problem {
-    let origin = Origin::File {
-        line: error.span.start.line,
-        col: error.span.start.col,
-    };
-    let (message, help) = describe_ron_error(&error.code);
-    Problem::new(origin, message).with_help(help)
+/// A parse error at ron's position, or, for errors about a value's type or missing fields, at
+/// the value itself and naming its path (ron names neither).
+fn ron_problem(text: &str, error: &SpannedError) -> Problem {
+    let (mut line, mut col) = (error.span.start.line, error.span.start.col);
+    let (mut message, help) = describe_ron_error(&error.code);
+    let offset = offset_of(text, line, col);
+    let value = DocIndex::new(text).value_at(offset);
+    // Type errors point just before the value; a missing field points at the struct's end.
+    if let Some((path, at)) = value
+        && !path.is_empty()
+        && is_about_a_value(&error.code)
+        && (text.get(offset..at.start).is_some_and(|gap| gap.trim().is_empty())
+            || matches!(error.code, RonError::MissingStructField { .. }))
+    {
+        (line, col) = (at.line, at.col);
+        message = format!("`{}`: {message}", path.join("."));
+    }
+    Problem::new(Origin::File { line, col }, message).with_help(help)
+}
+
+/// Errors about what a well-formed value holds, as opposed to syntax errors.
+fn is_about_a_value(code: &RonError) -> bool {
+    matches!(
+        code,
+        RonError::InvalidValueForType { .. }
+            | RonError::MissingStructField { .. }
+            | RonError::ExpectedInteger
+            | RonError::ExpectedFloat
+            | RonError::ExpectedString
+            | RonError::ExpectedBoolean
+            | RonError::ExpectedOption
+            | RonError::ExpectedMap
+            | RonError::ExpectedArray
+            | RonError::ExpectedNamedStructLike(_)
+            | RonError::ExpectedStructLike
+            | RonError::ExpectedDifferentStructName { .. }
+            | RonError::IntegerOutOfBounds
+    )
+}
+
+/// Byte offset of a 1-based line and column (in characters).
+fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let line_start: usize =
+        text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let rest = &text[line_start.min(text.len())..];
+    line_start + rest.char_indices().nth(col.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
 }
 
 /// ron's message, with a suggestion for misspelt names.
 fn describe_ron_error(code: &RonError) -> (String, Option<String>) {
     match code {
-        RonError::NoSuchStructField {
-            expected,
-            found,
-            outer,
-        } => {
-            let within = outer
-                .as_deref()
-                .map(|o| format!(" in `{o}`"))
-                .unwrap_or_default();
+        RonError::NoSuchStructField { expected, found, outer } => {
+            let within = outer.as_deref().map(|o| format!(" in `{o}`")).unwrap_or_default();
             let help = did_you_mean(found, expected.iter().copied())
                 .or_else(|| Some(format!("valid fields are {}", list(expected))));
             (format!("unknown field `{found}`{within}"), help)
         }
-        RonError::NoSuchEnumVariant {
-            expected,
-            found,
-            outer,
-        } => {
-            let within = outer
-                .as_deref()
-                .map(|o| format!(" for `{o}`"))
-                .unwrap_or_default();
+        RonError::NoSuchEnumVariant { expected, found, outer } => {
+            let within = outer.as_deref().map(|o| format!(" for `{o}`")).unwrap_or_default();
             let help = did_you_mean(found, expected.iter().copied())
                 .or_else(|| Some(format!("valid kinds are {}", list(expected))));
             (format!("unknown kind `{found}`{within}"), help)
         }
         RonError::MissingStructField { field, outer } => {
-            let within = outer
-                .as_deref()
-                .map(|o| format!(" `{o}`"))
-                .unwrap_or_default();
-            (format!("missing field `{field}` in{within}"), None)
+            let within = outer.as_deref().map(|o| format!(" in `{o}`")).unwrap_or_default();
+            (format!("missing field `{field}`{within}"), Some(format!("add `{field}: ...`")))
         }
         other => (other.to_string(), None),
     }
@@ -94,16 +116,11 @@ pub(crate) struct Patched {
 impl Patched {
     /// Turns a validation problem at a path into a positioned one.
     pub(crate) fn locate(&self, base_text: &str, problem: PathProblem) -> Problem {
-        let patch = self
-            .applied
-            .iter()
-            .rev()
-            .find(|a| problem.path.starts_with(&a.path));
+        let patch = self.applied.iter().rev().find(|a| problem.path.starts_with(&a.path));
         let (origin, message) = match patch {
-            Some(a) => (
-                a.origin.clone(),
-                format!("{} (set by {})", problem.message, a.description),
-            ),
+            Some(a) => {
+                (a.origin.clone(), format!("{} (set by {})", problem.message, a.description))
+            }
             None => (locate_in(base_text, &problem.path), problem.message),
         };
         Problem::new(origin, message).with_help(problem.help)
@@ -116,10 +133,7 @@ fn locate_in(text: &str, path: &[String]) -> Origin {
     for len in (0..=path.len()).rev() {
         let parts: Vec<&str> = path[..len].iter().map(String::as_str).collect();
         if let Some(loc) = index.find(&parts) {
-            return Origin::File {
-                line: loc.line,
-                col: loc.col,
-            };
+            return Origin::File { line: loc.line, col: loc.col };
         }
     }
     Origin::Whole
@@ -131,10 +145,7 @@ pub(crate) fn apply(
     base: &ScenarioFile,
     overrides: &Overrides,
 ) -> Result<Patched, Vec<Problem>> {
-    let mut patched = Patched {
-        text: text.to_string(),
-        applied: Vec::new(),
-    };
+    let mut patched = Patched { text: text.to_string(), applied: Vec::new() };
     if let Some(name) = &overrides.variant {
         apply_variant(&mut patched, text, base, name)?;
     }
@@ -161,10 +172,7 @@ fn apply_variant(
     let index = DocIndex::new(text);
     for (path, value) in &variant.set {
         let key = index.find_key(&["variants", name, "set", path]);
-        let origin = key.map_or(Origin::Whole, |loc| Origin::File {
-            line: loc.line,
-            col: loc.col,
-        });
+        let origin = key.map_or(Origin::Whole, |loc| Origin::File { line: loc.line, col: loc.col });
         let description = format!("variant `{name}`");
         patch_one(patched, path, value.get_ron(), origin, description)?;
     }
@@ -172,9 +180,7 @@ fn apply_variant(
 }
 
 fn apply_set(patched: &mut Patched, arg: &str) -> Result<(), Vec<Problem>> {
-    let origin = Origin::CommandLine {
-        arg: arg.to_string(),
-    };
+    let origin = Origin::CommandLine { arg: arg.to_string() };
     let Some((path, value)) = arg.split_once('=') else {
         let help = Some("write it as PATH=VALUE, e.g. `--set services.db.workers=16`".to_string());
         return Err(vec![Problem::new(origin, "missing `=`").with_help(help)]);
@@ -229,29 +235,15 @@ fn patch_one(
 fn insert_or_replace(text: &str, parts: &[&str], value: &str) -> Result<String, PatchError> {
     match doc::patch(text, parts, value) {
         Ok((new_text, _)) => Ok(new_text),
-        Err(PatchError::NotFound {
-            at,
-            missing,
-            available,
-        }) => {
-            let depth = if at.is_empty() {
-                0
-            } else {
-                at.split('.').count()
-            };
+        Err(PatchError::NotFound { at, missing, available }) => {
+            let depth = if at.is_empty() { 0 } else { at.split('.').count() };
             if depth == 1 && COMPONENT_MAPS.contains(&at.as_str()) {
-                return Err(PatchError::NotFound {
-                    at,
-                    missing,
-                    available,
-                });
+                return Err(PatchError::NotFound { at, missing, available });
             }
             let nested = parts[depth + 1..]
                 .iter()
                 .rev()
-                .fold(value.to_string(), |inner, field| {
-                    format!("({field}: {inner})")
-                });
+                .fold(value.to_string(), |inner, field| format!("({field}: {inner})"));
             doc::patch(text, &parts[..=depth], &nested).map(|(t, _)| t)
         }
         Err(other) => Err(other),
@@ -272,10 +264,10 @@ fn patch_error(error: &PatchError) -> String {
 
 fn patch_help(error: &PatchError) -> Option<String> {
     match error {
-        PatchError::NotFound {
-            missing, available, ..
-        } => did_you_mean(missing, available.iter().map(String::as_str))
-            .or_else(|| Some(format!("valid names here are {}", list(available)))),
+        PatchError::NotFound { missing, available, .. } => {
+            did_you_mean(missing, available.iter().map(String::as_str))
+                .or_else(|| Some(format!("valid names here are {}", list(available))))
+        }
         PatchError::NotAContainer { .. } => None,
     }
 }
@@ -286,16 +278,10 @@ pub(crate) fn duplicate_names(text: &str) -> Vec<Problem> {
         .duplicate_keys()
         .into_iter()
         .map(|(parent, key, loc)| {
-            let within = if parent.is_empty() {
-                "the scenario".to_string()
-            } else {
-                format!("`{parent}`")
-            };
+            let within =
+                if parent.is_empty() { "the scenario".to_string() } else { format!("`{parent}`") };
             Problem::new(
-                Origin::File {
-                    line: loc.line,
-                    col: loc.col,
-                },
+                Origin::File { line: loc.line, col: loc.col },
                 format!("`{key}` appears twice in {within}"),
             )
             .with_help(Some("remove or rename one of them".into()))

@@ -29,19 +29,10 @@ impl Scenario {
     pub fn run(&self, seed: u64) -> Result<Outcome, LimitExceeded> {
         let monitor = Monitor::new(self.invariants.clone(), self.duration);
         let mut world = World::new(&self.world, seed, monitor);
-        let limits = Limits {
-            end: SimTime::ZERO + self.duration,
-            max_events: self.max_events,
-        };
+        let limits = Limits { end: SimTime::ZERO + self.duration, max_events: self.max_events };
         let stats = run(&mut world, limits)?;
         let (metrics, monitor, in_flight) = world.finish();
         let verdicts = monitor.verdicts(&metrics, in_flight);
-        Ok(Outcome {
-            seed,
-            stats,
-            metrics,
-            verdicts,
-            in_flight,
-        })
+        Ok(Outcome { seed, stats, metrics, verdicts, in_flight })
     }
 }

@@ -36,9 +36,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         rest = after_unit.trim_start();
     }
     if total >= u64::MAX as f64 {
-        return Err(format!(
-            "duration \"{text}\" is too long (at most about 584 years)"
-        ));
+        return Err(format!("duration \"{text}\" is too long (at most about 584 years)"));
     }
     Ok(SimDuration::from_nanos(total.round() as u64))
 }
@@ -49,9 +47,7 @@ fn bad_duration(text: &str) -> String {
 
 /// A leading non-negative decimal number and the text after it.
 fn split_number(text: &str) -> Option<(f64, &str)> {
-    let end = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
+    let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let value: f64 = text[..end].parse().ok()?;
     value.is_finite().then_some((value, &text[end..]))
 }
@@ -83,9 +79,7 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     if count.starts_with('-') {
         return Err(format!("rate \"{text}\" is negative; {RATE_HELP}"));
     }
-    let value: f64 = count
-        .parse()
-        .map_err(|_| format!("\"{text}\" is not a rate; {RATE_HELP}"))?;
+    let value: f64 = count.parse().map_err(|_| format!("\"{text}\" is not a rate; {RATE_HELP}"))?;
     let seconds = match per.trim() {
         "ms" => 1e-3,
         "s" | "sec" => 1.0,
@@ -123,17 +117,7 @@ mod tests {
 
     #[test]
     fn bad_durations_say_how_to_write_one() {
-        for bad in [
-            "",
-            "5",
-            "fast",
-            "-2s",
-            "5sec",
-            "1.2.3s",
-            "s",
-            "1e999s",
-            "99999999999d",
-        ] {
+        for bad in ["", "5", "fast", "-2s", "5sec", "1.2.3s", "s", "1e999s", "99999999999d"] {
             let err = parse_duration(bad).unwrap_err();
             assert!(err.contains("duration"), "{bad}: {err}");
         }

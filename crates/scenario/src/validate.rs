@@ -47,27 +47,17 @@ fn path(parts: &[&str]) -> Vec<String> {
 
 impl Checker {
     fn report(&mut self, at: &[&str], message: impl Into<String>, help: Option<String>) {
-        self.problems.push(PathProblem {
-            path: path(at),
-            message: message.into(),
-            help,
-        });
+        self.problems.push(PathProblem { path: path(at), message: message.into(), help });
     }
 
     fn duration(&mut self, at: &[&str], text: &str) -> Option<SimDuration> {
-        parse_duration(text)
-            .map_err(|e| self.report(at, e, None))
-            .ok()
+        parse_duration(text).map_err(|e| self.report(at, e, None)).ok()
     }
 
     fn positive_duration(&mut self, at: &[&str], text: &str) -> Option<SimDuration> {
         let value = self.duration(at, text)?;
         if value.is_zero() {
-            self.report(
-                at,
-                format!("`{}` must be longer than zero", at.join(".")),
-                None,
-            );
+            self.report(at, format!("`{}` must be longer than zero", at.join(".")), None);
             return None;
         }
         Some(value)
@@ -130,11 +120,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         lesson: raw.lesson.clone(),
         seed: raw.seed.unwrap_or(1),
         variant: variant.map(str::to_string),
-        variants: raw
-            .variants
-            .iter()
-            .map(|(n, v)| (n.clone(), v.description.clone()))
-            .collect(),
+        variants: raw.variants.iter().map(|(n, v)| (n.clone(), v.description.clone())).collect(),
         duration,
         warmup,
         max_events,
@@ -159,25 +145,17 @@ fn check_services(c: &mut Checker, raw: &ScenarioFile) -> Option<Vec<ServiceConf
         );
         return None;
     }
-    let checked: Vec<Option<ServiceConfig>> = raw
-        .services
-        .iter()
-        .map(|(name, s)| check_service(c, name, s))
-        .collect();
+    let checked: Vec<Option<ServiceConfig>> =
+        raw.services.iter().map(|(name, s)| check_service(c, name, s)).collect();
     checked.into_iter().collect()
 }
 
 fn check_service(c: &mut Checker, name: &str, s: &ServiceRaw) -> Option<ServiceConfig> {
     let workers = c.count(&["services", name, "workers"], s.workers, 1, 1_000_000);
     let capacity = match s.queue_capacity {
-        Some(cap) => c
-            .count(
-                &["services", name, "queue_capacity"],
-                cap,
-                0,
-                i64::from(u32::MAX),
-            )
-            .map(Some),
+        Some(cap) => {
+            c.count(&["services", name, "queue_capacity"], cap, 0, i64::from(u32::MAX)).map(Some)
+        }
         None => Some(None),
     };
     let service_time = check_dist(c, &["services", name, "service_time"], &s.service_time);
@@ -194,40 +172,24 @@ fn check_dist(c: &mut Checker, at: &[&str], raw: &DistRaw) -> Option<Dist> {
     match raw {
         DistRaw::Const(value) => {
             let d = c.duration(at, value)?;
-            Some(Dist::Const {
-                secs: d.as_secs_f64(),
-            })
+            Some(Dist::Const { secs: d.as_secs_f64() })
         }
         DistRaw::Exp { mean } => {
             let mean = c.positive_duration(&field("mean"), mean)?;
-            Some(Dist::Exp {
-                mean: mean.as_secs_f64(),
-            })
+            Some(Dist::Exp { mean: mean.as_secs_f64() })
         }
         DistRaw::Uniform { min, max } => {
-            let (lo, hi) = (
-                c.duration(&field("min"), min),
-                c.duration(&field("max"), max),
-            );
+            let (lo, hi) = (c.duration(&field("min"), min), c.duration(&field("max"), max));
             let (lo, hi) = (lo?, hi?);
             if lo > hi {
-                c.report(
-                    &field("max"),
-                    format!("Uniform max ({hi}) is below min ({lo})"),
-                    None,
-                );
+                c.report(&field("max"), format!("Uniform max ({hi}) is below min ({lo})"), None);
                 return None;
             }
-            Some(Dist::Uniform {
-                min: lo.as_secs_f64(),
-                max: hi.as_secs_f64(),
-            })
+            Some(Dist::Uniform { min: lo.as_secs_f64(), max: hi.as_secs_f64() })
         }
         DistRaw::LogNormal { median, p99 } => {
-            let (m, p) = (
-                c.positive_duration(&field("median"), median),
-                c.duration(&field("p99"), p99),
-            );
+            let (m, p) =
+                (c.positive_duration(&field("median"), median), c.duration(&field("p99"), p99));
             let (m, p) = (m?, p?);
             if p <= m {
                 c.report(
@@ -249,10 +211,7 @@ fn check_dist(c: &mut Checker, at: &[&str], raw: &DistRaw) -> Option<Dist> {
                 );
                 return None;
             }
-            Some(Dist::Pareto {
-                scale: scale?.as_secs_f64(),
-                shape: *shape,
-            })
+            Some(Dist::Pareto { scale: scale?.as_secs_f64(), shape: *shape })
         }
     }
 }
@@ -270,11 +229,8 @@ fn check_clients(
         );
         return None;
     }
-    let checked: Vec<Option<ClientConfig>> = raw
-        .clients
-        .iter()
-        .map(|(name, client)| check_client(c, name, client, services))
-        .collect();
+    let checked: Vec<Option<ClientConfig>> =
+        raw.clients.iter().map(|(name, client)| check_client(c, name, client, services)).collect();
     checked.into_iter().collect()
 }
 
@@ -298,10 +254,7 @@ fn check_client(
     if rate.is_some_and(|r| r <= 0.0) {
         c.report(
             &["clients", name, "rate"],
-            format!(
-                "client `{name}` has rate {}; it must be above zero",
-                raw.rate
-            ),
+            format!("client `{name}` has rate {}; it must be above zero", raw.rate),
             None,
         );
         return None;
@@ -327,10 +280,7 @@ fn check_shape(c: &mut Checker, at: &[&str], raw: &ShapeRaw) -> Option<LoadShape
         ShapeRaw::Const => Some(LoadShape::Const),
         ShapeRaw::Ramp { to, start, end } => {
             let to = c.rate(&field("to"), to);
-            let (s, e) = (
-                c.duration(&field("start"), start),
-                c.duration(&field("end"), end),
-            );
+            let (s, e) = (c.duration(&field("start"), start), c.duration(&field("end"), end));
             let (s, e) = (s?, e?);
             if e <= s {
                 c.report(
@@ -339,28 +289,15 @@ fn check_shape(c: &mut Checker, at: &[&str], raw: &ShapeRaw) -> Option<LoadShape
                     None,
                 );
             }
-            Some(LoadShape::Ramp {
-                to: Rate(to?),
-                start: instant(s),
-                end: instant(e),
-            })
+            Some(LoadShape::Ramp { to: Rate(to?), start: instant(s), end: instant(e) })
         }
         ShapeRaw::Step { at: when, to } => {
             let (when, to) = (c.duration(&field("at"), when), c.rate(&field("to"), to));
-            Some(LoadShape::Step {
-                at: instant(when?),
-                to: Rate(to?),
-            })
+            Some(LoadShape::Step { at: instant(when?), to: Rate(to?) })
         }
-        ShapeRaw::Spike {
-            at: when,
-            length,
-            factor,
-        } => {
-            let (when, length) = (
-                c.duration(&field("at"), when),
-                c.positive_duration(&field("length"), length),
-            );
+        ShapeRaw::Spike { at: when, length, factor } => {
+            let (when, length) =
+                (c.duration(&field("at"), when), c.positive_duration(&field("length"), length));
             if !(factor.is_finite() && *factor >= 0.0) {
                 c.report(
                     &field("factor"),
@@ -370,11 +307,7 @@ fn check_shape(c: &mut Checker, at: &[&str], raw: &ShapeRaw) -> Option<LoadShape
                 return None;
             }
             let at = instant(when?);
-            Some(LoadShape::Spike {
-                at,
-                until: at + length?,
-                factor: *factor,
-            })
+            Some(LoadShape::Spike { at, until: at + length?, factor: *factor })
         }
     }
 }
@@ -403,11 +336,7 @@ fn check_invariant(
 ) -> Option<Invariant> {
     let at = |f: &'static str| ["invariants", index, f];
     match raw {
-        InvariantRaw::LatencySlo {
-            percentile,
-            bound,
-            after,
-        } => {
+        InvariantRaw::LatencySlo { percentile, bound, after } => {
             if !(*percentile > 0.0 && *percentile < 100.0) {
                 c.report(
                     &at("percentile"),
@@ -507,10 +436,7 @@ fn check_event_budget(
     max_events: u64,
 ) {
     let end = SimTime::ZERO + duration;
-    let requests: f64 = clients
-        .iter()
-        .map(|cl| cl.shape.expected_arrivals(cl.rate, end))
-        .sum();
+    let requests: f64 = clients.iter().map(|cl| cl.shape.expected_arrivals(cl.rate, end)).sum();
     let events = requests * EVENTS_PER_REQUEST;
     if events > max_events as f64 {
         c.report(
