@@ -118,6 +118,9 @@ impl Patched {
     pub(crate) fn locate(&self, base_text: &str, problem: PathProblem) -> Problem {
         let patch = self.applied.iter().rev().find(|a| problem.path.starts_with(&a.path));
         let (origin, message) = match patch {
+            Some(a) if matches!(a.origin, Origin::CommandLine { .. }) => {
+                (a.origin.clone(), problem.message)
+            }
             Some(a) => {
                 (a.origin.clone(), format!("{} (set by {})", problem.message, a.description))
             }

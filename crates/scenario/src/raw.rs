@@ -35,7 +35,7 @@ pub struct ScenarioFile {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "limits")]
 pub struct LimitsRaw {
     #[serde(default)]
     pub max_events: Option<i64>,
@@ -44,14 +44,14 @@ pub struct LimitsRaw {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "metrics")]
 pub struct MetricsRaw {
     #[serde(default)]
     pub window: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "client")]
 pub struct ClientRaw {
     pub target: String,
     pub rate: String,
@@ -62,6 +62,7 @@ pub struct ClientRaw {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(rename = "arrivals")]
 pub enum ArrivalsRaw {
     #[default]
     Poisson,
@@ -69,7 +70,7 @@ pub enum ArrivalsRaw {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "load shape")]
 pub enum ShapeRaw {
     #[default]
     Const,
@@ -90,7 +91,7 @@ pub enum ShapeRaw {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "service")]
 pub struct ServiceRaw {
     pub workers: i64,
     #[serde(default)]
@@ -99,7 +100,7 @@ pub struct ServiceRaw {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "distribution")]
 pub enum DistRaw {
     Const(String),
     Exp { mean: String },
@@ -109,7 +110,7 @@ pub enum DistRaw {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "invariant")]
 pub enum InvariantRaw {
     LatencySlo {
         percentile: f64,
@@ -125,7 +126,7 @@ pub enum InvariantRaw {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "variant")]
 pub struct VariantRaw {
     #[serde(default)]
     pub description: String,
