@@ -43,7 +43,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
     let report = if args.no_report {
         None
     } else {
-        let series = Series::new(&outcome.metrics);
+        let series = Series::new(&scenario, &outcome.metrics);
         Some(write_report(&args.out, &summary, &series, args.force).context("writing the report")?)
     };
     match args.format {

@@ -211,6 +211,17 @@ impl Metrics {
         self.latency.summary()
     }
 
+    /// The end-to-end latency distribution as (seconds, cumulative fraction) points, dense in
+    /// the body and in the tail (up to the 99.999th percentile), for a CDF plot.
+    pub fn latency_cdf(&self) -> Vec<(f64, f64)> {
+        if self.latency.hist.is_empty() {
+            return Vec::new();
+        }
+        let body = (1..200).map(|i| f64::from(i) / 200.0);
+        let tail = (0..=40).map(|i| 1.0 - 10f64.powf(-2.3 - f64::from(i) * 0.0675));
+        body.chain(tail).map(|q| (self.latency.hist.value_at_quantile(q) as f64 / 1e9, q)).collect()
+    }
+
     /// Time-average number of requests in the system after the warm-up (L in L = λW).
     pub fn mean_in_system(&self) -> f64 {
         self.in_system.mean_until(self.end)

@@ -8,7 +8,7 @@ mod text;
 
 pub use folder::{ReportError, write_report};
 pub use summary::{
-    InvariantSummary, LatencyStats, LittlesLaw, Requests, Series, ServiceSummary, Summary,
+    Band, InvariantSummary, LatencyStats, LittlesLaw, Requests, Series, ServiceSummary, Summary,
     WaitStats,
 };
 pub use text::render_text;

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use faultline_model::{LatencySummary, Metrics, Window};
+use faultline_check::Invariant;
+use faultline_model::{LatencySummary, LoadShape, Metrics, Window};
 use faultline_scenario::{Outcome, Scenario};
 use serde::Serialize;
 
@@ -66,12 +67,32 @@ pub struct InvariantSummary {
     pub detail: Option<String>,
 }
 
-/// The fixed-window time series of a run.
+/// A stretch of the run worth marking on a time axis: the warm-up, a load spike, a fault.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Band {
+    pub label: String,
+    pub start_s: f64,
+    pub end_s: f64,
+}
+
+/// A latency objective to draw as a line: `percentile` of latency should stay ≤ `bound_s`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SloLine {
+    pub label: String,
+    pub percentile: f64,
+    pub bound_s: f64,
+}
+
+/// The fixed-window time series of a run, and what plots need to annotate it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Series {
     pub window_s: f64,
     pub services: Vec<String>,
     pub windows: Vec<SeriesWindow>,
+    pub bands: Vec<Band>,
+    pub slos: Vec<SloLine>,
+    /// End-to-end latency CDF after the warm-up: (seconds, cumulative fraction).
+    pub latency_cdf: Vec<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -106,6 +127,8 @@ pub struct Summary {
     pub invariants: Vec<InvariantSummary>,
     pub all_hold: bool,
     pub reproduce: String,
+    /// The scenario's teaching text.
+    pub lesson: String,
 }
 
 impl Summary {
@@ -143,6 +166,7 @@ impl Summary {
             invariants: invariants(outcome),
             all_hold: outcome.all_hold(),
             reproduce,
+            lesson: scenario.lesson.clone(),
         }
     }
 
@@ -194,11 +218,14 @@ fn invariants(outcome: &Outcome) -> Vec<InvariantSummary> {
 }
 
 impl Series {
-    pub fn new(metrics: &Metrics) -> Self {
+    pub fn new(scenario: &Scenario, metrics: &Metrics) -> Self {
         Series {
             window_s: metrics.window().as_secs_f64(),
             services: metrics.services.iter().map(|s| s.name.clone()).collect(),
             windows: metrics.windows.iter().map(series_window).collect(),
+            bands: bands(scenario),
+            slos: slos(scenario),
+            latency_cdf: metrics.latency_cdf(),
         }
     }
 
@@ -207,6 +234,52 @@ impl Series {
         text.push('\n');
         text
     }
+}
+
+/// The warm-up and every change of load a client's shape makes.
+fn bands(scenario: &Scenario) -> Vec<Band> {
+    let mut bands = Vec::new();
+    if !scenario.warmup.is_zero() {
+        bands.push(Band {
+            label: "warm-up".into(),
+            start_s: 0.0,
+            end_s: scenario.warmup.as_secs_f64(),
+        });
+    }
+    let end = scenario.duration.as_secs_f64();
+    for client in &scenario.world.clients {
+        let band = match client.shape {
+            LoadShape::Const => continue,
+            LoadShape::Spike { at, until, factor } => {
+                (format!("{} × {factor} load", client.name), at.as_secs_f64(), until.as_secs_f64())
+            }
+            LoadShape::Step { at, to } => {
+                (format!("{} load → {}/s", client.name, to.0), at.as_secs_f64(), end)
+            }
+            LoadShape::Ramp { to, start, end } => (
+                format!("{} ramps to {}/s", client.name, to.0),
+                start.as_secs_f64(),
+                end.as_secs_f64(),
+            ),
+        };
+        bands.push(Band { label: band.0, start_s: band.1, end_s: band.2.min(end) });
+    }
+    bands
+}
+
+fn slos(scenario: &Scenario) -> Vec<SloLine> {
+    scenario
+        .invariants
+        .iter()
+        .filter_map(|inv| match inv {
+            Invariant::LatencySlo { percentile, bound, .. } => Some(SloLine {
+                label: inv.describe(),
+                percentile: *percentile,
+                bound_s: bound.as_secs_f64(),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 fn series_window(w: &Window) -> SeriesWindow {
