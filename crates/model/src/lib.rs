@@ -10,6 +10,7 @@ mod dist;
 mod load;
 mod metrics;
 mod observer;
+pub mod policy;
 mod request;
 mod service;
 mod stats;
