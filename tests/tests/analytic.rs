@@ -81,7 +81,7 @@ fn littles_law_holds_on_measured_values() {
         let scenario = load_bundled(name, variant, &[]);
         let metrics = run(&scenario, 7).metrics;
         let l = metrics.mean_in_system();
-        let lambda_w = metrics.admitted_rate() * metrics.latency().mean;
+        let lambda_w = metrics.arrival_rate() * metrics.mean_sojourn();
         eprintln!("{name}: L = {l:.4}, λW = {lambda_w:.4}");
         assert!((l - lambda_w).abs() <= 0.01 * l, "{name}: L = {l} but λW = {lambda_w}");
     }

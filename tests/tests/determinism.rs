@@ -3,8 +3,8 @@
 
 use faultline_engine::{Limits, SimDuration, SimTime, run};
 use faultline_model::{
-    ArrivalProcess, ClientConfig, Dist, LoadShape, Observer, Rate, ServiceConfig, World,
-    WorldConfig,
+    ArrivalProcess, CallConfig, ClientConfig, Dist, LoadShape, Observer, Rate, ServiceConfig, Step,
+    World, WorldConfig,
 };
 use faultline_tests::scenario_path;
 
@@ -66,12 +66,14 @@ fn client(name: &str, target: usize, rate: f64) -> ClientConfig {
         until: SimTime::ZERO + SimDuration::from_secs(30),
         factor: 3.0,
     };
+    let call =
+        CallConfig { target, timeout: None, retry: None, breaker: None, cancel_on_timeout: false };
     ClientConfig {
         name: name.into(),
-        target,
         process: ArrivalProcess::Poisson,
         rate: Rate(rate),
         shape,
+        call,
     }
 }
 
@@ -80,11 +82,14 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
         name: name.into(),
         workers: 2,
         queue_capacity: Some(10),
-        service_time: Dist::Exp { mean: 0.05 },
+        steps: vec![Step::Work { time: Dist::Exp { mean: 0.05 }, contention: SimDuration::ZERO }],
+        rate_limit: None,
+        shed_after: None,
     };
     WorldConfig {
         clients,
         services: vec![service("api"), service("other")],
+        faults: vec![],
         warmup: SimTime::ZERO,
         end: SimTime::ZERO + SimDuration::from_secs(60),
         window: SimDuration::from_secs(1),

@@ -13,6 +13,13 @@ pub enum Invariant {
     /// At end: every request that arrived was completed, rejected and counted, or is still in
     /// flight. Nothing vanishes.
     NoLostRequests,
+    /// At end: the `percentile` of time spent at `service` (queue and handler) is at most `bound`.
+    ServiceSlo { service: usize, service_name: String, percentile: f64, bound: SimDuration },
+    /// At end: attempts sent at every layer per client request stay at or below `max`.
+    RetryAmplification { max: f64 },
+    /// At end: from `within` after `trigger_end` (the end of the last fault or load spike) to the
+    /// end of the run, goodput is at least `share` of the offered load. The metastability check.
+    GoodputRecovers { share: f64, within: SimDuration, trigger_end: SimTime },
 }
 
 impl Invariant {
@@ -22,6 +29,9 @@ impl Invariant {
             Invariant::LatencySlo { .. } => "LatencySlo",
             Invariant::QueueBounded { .. } => "QueueBounded",
             Invariant::NoLostRequests => "NoLostRequests",
+            Invariant::ServiceSlo { .. } => "ServiceSlo",
+            Invariant::RetryAmplification { .. } => "RetryAmplification",
+            Invariant::GoodputRecovers { .. } => "GoodputRecovers",
         }
     }
 
@@ -44,6 +54,18 @@ impl Invariant {
                 format!("queue of {service_name} ≤ {max}")
             }
             Invariant::NoLostRequests => "every request completed, rejected or in flight".into(),
+            Invariant::ServiceSlo { service_name, percentile, bound, .. } => format!(
+                "p{} time at {service_name} ≤ {}",
+                fmt_percentile(*percentile),
+                secs(bound.as_secs_f64())
+            ),
+            Invariant::RetryAmplification { max } => format!("attempts per request ≤ {max}"),
+            Invariant::GoodputRecovers { share, within, trigger_end } => format!(
+                "goodput ≥ {:.0} % of offered load from {} after the trigger ends at {}",
+                share * 100.0,
+                secs(within.as_secs_f64()),
+                secs(trigger_end.as_secs_f64())
+            ),
         }
     }
 }

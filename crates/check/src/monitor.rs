@@ -1,7 +1,7 @@
 //! The monitor: watches a run through the model's observer hook and judges each invariant.
 
 use faultline_engine::{SimDuration, SimTime, human_secs as secs};
-use faultline_model::{Metrics, Observer};
+use faultline_model::{Metrics, Observer, Outcome};
 use hdrhistogram::Histogram;
 
 use crate::Invariant;
@@ -28,9 +28,16 @@ pub struct Verdict {
 /// Online state of one invariant.
 #[derive(Debug)]
 enum Watch {
-    Latency { latencies: Histogram<u64>, first_slow: Option<(SimTime, u64, SimDuration)> },
-    Queue { first: Option<(SimTime, u64, usize)>, deepest: usize },
-    Accounting,
+    Latency {
+        latencies: Histogram<u64>,
+        first_slow: Option<(SimTime, u64, SimDuration)>,
+    },
+    Queue {
+        first: Option<(SimTime, u64, usize)>,
+        deepest: usize,
+    },
+    /// Judged from the finished run's metrics alone.
+    AtEnd,
 }
 
 /// Watches a run and judges its invariants at the end.
@@ -40,6 +47,7 @@ pub struct Monitor {
     watches: Vec<Watch>,
     arrived: u64,
     completed: u64,
+    failed: u64,
     rejected: u64,
 }
 
@@ -47,7 +55,7 @@ impl Monitor {
     /// `longest` bounds the latencies the monitor must hold (the run's duration).
     pub fn new(invariants: Vec<Invariant>, longest: SimDuration) -> Self {
         let watches = invariants.iter().map(|inv| Watch::for_invariant(inv, longest)).collect();
-        Monitor { invariants, watches, arrived: 0, completed: 0, rejected: 0 }
+        Monitor { invariants, watches, arrived: 0, completed: 0, failed: 0, rejected: 0 }
     }
 
     /// Judges every invariant; `in_flight` is the number of requests alive at the end.
@@ -78,7 +86,15 @@ impl Monitor {
                     detail: format!("queue reached {depth} > {max} (deepest {deepest})"),
                 })
             }
-            _ => self.accounting_violation(metrics, in_flight),
+            (Invariant::NoLostRequests, _) => self.accounting_violation(metrics, in_flight),
+            (Invariant::ServiceSlo { service, percentile, bound, .. }, _) => {
+                service_violation(metrics, *service, *percentile, *bound)
+            }
+            (Invariant::RetryAmplification { max }, _) => amplification_violation(metrics, *max),
+            (Invariant::GoodputRecovers { share, within, trigger_end }, _) => {
+                recovery_violation(metrics, *share, *trigger_end + *within)
+            }
+            _ => None,
         };
         Verdict {
             name: invariant.name(),
@@ -91,13 +107,13 @@ impl Monitor {
     /// Counts kept here independently of the model's metrics, so a model that drops a request
     /// cannot also hide it.
     fn accounting_violation(&self, metrics: &Metrics, in_flight: u64) -> Option<Violation> {
-        let accounted = self.completed + self.rejected + in_flight;
+        let accounted = self.completed + self.failed + self.rejected + in_flight;
         (accounted != self.arrived).then(|| Violation {
             at: metrics.end(),
             request: None,
             detail: format!(
-                "{} arrived but {} completed + {} rejected + {} in flight = {accounted}",
-                self.arrived, self.completed, self.rejected, in_flight
+                "{} arrived but {} completed + {} failed + {} rejected + {} in flight = {accounted}",
+                self.arrived, self.completed, self.failed, self.rejected, in_flight
             ),
         })
     }
@@ -132,6 +148,65 @@ fn latency_violation(
     })
 }
 
+fn service_violation(
+    metrics: &Metrics,
+    service: usize,
+    percentile: f64,
+    bound: SimDuration,
+) -> Option<Violation> {
+    let s = &metrics.services[service];
+    let observed = s.latency_quantile(percentile / 100.0);
+    (observed > bound.as_secs_f64() * (1.0 + HISTOGRAM_SLACK)).then(|| Violation {
+        at: metrics.end(),
+        request: None,
+        detail: format!(
+            "p{percentile} at {} = {} over {} requests",
+            s.name,
+            secs(observed),
+            s.completed
+        ),
+    })
+}
+
+/// The run-total histograms resolve values to 0.1 %; a percentile that equals the bound within
+/// that resolution is not a violation.
+const HISTOGRAM_SLACK: f64 = 1e-3;
+
+fn amplification_violation(metrics: &Metrics, max: f64) -> Option<Violation> {
+    let observed = metrics.amplification();
+    (observed > max).then(|| Violation {
+        at: metrics.end(),
+        request: None,
+        detail: format!(
+            "{:.2} attempts per request ({} attempts, {} retries, for {} requests)",
+            observed, metrics.attempts, metrics.retries, metrics.arrived
+        ),
+    })
+}
+
+/// Goodput over offered load from `deadline` to the end, judged over that whole stretch; the
+/// first window below the share is where the violation is reported.
+fn recovery_violation(metrics: &Metrics, share: f64, deadline: SimTime) -> Option<Violation> {
+    let from = deadline.as_secs_f64();
+    let after: Vec<_> = metrics.windows.iter().filter(|w| w.start_s >= from).collect();
+    let offered: u64 = after.iter().map(|w| w.arrived).sum();
+    let goodput: u64 = after.iter().map(|w| w.completed).sum();
+    if offered == 0 || goodput as f64 >= share * offered as f64 {
+        return None;
+    }
+    let first_low = after.iter().find(|w| (w.completed as f64) < share * w.arrived as f64);
+    let at = first_low.map_or(deadline, |w| SimTime::ZERO + SimDuration::from_secs_f64(w.start_s));
+    Some(Violation {
+        at,
+        request: None,
+        detail: format!(
+            "goodput {:.0} % of offered load after {} ({goodput} of {offered} requests succeeded)",
+            100.0 * goodput as f64 / offered as f64,
+            secs(from)
+        ),
+    })
+}
+
 impl Watch {
     fn for_invariant(invariant: &Invariant, longest: SimDuration) -> Watch {
         match invariant {
@@ -141,7 +216,7 @@ impl Watch {
                 first_slow: None,
             },
             Invariant::QueueBounded { .. } => Watch::Queue { first: None, deepest: 0 },
-            Invariant::NoLostRequests => Watch::Accounting,
+            _ => Watch::AtEnd,
         }
     }
 }
@@ -170,13 +245,16 @@ impl Observer for Monitor {
     }
 
     #[inline]
-    fn on_reject(&mut self, _now: SimTime, _service: usize, _request: u64) {
-        self.rejected += 1;
-    }
-
-    #[inline]
-    fn on_complete(&mut self, now: SimTime, request: u64, arrived: SimTime, latency: SimDuration) {
-        self.completed += 1;
+    fn on_done(&mut self, now: SimTime, request: u64, arrived: SimTime, outcome: Outcome) {
+        match outcome {
+            Outcome::Success => self.completed += 1,
+            Outcome::Rejected(_) => self.rejected += 1,
+            Outcome::Error | Outcome::Timeout => self.failed += 1,
+        }
+        if outcome != Outcome::Success {
+            return;
+        }
+        let latency = now - arrived;
         for (invariant, watch) in self.invariants.iter().zip(&mut self.watches) {
             if let (
                 Invariant::LatencySlo { bound, after, .. },
@@ -235,13 +313,13 @@ mod tests {
         for id in 0..1000 {
             let slow = id == 500; // one slow request in 1,000 is below the 99th percentile
             let latency = SimDuration::from_millis(if slow { 900 } else { 10 });
-            m.on_complete(t(id), id, t(0), latency);
+            m.on_done(t(0) + latency, id, t(0), Outcome::Success);
         }
         assert!(m.verdicts(&metrics(), 0)[0].holds);
         let mut m = monitor(slo);
         for id in 0..1000 {
             let latency = SimDuration::from_millis(if id % 10 == 0 { 900 } else { 10 });
-            m.on_complete(t(id), id, t(0), latency);
+            m.on_done(t(0) + latency, id, t(0), Outcome::Success);
         }
         let verdict = &m.verdicts(&metrics(), 0)[0];
         assert_eq!(verdict.violation.as_ref().map(|v| v.request), Some(Some(0)));
@@ -255,8 +333,8 @@ mod tests {
             after: t(5_000),
         };
         let mut m = monitor(slo);
-        m.on_complete(t(4_000), 1, t(1_000), SimDuration::from_secs(3));
-        m.on_complete(t(6_000), 2, t(5_990), SimDuration::from_millis(10));
+        m.on_done(t(1_000) + SimDuration::from_secs(3), 1, t(1_000), Outcome::Success);
+        m.on_done(t(5_990) + SimDuration::from_millis(10), 2, t(5_990), Outcome::Success);
         assert!(m.verdicts(&metrics(), 0)[0].holds);
     }
 
@@ -266,8 +344,8 @@ mod tests {
         for id in 0..3 {
             m.on_arrival(t(id), 0, id);
         }
-        m.on_complete(t(5), 0, t(0), SimDuration::from_millis(5));
-        m.on_reject(t(6), 0, 1);
+        m.on_done(t(0) + SimDuration::from_millis(5), 0, t(0), Outcome::Success);
+        m.on_done(t(6), 1, t(6), Outcome::Rejected(faultline_model::Rejection::QueueFull));
         assert!(m.verdicts(&metrics(), 1)[0].holds, "one still in flight: all accounted");
         assert!(!m.verdicts(&metrics(), 0)[0].holds, "one unaccounted for");
     }

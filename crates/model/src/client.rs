@@ -8,7 +8,6 @@ use crate::{ArrivalProcess, ClientConfig, LoadShape, Rate};
 
 #[derive(Debug)]
 pub(crate) struct Client {
-    pub(crate) target: usize,
     process: ArrivalProcess,
     rate: Rate,
     shape: LoadShape,
@@ -19,7 +18,6 @@ pub(crate) struct Client {
 impl Client {
     pub(crate) fn new(config: &ClientConfig, streams: &RngStreams) -> Self {
         Client {
-            target: config.target,
             process: config.process,
             rate: config.rate,
             shape: config.shape,

@@ -5,6 +5,7 @@
 
 use faultline_engine::{SimDuration, SimTime};
 
+use crate::policy::{Backoff, BreakerConfig, Jitter};
 use crate::{Dist, LoadShape, Rate};
 
 /// How a client spaces its requests.
@@ -16,15 +17,67 @@ pub enum ArrivalProcess {
     Fixed,
 }
 
+/// Which failed outcomes a retry policy retries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryOn {
+    pub timeout: bool,
+    pub error: bool,
+    pub rejected: bool,
+}
+
+/// When and how often a caller tries again.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RetryConfig {
+    /// Attempts in all, the first included (1 = never retry).
+    pub max_attempts: u32,
+    pub backoff: Backoff,
+    pub jitter: Jitter,
+    /// Retries may be at most this share of first attempts over `budget_window`.
+    pub budget: Option<(f64, SimDuration)>,
+    pub retry_on: RetryOn,
+}
+
+/// How a caller calls a service: the same for a client's requests and a handler's calls.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallConfig {
+    /// Index into [`WorldConfig::services`].
+    pub target: usize,
+    /// The caller gives up on an attempt after this long.
+    pub timeout: Option<SimDuration>,
+    pub retry: Option<RetryConfig>,
+    pub breaker: Option<BreakerConfig>,
+    /// On timeout, withdraw the attempt from the callee's queue, or stop it at its next step.
+    /// Without it, the callee keeps working on a request nobody waits for.
+    pub cancel_on_timeout: bool,
+}
+
+/// One step of a service's handler. A worker is held from the first step to the last.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// Local work. Takes a draw from `time`, plus `contention` for every other request in
+    /// service at this service when it starts (the mechanism behind saturated databases).
+    Work { time: Dist, contention: SimDuration },
+    /// A call to another service; the handler waits for the answer.
+    Call(CallConfig),
+    /// Calls made at once; the handler waits for all of them.
+    Parallel(Vec<CallConfig>),
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClientConfig {
     /// Stable name; it also names the client's random stream.
     pub name: String,
-    /// Index into [`WorldConfig::services`].
-    pub target: usize,
     pub process: ArrivalProcess,
     pub rate: Rate,
     pub shape: LoadShape,
+    pub call: CallConfig,
+}
+
+/// Token-bucket admission in front of a service's queue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateLimit {
+    pub rate: f64,
+    pub burst: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -34,13 +87,38 @@ pub struct ServiceConfig {
     pub workers: u32,
     /// Maximum number of waiting requests; `None` is unbounded.
     pub queue_capacity: Option<u32>,
-    pub service_time: Dist,
+    /// The handler: at least one step.
+    pub steps: Vec<Step>,
+    pub rate_limit: Option<RateLimit>,
+    /// Requests that waited in the queue longer than this are dropped when they reach a worker.
+    pub shed_after: Option<SimDuration>,
+}
+
+/// What a fault does to a service while it lasts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FaultKind {
+    /// Every piece of local work takes `factor` times longer.
+    Slowdown { factor: f64 },
+    /// This share of requests finish with an error.
+    Fail { share: f64 },
+    /// Calls are refused at once, as by a stopped process.
+    Down,
+}
+
+/// A fault on a schedule: `kind` applies to `service` during [`start`, `end`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fault {
+    pub service: usize,
+    pub kind: FaultKind,
+    pub start: SimTime,
+    pub end: SimTime,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorldConfig {
     pub clients: Vec<ClientConfig>,
     pub services: Vec<ServiceConfig>,
+    pub faults: Vec<Fault>,
     /// Requests that arrive before this instant are left out of latency and utilisation figures.
     pub warmup: SimTime,
     /// The end of the run.

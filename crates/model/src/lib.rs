@@ -1,25 +1,36 @@
-//! The simulated system: open-loop clients, services with worker pools and FIFO queues, the
-//! requests flowing between them, and the metrics they leave behind.
+//! The simulated system: open-loop clients, services whose handlers do local work and call
+//! other services, the calls between them (timeouts, retries, breakers), scheduled faults, and
+//! the metrics they leave behind.
 //!
 //! Models do no I/O and know nothing of scenario files: they are built from typed, already
 //! validated configuration and draw randomness only from their own engine streams.
 
+mod call;
 mod client;
 mod config;
 mod dist;
+mod faults;
+mod job;
 mod load;
 mod metrics;
 mod observer;
 pub mod policy;
-mod request;
 mod service;
 mod stats;
+mod table;
 mod world;
 
-pub use config::{ArrivalProcess, ClientConfig, ServiceConfig, WorldConfig};
+pub use call::{Outcome, Rejection};
+pub use config::{
+    ArrivalProcess, CallConfig, ClientConfig, Fault, FaultKind, RateLimit, RetryConfig, RetryOn,
+    ServiceConfig, Step, WorldConfig,
+};
 pub use dist::Dist;
 pub use load::{LoadShape, Rate};
-pub use metrics::{LatencySummary, Metrics, ServiceMetrics, Window, WindowService};
+pub use metrics::{
+    BreakerChange, LatencySummary, MAX_BREAKER_CHANGES, Metrics, ServiceMetrics, Window,
+    WindowService,
+};
 pub use observer::{NoObserver, Observer};
 pub use stats::TimeAverage;
 pub use world::{Event, World};

@@ -8,6 +8,8 @@ use faultline_engine::{SimDuration, SimTime};
 use hdrhistogram::Histogram;
 
 use crate::TimeAverage;
+use crate::call::{Outcome, Rejection};
+use crate::policy::BreakerState;
 
 /// Significant digits of run-total histograms (0.1 % relative error).
 const TOTAL_SIGFIG: u8 = 3;
@@ -71,13 +73,15 @@ impl Latencies {
     }
 }
 
-/// Per-service measurements, for requests that arrived after the warm-up.
+/// Per-service measurements, for jobs whose request arrived after the warm-up.
 #[derive(Debug, Clone)]
 pub struct ServiceMetrics {
     pub name: String,
     pub workers: u32,
+    /// Jobs finished (whether or not anybody still waited for them).
     pub completed: u64,
-    pub rejected: u64,
+    /// Attempts turned away, by reason (indexed like [`Rejection::ALL`]).
+    pub rejected_by: [u64; 4],
     /// Deepest the queue ever got (whole run).
     pub max_queue: usize,
     busy: TimeAverage,
@@ -90,6 +94,26 @@ pub struct ServiceMetrics {
 }
 
 impl ServiceMetrics {
+    fn new(name: &str, workers: u32, warmup: SimTime, max: SimDuration) -> Self {
+        ServiceMetrics {
+            name: name.to_string(),
+            workers,
+            completed: 0,
+            rejected_by: [0; 4],
+            max_queue: 0,
+            busy: TimeAverage::starting_at(warmup),
+            queue_len: TimeAverage::starting_at(warmup),
+            queue_wait: Latencies::new(max, TOTAL_SIGFIG),
+            latency: Latencies::new(max, TOTAL_SIGFIG),
+            window_busy: TimeAverage::starting_at(SimTime::ZERO),
+            window_max_queue: 0,
+            window_completed: 0,
+        }
+    }
+
+    pub fn rejected(&self) -> u64 {
+        self.rejected_by.iter().sum()
+    }
     /// Share of worker time spent busy after the warm-up.
     pub fn utilization(&self, end: SimTime) -> f64 {
         self.busy.mean_until(end) / f64::from(self.workers)
@@ -101,8 +125,13 @@ impl ServiceMetrics {
     pub fn queue_wait(&self) -> LatencySummary {
         self.queue_wait.summary()
     }
+    /// Time from arrival at this service to the job's end.
     pub fn latency(&self) -> LatencySummary {
         self.latency.summary()
+    }
+    /// The `q` quantile (0..1) of time at this service, in seconds.
+    pub fn latency_quantile(&self, q: f64) -> f64 {
+        self.latency.quantile_secs(q)
     }
 }
 
@@ -115,18 +144,42 @@ pub struct WindowService {
     pub utilization: f64,
 }
 
-/// One fixed-width window of the time series. Latencies are of requests completed in it.
+/// One fixed-width window of the time series. Latencies are of client requests that succeeded
+/// in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Window {
     pub start_s: f64,
+    /// New client requests (the offered load).
     pub arrived: u64,
+    /// Attempts sent at every layer, first attempts and retries.
+    pub attempts: u64,
+    pub retries: u64,
+    /// Client requests answered with success (goodput).
     pub completed: u64,
+    /// Client requests that ended in an error or a timeout.
+    pub failed: u64,
     pub rejected: u64,
+    /// Jobs finished by the services clients call, whether or not anybody still waited.
+    pub served: u64,
+    /// Worker time spent on jobs nobody waited for any more, seconds.
+    pub wasted_s: f64,
     pub latency_p50_s: f64,
     pub latency_p99_s: f64,
     pub latency_max_s: f64,
     pub services: Vec<WindowService>,
 }
+
+/// A circuit breaker changed state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreakerChange {
+    pub at: SimTime,
+    /// The call site, e.g. `api→payments`.
+    pub site: String,
+    pub to: BreakerState,
+}
+
+/// At most this many breaker changes are kept; a flapping breaker must not grow memory.
+pub const MAX_BREAKER_CHANGES: usize = 10_000;
 
 /// Everything a run measures.
 #[derive(Debug, Clone)]
@@ -134,14 +187,26 @@ pub struct Metrics {
     warmup: SimTime,
     end: SimTime,
     window: SimDuration,
+    /// Client requests: arrived, and how they ended.
     pub arrived: u64,
     pub completed: u64,
+    pub failed: u64,
+    pub timed_out: u64,
     pub rejected: u64,
+    /// Attempts at every layer, and how many of them were retries.
+    pub attempts: u64,
+    pub retries: u64,
+    /// Attempts turned away anywhere, by reason (indexed like [`Rejection::ALL`]).
+    pub rejections_by: [u64; 4],
+    /// Worker seconds spent on jobs nobody waited for any more.
+    pub wasted_work_s: f64,
     /// Arrivals at or after the warm-up, for throughput and Little's law.
     pub arrived_after_warmup: u64,
-    /// Of those, the ones turned away.
-    pub rejected_after_warmup: u64,
+    pub breaker_changes: Vec<BreakerChange>,
     latency: Latencies,
+    /// Time in system of every client request that ended (any outcome), for L = λW: seconds
+    /// summed, and how many.
+    sojourn: (f64, u64),
     in_system: TimeAverage,
     pub services: Vec<ServiceMetrics>,
     pub windows: Vec<Window>,
@@ -153,45 +218,38 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new(
-        service_names: &[(String, u32)],
+        services: &[(String, u32)],
         warmup: SimTime,
         end: SimTime,
         window: SimDuration,
     ) -> Self {
         let max = end.saturating_since(SimTime::ZERO);
-        let services = service_names
-            .iter()
-            .map(|(name, workers)| ServiceMetrics {
-                name: name.clone(),
-                workers: *workers,
-                completed: 0,
-                rejected: 0,
-                max_queue: 0,
-                busy: TimeAverage::starting_at(warmup),
-                queue_len: TimeAverage::starting_at(warmup),
-                queue_wait: Latencies::new(max, TOTAL_SIGFIG),
-                latency: Latencies::new(max, TOTAL_SIGFIG),
-                window_busy: TimeAverage::starting_at(SimTime::ZERO),
-                window_max_queue: 0,
-                window_completed: 0,
-            })
-            .collect();
         Metrics {
             warmup,
             end,
             window,
             arrived: 0,
             completed: 0,
+            failed: 0,
+            timed_out: 0,
             rejected: 0,
+            attempts: 0,
+            retries: 0,
+            rejections_by: [0; 4],
+            wasted_work_s: 0.0,
             arrived_after_warmup: 0,
-            rejected_after_warmup: 0,
+            breaker_changes: Vec::new(),
             latency: Latencies::new(max, TOTAL_SIGFIG),
+            sojourn: (0.0, 0),
             in_system: TimeAverage::starting_at(warmup),
-            services,
+            services: services
+                .iter()
+                .map(|(n, w)| ServiceMetrics::new(n, *w, warmup, max))
+                .collect(),
             windows: Vec::new(),
             window_start: SimTime::ZERO,
             window_end: SimTime::ZERO + window,
-            current: empty_window(0.0, service_names.len()),
+            current: empty_window(0.0, services.len()),
             window_latency: Latencies::new(max, WINDOW_SIGFIG),
         }
     }
@@ -206,9 +264,26 @@ impl Metrics {
         self.window
     }
 
-    /// End-to-end latency of requests that arrived after the warm-up.
+    /// End-to-end latency of client requests that succeeded, arrived after the warm-up.
     pub fn latency(&self) -> LatencySummary {
         self.latency.summary()
+    }
+
+    /// The `q` quantile (0..1) of successful end-to-end latency, in seconds.
+    pub fn latency_quantile(&self, q: f64) -> f64 {
+        self.latency.quantile_secs(q)
+    }
+
+    /// Mean time in system of client requests that ended after arriving after the warm-up,
+    /// whatever the outcome (W in L = λW).
+    pub fn mean_sojourn(&self) -> f64 {
+        let (sum, count) = self.sojourn;
+        if count == 0 { 0.0 } else { sum / count as f64 }
+    }
+
+    /// Attempts per client request (1.0 when nothing is retried and there is one layer).
+    pub fn amplification(&self) -> f64 {
+        if self.arrived == 0 { 0.0 } else { self.attempts as f64 / self.arrived as f64 }
     }
 
     /// The end-to-end latency distribution as (seconds, cumulative fraction) points, dense in
@@ -222,25 +297,15 @@ impl Metrics {
         body.chain(tail).map(|q| (self.latency.hist.value_at_quantile(q) as f64 / 1e9, q)).collect()
     }
 
-    /// Time-average number of requests in the system after the warm-up (L in L = λW).
+    /// Time-average number of client requests in the system after the warm-up (L in L = λW).
     pub fn mean_in_system(&self) -> f64 {
         self.in_system.mean_until(self.end)
     }
 
-    /// Offered load after the warm-up: arrivals per second, rejected ones included.
+    /// Offered load after the warm-up: client requests per second (λ in L = λW).
     pub fn arrival_rate(&self) -> f64 {
-        self.per_second_after_warmup(self.arrived_after_warmup)
-    }
-
-    /// Arrivals per second that entered the system after the warm-up (λ in L = λW): rejected
-    /// requests never enter, so they count neither in L nor in W.
-    pub fn admitted_rate(&self) -> f64 {
-        self.per_second_after_warmup(self.arrived_after_warmup - self.rejected_after_warmup)
-    }
-
-    fn per_second_after_warmup(&self, count: u64) -> f64 {
         let span = self.end.saturating_since(self.warmup).as_secs_f64();
-        if span > 0.0 { count as f64 / span } else { 0.0 }
+        if span > 0.0 { self.arrived_after_warmup as f64 / span } else { 0.0 }
     }
 
     /// Closes every window that ends at or before `now`. Called before each event is handled.
@@ -293,12 +358,54 @@ impl Metrics {
     }
 
     #[inline]
-    pub(crate) fn on_reject(&mut self, now: SimTime, service: usize, in_system: usize) {
-        self.rejected += 1;
-        self.current.rejected += 1;
-        self.services[service].rejected += 1;
-        if now >= self.warmup {
-            self.rejected_after_warmup += 1;
+    pub(crate) fn on_attempt(&mut self, retry: bool) {
+        self.attempts += 1;
+        self.current.attempts += 1;
+        if retry {
+            self.retries += 1;
+            self.current.retries += 1;
+        }
+    }
+
+    #[inline]
+    pub(crate) fn on_reject(&mut self, service: usize, reason: Rejection) {
+        let index = reason as usize;
+        self.rejections_by[index] += 1;
+        self.services[service].rejected_by[index] += 1;
+    }
+
+    /// A client request ended with `outcome`, having arrived at `arrived`.
+    #[inline]
+    pub(crate) fn on_root_done(
+        &mut self,
+        now: SimTime,
+        arrived: SimTime,
+        outcome: Outcome,
+        in_system: usize,
+    ) {
+        let latency = now - arrived;
+        match outcome {
+            Outcome::Success => {
+                self.completed += 1;
+                self.current.completed += 1;
+                self.window_latency.record(latency);
+                if arrived >= self.warmup {
+                    self.latency.record(latency);
+                }
+            }
+            Outcome::Rejected(_) => {
+                self.rejected += 1;
+                self.current.rejected += 1;
+            }
+            Outcome::Error | Outcome::Timeout => {
+                self.failed += 1;
+                self.current.failed += 1;
+                self.timed_out += u64::from(outcome == Outcome::Timeout);
+            }
+        }
+        if arrived >= self.warmup {
+            self.sojourn.0 += latency.as_secs_f64();
+            self.sojourn.1 += 1;
         }
         self.in_system.set(now, in_system as f64);
     }
@@ -320,41 +427,59 @@ impl Metrics {
     }
 
     #[inline]
-    pub(crate) fn on_start(&mut self, arrived: SimTime, service: usize, wait: SimDuration) {
-        if arrived >= self.warmup {
+    pub(crate) fn on_start(&mut self, counted: bool, service: usize, wait: SimDuration) {
+        if counted {
             self.services[service].queue_wait.record(wait);
         }
     }
 
+    /// A job finished at `service` after arriving there at `enqueued`; `wasted` is its worker
+    /// time if nobody waited for it any more.
     #[inline]
-    pub(crate) fn on_complete(
-        &mut self,
-        now: SimTime,
-        arrived: SimTime,
-        service: usize,
-        in_system: usize,
-    ) {
-        let latency = now - arrived;
-        self.completed += 1;
-        self.current.completed += 1;
-        self.window_latency.record(latency);
-        let s = &mut self.services[service];
+    pub(crate) fn on_job_done(&mut self, now: SimTime, job: JobDone) {
+        let s = &mut self.services[job.service];
         s.window_completed += 1;
-        if arrived >= self.warmup {
+        if job.counted {
             s.completed += 1;
-            s.latency.record(latency);
-            self.latency.record(latency);
+            s.latency.record(now - job.enqueued);
         }
-        self.in_system.set(now, in_system as f64);
+        if job.entry {
+            self.current.served += 1;
+        }
+        if let Some(wasted) = job.wasted {
+            self.wasted_work_s += wasted.as_secs_f64();
+            self.current.wasted_s += wasted.as_secs_f64();
+        }
     }
+
+    pub(crate) fn on_breaker(&mut self, at: SimTime, site: &str, to: BreakerState) {
+        if self.breaker_changes.len() < MAX_BREAKER_CHANGES {
+            self.breaker_changes.push(BreakerChange { at, site: site.to_string(), to });
+        }
+    }
+}
+
+/// What the metrics need to know about a finished job.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JobDone {
+    pub(crate) service: usize,
+    pub(crate) enqueued: SimTime,
+    pub(crate) counted: bool,
+    pub(crate) entry: bool,
+    pub(crate) wasted: Option<SimDuration>,
 }
 
 fn empty_window(start_s: f64, services: usize) -> Window {
     Window {
         start_s,
         arrived: 0,
+        attempts: 0,
+        retries: 0,
         completed: 0,
+        failed: 0,
         rejected: 0,
+        served: 0,
+        wasted_s: 0.0,
         latency_p50_s: 0.0,
         latency_p99_s: 0.0,
         latency_max_s: 0.0,

@@ -1,20 +1,22 @@
-//! A service: a pool of identical workers in front of a FIFO queue with optional capacity.
+//! A service: a pool of identical workers in front of a FIFO queue with optional capacity, and
+//! optionally a token-bucket rate limiter at its door.
 
 use std::collections::VecDeque;
 
-use faultline_engine::{RngStreams, SimDuration, SimRng};
+use faultline_engine::{RngStreams, SimRng, SimTime};
 
-use crate::{Dist, ServiceConfig};
+use crate::ServiceConfig;
+use crate::call::Rejection;
+use crate::policy::TokenBucket;
 
-/// What happened to a request that reached a service.
+/// What happened to a job that reached a service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Admission {
     /// A worker was free and took it.
     Started,
-    /// It waits in the queue, which now holds this many requests.
+    /// It waits in the queue, which now holds this many jobs.
     Queued(usize),
-    /// The queue was full.
-    Rejected,
+    Rejected(Rejection),
 }
 
 #[derive(Debug)]
@@ -23,8 +25,11 @@ pub(crate) struct Service {
     busy: u32,
     queue: VecDeque<u32>,
     capacity: Option<u32>,
-    service_time: Dist,
-    rng: SimRng,
+    limiter: Option<TokenBucket>,
+    /// Draws for local work.
+    pub(crate) work_rng: SimRng,
+    /// Draws for injected failures, separate so that a fault never shifts work draws.
+    pub(crate) fault_rng: SimRng,
 }
 
 impl Service {
@@ -34,25 +39,31 @@ impl Service {
             busy: 0,
             queue: VecDeque::with_capacity(64),
             capacity: config.queue_capacity,
-            service_time: config.service_time,
-            rng: streams.stream(&format!("service/{}/service_time", config.name)),
+            limiter: config.rate_limit.map(|r| TokenBucket::new(r.rate, r.burst)),
+            work_rng: streams.stream(&format!("service/{}/service_time", config.name)),
+            fault_rng: streams.stream(&format!("service/{}/faults", config.name)),
         }
     }
 
-    /// Takes the request in `slot` into service, into the queue, or turns it away.
-    pub(crate) fn admit(&mut self, slot: u32) -> Admission {
+    /// Takes the job in `slot` into service, into the queue, or turns it away.
+    pub(crate) fn admit(&mut self, slot: u32, now: SimTime) -> Admission {
+        if let Some(limiter) = &mut self.limiter
+            && !limiter.try_take(now)
+        {
+            return Admission::Rejected(Rejection::RateLimited);
+        }
         if self.busy < self.workers {
             self.busy += 1;
             return Admission::Started;
         }
         if self.capacity.is_some_and(|cap| self.queue.len() >= cap as usize) {
-            return Admission::Rejected;
+            return Admission::Rejected(Rejection::QueueFull);
         }
         self.queue.push_back(slot);
         Admission::Queued(self.queue.len())
     }
 
-    /// A worker finished: it takes the next queued request, or goes idle.
+    /// A worker finished: it takes the next queued job, or goes idle.
     pub(crate) fn release(&mut self) -> Option<u32> {
         let next = self.queue.pop_front();
         if next.is_none() {
@@ -61,8 +72,12 @@ impl Service {
         next
     }
 
-    pub(crate) fn draw_service_time(&mut self) -> SimDuration {
-        self.service_time.sample(&mut self.rng)
+    /// Withdraws a queued job (its caller cancelled it). False if it was not queued.
+    pub(crate) fn withdraw(&mut self, slot: u32) -> bool {
+        match self.queue.iter().position(|&s| s == slot) {
+            Some(i) => self.queue.remove(i).is_some(),
+            None => false,
+        }
     }
 
     pub(crate) fn busy(&self) -> u32 {
@@ -77,20 +92,40 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Dist, Step};
+    use faultline_engine::SimDuration;
 
-    #[test]
-    fn fills_workers_then_queue_then_rejects() {
-        let config = ServiceConfig {
+    fn config(rate_limit: Option<crate::RateLimit>) -> ServiceConfig {
+        ServiceConfig {
             name: "s".into(),
             workers: 2,
             queue_capacity: Some(1),
-            service_time: Dist::Const { secs: 1.0 },
-        };
-        let mut service = Service::new(&config, &RngStreams::new(1));
-        let outcomes: Vec<Admission> = (0..4).map(|slot| service.admit(slot)).collect();
+            steps: vec![Step::Work {
+                time: Dist::Const { secs: 1.0 },
+                contention: SimDuration::ZERO,
+            }],
+            rate_limit,
+            shed_after: None,
+        }
+    }
+
+    #[test]
+    fn fills_workers_then_queue_then_rejects() {
+        let mut service = Service::new(&config(None), &RngStreams::new(1));
+        let outcomes: Vec<Admission> =
+            (0..4).map(|slot| service.admit(slot, SimTime::ZERO)).collect();
         use Admission::*;
-        assert_eq!(outcomes, vec![Started, Started, Queued(1), Rejected]);
+        assert_eq!(outcomes, vec![Started, Started, Queued(1), Rejected(Rejection::QueueFull)]);
         assert_eq!(service.release(), Some(2));
         assert_eq!((service.release(), service.busy()), (None, 1));
+    }
+
+    #[test]
+    fn the_rate_limiter_turns_away_before_the_queue() {
+        let limit = crate::RateLimit { rate: 1.0, burst: 1 };
+        let mut service = Service::new(&config(Some(limit)), &RngStreams::new(1));
+        assert_eq!(service.admit(0, SimTime::ZERO), Admission::Started);
+        assert_eq!(service.admit(1, SimTime::ZERO), Admission::Rejected(Rejection::RateLimited));
+        assert!(!service.withdraw(1));
     }
 }

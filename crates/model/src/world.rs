@@ -1,19 +1,50 @@
-//! The world: clients and services wired together, driven by the engine's step loop.
+//! The world: clients and services wired together by calls, driven by the engine's step loop.
+//!
+//! A client request is a call; each attempt of a call is a job at the callee; a job runs its
+//! service's handler steps on a worker, and a call step makes calls of its own. Timeouts,
+//! retries and breakers act on calls; queues, workers and faults act on jobs. Nothing here
+//! decides an outcome in advance: collapse and recovery come out of these mechanics.
 
-use faultline_engine::{LimitExceeded, Model, RngStreams, Scheduler, SimTime, TraceKey};
+use faultline_engine::{
+    LimitExceeded, Model, RngStreams, Scheduler, SimDuration, SimTime, TraceKey,
+};
+use rand::RngExt;
 
+use crate::call::{Call, CallSite, Caller, NONE};
 use crate::client::Client;
-use crate::request::{Request, RequestTable};
+use crate::faults::Faults;
+use crate::job::Job;
+use crate::metrics::JobDone;
+use crate::policy::BreakerState;
 use crate::service::{Admission, Service};
-use crate::{Metrics, Observer, WorldConfig};
+use crate::table::Table;
+use crate::{CallConfig, Dist, Metrics, Observer, Outcome, Rejection, Step, WorldConfig};
 
 /// Everything that can happen. Small and `Copy`: the queue holds events by value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// A client sends its next request.
     Arrival { client: u32 },
-    /// A worker of `service` finishes the request in `slot`.
-    Departure { service: u32, slot: u32 },
+    /// The job in `job` finished its current piece of local work.
+    WorkDone { job: u32 },
+    /// The caller of `call` stops waiting for attempt generation `generation`.
+    Timeout { call: u32, generation: u32 },
+    /// The backoff before the next attempt of `call` is over.
+    Retry { call: u32, generation: u32 },
+}
+
+/// A handler step with its calls resolved to call-site indices.
+#[derive(Debug)]
+enum StepPlan {
+    Work {
+        time: Dist,
+        contention: SimDuration,
+    },
+    /// Calls from the sites `first .. first + count` (a handler's sites are numbered in order).
+    Calls {
+        first: u32,
+        count: u16,
+    },
 }
 
 /// The simulated system for one run.
@@ -21,10 +52,19 @@ pub enum Event {
 pub struct World<O> {
     clients: Vec<Client>,
     services: Vec<Service>,
-    requests: RequestTable,
+    /// Call sites: one per client (same index), then one per call in each handler.
+    sites: Vec<CallSite>,
+    handlers: Vec<Vec<StepPlan>>,
+    shed_after: Vec<Option<SimDuration>>,
+    /// Whether clients call the service directly (its completions count as throughput).
+    entry: Vec<bool>,
+    jobs: Table<Job>,
+    calls: Table<Call>,
+    faults: Faults,
     metrics: Metrics,
     observer: O,
     next_request_id: u64,
+    requests_in_flight: usize,
     end: SimTime,
     max_in_flight: u32,
 }
@@ -34,27 +74,48 @@ impl<O: Observer> World<O> {
         let streams = RngStreams::new(seed);
         let names: Vec<(String, u32)> =
             config.services.iter().map(|s| (s.name.clone(), s.workers)).collect();
+        let mut sites: Vec<CallSite> = config
+            .clients
+            .iter()
+            .map(|c| {
+                CallSite::new(format!("{}→{}", c.name, names[c.call.target].0), &c.call, &streams)
+            })
+            .collect();
+        let handlers = config
+            .services
+            .iter()
+            .map(|s| plan_handler(&s.name, &s.steps, &names, &mut sites, &streams))
+            .collect();
+        let mut entry = vec![false; config.services.len()];
+        config.clients.iter().for_each(|c| entry[c.call.target] = true);
         World {
             clients: config.clients.iter().map(|c| Client::new(c, &streams)).collect(),
             services: config.services.iter().map(|s| Service::new(s, &streams)).collect(),
-            requests: RequestTable::default(),
+            sites,
+            handlers,
+            shed_after: config.services.iter().map(|s| s.shed_after).collect(),
+            entry,
+            jobs: Table::default(),
+            calls: Table::default(),
+            faults: Faults::new(&config.faults, config.services.len()),
             metrics: Metrics::new(&names, config.warmup, config.end, config.window),
             observer,
             next_request_id: 0,
+            requests_in_flight: 0,
             end: config.end,
             max_in_flight: config.max_in_flight,
         }
     }
 
-    /// Closes the time series and hands back what the run measured.
+    /// Closes the time series and hands back what the run measured and the number of client
+    /// requests still in flight.
     pub fn finish(mut self) -> (Metrics, O, u64) {
         self.metrics.finish();
-        let in_flight = self.requests.live() as u64;
-        (self.metrics, self.observer, in_flight)
+        (self.metrics, self.observer, self.requests_in_flight as u64)
     }
 
     pub fn in_flight(&self) -> usize {
-        self.requests.live()
+        self.requests_in_flight
     }
 
     fn schedule_next_arrival(&mut self, client: u32, sched: &mut Scheduler<Event>) {
@@ -65,67 +126,368 @@ impl<O: Observer> World<O> {
 
     fn arrive(&mut self, client: u32, sched: &mut Scheduler<Event>) -> Result<(), LimitExceeded> {
         let now = sched.now();
-        if self.requests.live() >= self.max_in_flight as usize {
+        if self.requests_in_flight >= self.max_in_flight as usize {
             return Err(LimitExceeded::Model {
-                what: "requests in flight",
+                what: "client requests in flight",
                 limit: u64::from(self.max_in_flight),
                 at: now,
-                hint: "the system is not keeping up; bound a queue or raise `limits.max_in_flight`",
+                hint: "the system is not keeping up; bound a queue, add timeouts, or raise `limits.max_in_flight`",
             });
         }
-        let id = self.next_request_id;
+        let request = self.next_request_id;
         self.next_request_id += 1;
-        let slot = self.requests.insert(Request { id, arrived: now, enqueued: now });
-        self.metrics.on_arrival(now, self.requests.live());
-        self.observer.on_arrival(now, client as usize, id);
-        let target = self.clients[client as usize].target;
-        self.admit(target, slot, sched);
+        self.requests_in_flight += 1;
+        self.metrics.on_arrival(now, self.requests_in_flight);
+        self.observer.on_arrival(now, client as usize, request);
+        self.new_call(client, Caller::Client, request, now, sched);
         self.schedule_next_arrival(client, sched);
         Ok(())
     }
 
-    fn admit(&mut self, service: usize, slot: u32, sched: &mut Scheduler<Event>) {
+    /// Starts a call from `site` and sends its first attempt.
+    fn new_call(
+        &mut self,
+        site: u32,
+        caller: Caller,
+        request: u64,
+        arrived: SimTime,
+        sched: &mut Scheduler<Event>,
+    ) {
+        let call = Call {
+            site,
+            caller,
+            request,
+            arrived,
+            attempt: 0,
+            generation: 0,
+            sent: sched.now(),
+            job: NONE,
+            last_delay: None,
+        };
+        let slot = self
+            .calls
+            .insert_with(call, |old, new| new.generation = old.generation.wrapping_add(1));
+        self.send_attempt(slot, sched);
+    }
+
+    fn send_attempt(&mut self, slot: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let id = self.requests.get(slot).id;
-        match self.services[service].admit(slot) {
-            Admission::Started => self.start(service, slot, sched),
+        let call = self.calls.get_mut(slot);
+        call.attempt += 1;
+        call.generation = call.generation.wrapping_add(1);
+        call.sent = now;
+        let (site_index, attempt, generation, request, arrived) =
+            (call.site, call.attempt, call.generation, call.request, call.arrived);
+        self.metrics.on_attempt(attempt > 1);
+        let site = &mut self.sites[site_index as usize];
+        if attempt == 1 {
+            site.note_first_attempt(now);
+        }
+        let (permitted, moved) = site.permit(now);
+        self.note_breaker(site_index, now, moved);
+        if !permitted {
+            self.metrics.on_reject(self.sites[site_index as usize].target, Rejection::BreakerOpen);
+            return self.resolve_attempt(slot, Outcome::Rejected(Rejection::BreakerOpen), sched);
+        }
+        let (target, timeout) =
+            (self.sites[site_index as usize].target, self.sites[site_index as usize].timeout);
+        if self.faults.is_down(target, now) {
+            return self.resolve_attempt(slot, Outcome::Error, sched);
+        }
+        if let Some(timeout) = timeout {
+            sched.after(timeout, Event::Timeout { call: slot, generation });
+        }
+        let job = Job {
+            request,
+            call: slot,
+            call_gen: generation,
+            service: target as u32,
+            step: 0,
+            pending: 0,
+            issuing: false,
+            failed: false,
+            cancellable: self.sites[site_index as usize].cancel_on_timeout,
+            arrived,
+            counted: arrived >= self.metrics.warmup(),
+            enqueued: now,
+            started: now,
+        };
+        let job_slot = self.jobs.insert(job);
+        self.calls.get_mut(slot).job = job_slot;
+        self.admit(target, job_slot, sched);
+    }
+
+    fn admit(&mut self, service: usize, job: u32, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        match self.services[service].admit(job, now) {
+            Admission::Started => self.start_job(job, sched),
             Admission::Queued(depth) => {
-                self.requests.get_mut(slot).enqueued = now;
-                self.observer.on_enqueue(now, service, depth, id);
+                self.observer.on_enqueue(now, service, depth, self.jobs.get(job).request);
             }
-            Admission::Rejected => {
-                self.requests.remove(slot);
-                self.metrics.on_reject(now, service, self.requests.live());
-                self.observer.on_reject(now, service, id);
+            Admission::Rejected(reason) => {
+                let call = self.jobs.get(job).call;
+                self.jobs.free(job);
+                self.metrics.on_reject(service, reason);
+                self.resolve_attempt(call, Outcome::Rejected(reason), sched);
             }
         }
         self.note_queue(service, now);
     }
 
-    fn start(&mut self, service: usize, slot: u32, sched: &mut Scheduler<Event>) {
+    fn start_job(&mut self, slot: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let request = *self.requests.get(slot);
-        self.metrics.on_start(request.arrived, service, now - request.enqueued);
-        let service_time = self.services[service].draw_service_time();
-        sched.after(service_time, Event::Departure { service: service as u32, slot });
+        let job = self.jobs.get_mut(slot);
+        job.started = now;
+        let (service, wait, counted) = (job.service as usize, now - job.enqueued, job.counted);
+        self.metrics.on_start(counted, service, wait);
+        self.advance(slot, sched);
     }
 
-    fn depart(&mut self, service: u32, slot: u32, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        let service = service as usize;
-        let request = self.requests.remove(slot);
-        self.metrics.on_complete(now, request.arrived, service, self.requests.live());
-        self.observer.on_complete(now, request.id, request.arrived, now - request.arrived);
-        if let Some(next) = self.services[service].release() {
-            self.start(service, next, sched);
+    /// Runs the job's handler from its current step until it waits for something or ends.
+    fn advance(&mut self, slot: u32, sched: &mut Scheduler<Event>) {
+        loop {
+            let job = *self.jobs.get(slot);
+            let service = job.service as usize;
+            if self.is_cancelled(&job) {
+                return self.finish_job(slot, sched);
+            }
+            let Some(step) = self.handlers[service].get(job.step as usize) else {
+                return self.finish_job(slot, sched);
+            };
+            match step {
+                StepPlan::Work { time, contention } => {
+                    let (time, contention) = (*time, *contention);
+                    let took = self.work_time(service, time, contention, sched.now());
+                    return sched.after(took, Event::WorkDone { job: slot });
+                }
+                StepPlan::Calls { first, count } => {
+                    let (first, count) = (*first, *count);
+                    if self.issue_calls(slot, first, count, sched) > 0 {
+                        return;
+                    }
+                    self.jobs.get_mut(slot).step += 1;
+                }
+            }
         }
+    }
+
+    /// Sends one call per site for the job's current step; returns how many are still pending.
+    fn issue_calls(
+        &mut self,
+        slot: u32,
+        first: u32,
+        count: u16,
+        sched: &mut Scheduler<Event>,
+    ) -> u16 {
+        let job = self.jobs.get_mut(slot);
+        job.pending = count;
+        job.issuing = true;
+        let (request, arrived) = (job.request, job.arrived);
+        for site in first..first + u32::from(count) {
+            self.new_call(site, Caller::Job(slot), request, arrived, sched);
+        }
+        let job = self.jobs.get_mut(slot);
+        job.issuing = false;
+        job.pending
+    }
+
+    fn work_time(
+        &mut self,
+        service: usize,
+        time: Dist,
+        contention: SimDuration,
+        now: SimTime,
+    ) -> SimDuration {
+        let s = &mut self.services[service];
+        let base = time.sample_secs(&mut s.work_rng) * self.faults.slowdown(service, now);
+        let crowd = contention.as_secs_f64() * f64::from(s.busy().saturating_sub(1));
+        SimDuration::from_secs_f64(base + crowd)
+    }
+
+    /// True when nobody waits for this job and its caller asked for cancellation.
+    fn is_cancelled(&self, job: &Job) -> bool {
+        job.cancellable && !self.is_waited_for(job)
+    }
+
+    fn is_waited_for(&self, job: &Job) -> bool {
+        let call = self.calls.get(job.call);
+        call.generation == job.call_gen && call.job != NONE
+    }
+
+    fn work_done(&mut self, slot: u32, sched: &mut Scheduler<Event>) {
+        self.jobs.get_mut(slot).step += 1;
+        self.advance(slot, sched);
+    }
+
+    /// The job ends: its worker moves on, and its caller gets the answer if still waiting.
+    fn finish_job(&mut self, slot: u32, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let job = *self.jobs.get(slot);
+        let service = job.service as usize;
+        let waited_for = self.is_waited_for(&job);
+        let outcome = self.job_outcome(&job, now);
+        let wasted = (!waited_for).then(|| now - job.started);
+        let done = JobDone {
+            service,
+            enqueued: job.enqueued,
+            counted: job.counted,
+            entry: self.entry[service],
+            wasted,
+        };
+        self.metrics.on_job_done(now, done);
+        self.jobs.free(slot);
+        self.next_for_worker(service, sched);
         self.note_queue(service, now);
+        if waited_for {
+            self.resolve_attempt(job.call, outcome, sched);
+        }
+    }
+
+    /// Success, unless a call failed or an injected fault strikes.
+    fn job_outcome(&mut self, job: &Job, now: SimTime) -> Outcome {
+        let service = job.service as usize;
+        let share = self.faults.fail_share(service, now);
+        let struck = share > 0.0 && self.services[service].fault_rng.random::<f64>() < share;
+        if job.failed || struck { Outcome::Error } else { Outcome::Success }
+    }
+
+    /// A worker is free: it takes the next queued job, dropping (shedding) those that waited
+    /// too long to be worth starting.
+    fn next_for_worker(&mut self, service: usize, sched: &mut Scheduler<Event>) {
+        while let Some(next) = self.services[service].release() {
+            let waited = sched.now() - self.jobs.get(next).enqueued;
+            if self.shed_after[service].is_none_or(|limit| waited <= limit) {
+                return self.start_job(next, sched);
+            }
+            self.shed(next, service, sched);
+        }
+    }
+
+    fn shed(&mut self, slot: u32, service: usize, sched: &mut Scheduler<Event>) {
+        let job = *self.jobs.get(slot);
+        self.jobs.free(slot);
+        self.metrics.on_reject(service, Rejection::Shed);
+        if self.is_waited_for(&job) {
+            self.resolve_attempt(job.call, Outcome::Rejected(Rejection::Shed), sched);
+        }
+    }
+
+    /// The current attempt of `slot` ended: retry it, or finish the call.
+    fn resolve_attempt(&mut self, slot: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let call = self.calls.get_mut(slot);
+        call.job = NONE;
+        let (site_index, attempt, sent, previous, generation) =
+            (call.site, call.attempt, call.sent, call.last_delay, call.generation);
+        let site = &mut self.sites[site_index as usize];
+        let moved = site.record(now, outcome, now - sent);
+        let retry = if outcome.is_success() {
+            None
+        } else {
+            site.retry_delay(now, outcome, attempt, previous)
+        };
+        self.note_breaker(site_index, now, moved);
+        match retry {
+            Some(delay) => {
+                self.calls.get_mut(slot).last_delay = Some(delay);
+                sched.after(delay, Event::Retry { call: slot, generation });
+            }
+            None => self.finish_call(slot, outcome, sched),
+        }
+    }
+
+    fn finish_call(&mut self, slot: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let call = *self.calls.get(slot);
+        // Bumping the generation invalidates every timer and late answer for this call.
+        self.calls.get_mut(slot).generation = call.generation.wrapping_add(1);
+        self.calls.free(slot);
+        match call.caller {
+            Caller::Client => {
+                self.requests_in_flight -= 1;
+                self.metrics.on_root_done(now, call.arrived, outcome, self.requests_in_flight);
+                self.observer.on_done(now, call.request, call.arrived, outcome);
+            }
+            Caller::Job(job) => self.answer_job(job, outcome, sched),
+        }
+    }
+
+    /// One of the calls a job waits for has its final answer.
+    fn answer_job(&mut self, slot: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
+        let job = self.jobs.get_mut(slot);
+        job.failed |= !outcome.is_success();
+        job.pending -= 1;
+        if job.pending == 0 && !job.issuing {
+            job.step += 1;
+            self.advance(slot, sched);
+        }
+    }
+
+    fn timeout(&mut self, slot: u32, generation: u32, sched: &mut Scheduler<Event>) {
+        let call = *self.calls.get(slot);
+        if call.generation != generation || call.job == NONE {
+            return; // answered already, or between attempts
+        }
+        if self.sites[call.site as usize].cancel_on_timeout {
+            self.withdraw(call.job, sched.now());
+        }
+        self.resolve_attempt(slot, Outcome::Timeout, sched);
+    }
+
+    /// Cancellation: a queued job leaves the queue at once; a running one stops at its next step.
+    fn withdraw(&mut self, job: u32, now: SimTime) {
+        let service = self.jobs.get(job).service as usize;
+        if self.services[service].withdraw(job) {
+            self.jobs.free(job);
+            self.note_queue(service, now);
+        }
+    }
+
+    fn retry(&mut self, slot: u32, generation: u32, sched: &mut Scheduler<Event>) {
+        let call = self.calls.get(slot);
+        if call.generation == generation && call.job == NONE {
+            self.send_attempt(slot, sched);
+        }
     }
 
     fn note_queue(&mut self, service: usize, now: SimTime) {
         let s = &self.services[service];
         self.metrics.on_queue_change(now, service, s.queue_len(), s.busy());
     }
+
+    fn note_breaker(&mut self, site: u32, now: SimTime, moved: Option<BreakerState>) {
+        if let Some(state) = moved {
+            self.metrics.on_breaker(now, &self.sites[site as usize].name, state);
+        }
+    }
+}
+
+/// Resolves a handler's steps, creating a call site for each call it makes.
+fn plan_handler(
+    service: &str,
+    steps: &[Step],
+    names: &[(String, u32)],
+    sites: &mut Vec<CallSite>,
+    streams: &RngStreams,
+) -> Vec<StepPlan> {
+    let add_sites = |configs: &[CallConfig], sites: &mut Vec<CallSite>| {
+        let first = sites.len() as u32;
+        for config in configs {
+            let name = format!("{service}→{}#{}", names[config.target].0, sites.len());
+            sites.push(CallSite::new(name, config, streams));
+        }
+        StepPlan::Calls { first, count: configs.len() as u16 }
+    };
+    steps
+        .iter()
+        .map(|step| match step {
+            Step::Work { time, contention } => {
+                StepPlan::Work { time: *time, contention: *contention }
+            }
+            Step::Call(config) => add_sites(std::slice::from_ref(config), sites),
+            Step::Parallel(configs) => add_sites(configs, sites),
+        })
+        .collect()
 }
 
 impl<O: Observer> Model for World<O> {
@@ -143,7 +505,9 @@ impl<O: Observer> Model for World<O> {
         self.metrics.advance_to(sched.now());
         match event {
             Event::Arrival { client } => self.arrive(client, sched)?,
-            Event::Departure { service, slot } => self.depart(service, slot, sched),
+            Event::WorkDone { job } => self.work_done(job, sched),
+            Event::Timeout { call, generation } => self.timeout(call, generation, sched),
+            Event::Retry { call, generation } => self.retry(call, generation, sched),
         }
         Ok(())
     }
@@ -153,8 +517,15 @@ impl<O: Observer> Model for World<O> {
             Event::Arrival { client } => {
                 TraceKey { kind: 0, component: client, request: self.next_request_id }
             }
-            Event::Departure { service, slot } => {
-                TraceKey { kind: 1, component: service, request: self.requests.get(slot).id }
+            Event::WorkDone { job } => {
+                let job = self.jobs.get(job);
+                TraceKey { kind: 1, component: job.service, request: job.request }
+            }
+            Event::Timeout { call, .. } => {
+                TraceKey { kind: 2, component: call, request: self.calls.get(call).request }
+            }
+            Event::Retry { call, .. } => {
+                TraceKey { kind: 3, component: call, request: self.calls.get(call).request }
             }
         }
     }

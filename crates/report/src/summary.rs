@@ -3,16 +3,57 @@
 use std::collections::BTreeMap;
 
 use faultline_check::Invariant;
-use faultline_model::{LatencySummary, LoadShape, Metrics, Window};
+use faultline_model::{LatencySummary, LoadShape, Metrics, Rejection, Window};
 use faultline_scenario::{Outcome, Scenario};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Requests {
     pub arrived: u64,
+    /// Answered with success.
     pub completed: u64,
+    /// Ended in an error or a timeout (after any retries).
+    pub failed: u64,
+    /// Of the failed, those that timed out.
+    pub timed_out: u64,
+    /// Turned away (queue full, rate limited, breaker open, shed) and counted.
     pub rejected: u64,
     pub in_flight: u64,
+}
+
+/// Load and work over the whole run, per second of simulated time.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Load {
+    /// New client requests.
+    pub offered_per_s: f64,
+    /// Jobs finished by the services clients call, useful or not.
+    pub throughput_per_s: f64,
+    /// Client requests answered with success.
+    pub goodput_per_s: f64,
+    pub attempts: u64,
+    pub retries: u64,
+    pub retries_per_s: f64,
+    /// Attempts at every layer per client request.
+    pub amplification: f64,
+    /// Worker seconds spent on requests nobody waited for any more.
+    pub wasted_work_s: f64,
+}
+
+/// Attempts turned away, by reason.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rejections {
+    pub queue_full: u64,
+    pub rate_limited: u64,
+    pub breaker_open: u64,
+    pub shed: u64,
+}
+
+/// A circuit breaker changed state.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BreakerEvent {
+    pub at_s: f64,
+    pub site: String,
+    pub state: String,
 }
 
 /// Latency figures in seconds.
@@ -37,6 +78,7 @@ pub struct ServiceSummary {
     pub workers: u32,
     pub completed: u64,
     pub rejected: u64,
+    pub rejections: Rejections,
     pub utilization: f64,
     pub max_queue: usize,
     pub mean_queue: f64,
@@ -47,9 +89,9 @@ pub struct ServiceSummary {
 /// L = λW from the run's own measurements, after the warm-up.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LittlesLaw {
-    /// λ: arrivals per second that entered the system (rejections excluded).
+    /// λ: client requests per second.
     pub arrival_rate_per_s: f64,
-    /// W: mean time in system of completed requests, seconds.
+    /// W: mean time in system of client requests, whatever their outcome, seconds.
     pub mean_latency_s: f64,
     /// L: time-average number of requests in the system.
     pub mean_in_system: f64,
@@ -98,9 +140,17 @@ pub struct Series {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SeriesWindow {
     pub start_s: f64,
+    /// New client requests (offered load).
     pub arrived: u64,
+    /// Client requests answered with success (goodput).
     pub completed: u64,
+    pub failed: u64,
     pub rejected: u64,
+    /// Jobs finished by the services clients call (throughput).
+    pub served: u64,
+    pub attempts: u64,
+    pub retries: u64,
+    pub wasted_s: f64,
     pub latency_p50_s: f64,
     pub latency_p99_s: f64,
     pub latency_max_s: f64,
@@ -121,6 +171,9 @@ pub struct Summary {
     /// Wall-clock seconds the run took; the one field that differs between identical runs.
     pub wall_time_s: f64,
     pub requests: Requests,
+    pub load: Load,
+    pub rejections: Rejections,
+    pub breaker_changes: Vec<BreakerEvent>,
     pub latency_s: LatencyStats,
     pub littles_law: LittlesLaw,
     pub services: BTreeMap<String, ServiceSummary>,
@@ -152,15 +205,28 @@ impl Summary {
             requests: Requests {
                 arrived: m.arrived,
                 completed: m.completed,
+                failed: m.failed,
+                timed_out: m.timed_out,
                 rejected: m.rejected,
                 in_flight: outcome.in_flight,
             },
+            load: load(m),
+            rejections: rejections(&m.rejections_by),
+            breaker_changes: m
+                .breaker_changes
+                .iter()
+                .map(|b| BreakerEvent {
+                    at_s: b.at.as_secs_f64(),
+                    site: b.site.clone(),
+                    state: format!("{:?}", b.to),
+                })
+                .collect(),
             latency_s: latency_stats(&latency),
             littles_law: LittlesLaw {
-                arrival_rate_per_s: m.admitted_rate(),
-                mean_latency_s: latency.mean,
+                arrival_rate_per_s: m.arrival_rate(),
+                mean_latency_s: m.mean_sojourn(),
                 mean_in_system: m.mean_in_system(),
-                lambda_w: m.admitted_rate() * latency.mean,
+                lambda_w: m.arrival_rate() * m.mean_sojourn(),
             },
             services: services(m),
             invariants: invariants(outcome),
@@ -178,6 +244,32 @@ impl Summary {
     }
 }
 
+fn load(m: &Metrics) -> Load {
+    let seconds = m.end().as_secs_f64().max(f64::MIN_POSITIVE);
+    let served: u64 = m.windows.iter().map(|w| w.served).sum();
+    Load {
+        offered_per_s: m.arrived as f64 / seconds,
+        throughput_per_s: served as f64 / seconds,
+        goodput_per_s: m.completed as f64 / seconds,
+        attempts: m.attempts,
+        retries: m.retries,
+        retries_per_s: m.retries as f64 / seconds,
+        amplification: m.amplification(),
+        wasted_work_s: m.wasted_work_s,
+    }
+}
+
+/// Counts indexed like [`Rejection::ALL`].
+fn rejections(by: &[u64; 4]) -> Rejections {
+    let count = |r: Rejection| by[r as usize];
+    Rejections {
+        queue_full: count(Rejection::QueueFull),
+        rate_limited: count(Rejection::RateLimited),
+        breaker_open: count(Rejection::BreakerOpen),
+        shed: count(Rejection::Shed),
+    }
+}
+
 fn latency_stats(l: &LatencySummary) -> LatencyStats {
     LatencyStats { count: l.count, mean: l.mean, p50: l.p50, p99: l.p99, p999: l.p999, max: l.max }
 }
@@ -190,7 +282,8 @@ fn services(m: &Metrics) -> BTreeMap<String, ServiceSummary> {
             let summary = ServiceSummary {
                 workers: s.workers,
                 completed: s.completed,
-                rejected: s.rejected,
+                rejected: s.rejected(),
+                rejections: rejections(&s.rejected_by),
                 utilization: s.utilization(m.end()),
                 max_queue: s.max_queue,
                 mean_queue: s.mean_queue(m.end()),
@@ -287,7 +380,12 @@ fn series_window(w: &Window) -> SeriesWindow {
         start_s: w.start_s,
         arrived: w.arrived,
         completed: w.completed,
+        failed: w.failed,
         rejected: w.rejected,
+        served: w.served,
+        attempts: w.attempts,
+        retries: w.retries,
+        wasted_s: w.wasted_s,
         latency_p50_s: w.latency_p50_s,
         latency_p99_s: w.latency_p99_s,
         latency_max_s: w.latency_max_s,

@@ -19,7 +19,9 @@ use crate::validate::PathProblem;
 const COMPONENT_MAPS: &[&str] = &["clients", "services"];
 
 fn ron_options() -> Options {
-    Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
+    Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME)
+        .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES)
 }
 
 /// Parses scenario text into raw types; the error carries the position ron reports.

@@ -29,6 +29,8 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub services: BTreeMap<String, ServiceRaw>,
     #[serde(default)]
+    pub faults: Vec<FaultRaw>,
+    #[serde(default)]
     pub invariants: Vec<InvariantRaw>,
     #[serde(default)]
     pub variants: BTreeMap<String, VariantRaw>,
@@ -59,6 +61,127 @@ pub struct ClientRaw {
     pub arrivals: ArrivalsRaw,
     #[serde(default)]
     pub shape: ShapeRaw,
+    #[serde(default)]
+    pub timeout: Option<String>,
+    #[serde(default)]
+    pub retry: Option<RetryRaw>,
+    #[serde(default)]
+    pub breaker: Option<BreakerRaw>,
+    #[serde(default)]
+    pub cancel_on_timeout: bool,
+}
+
+/// A call step of a handler (clients carry the same fields inline).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Call")]
+pub struct CallRaw {
+    pub to: String,
+    #[serde(default)]
+    pub timeout: Option<String>,
+    #[serde(default)]
+    pub retry: Option<RetryRaw>,
+    #[serde(default)]
+    pub breaker: Option<BreakerRaw>,
+    #[serde(default)]
+    pub cancel_on_timeout: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "retry")]
+pub struct RetryRaw {
+    pub max_attempts: i64,
+    #[serde(default)]
+    pub backoff: Option<BackoffRaw>,
+    #[serde(default)]
+    pub jitter: JitterRaw,
+    /// Retries as a share of calls, e.g. "10%".
+    #[serde(default)]
+    pub budget: Option<String>,
+    #[serde(default)]
+    pub budget_window: Option<String>,
+    #[serde(default)]
+    pub retry_on: Option<Vec<OutcomeRaw>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "backoff")]
+pub enum BackoffRaw {
+    Constant(String),
+    Exponential {
+        base: String,
+        #[serde(default)]
+        multiplier: Option<f64>,
+        cap: String,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename = "jitter")]
+pub enum JitterRaw {
+    #[default]
+    None,
+    Full,
+    Equal,
+    Decorrelated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "outcome")]
+pub enum OutcomeRaw {
+    Timeout,
+    Error,
+    Rejected,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "breaker")]
+pub struct BreakerRaw {
+    pub window: BreakerWindowRaw,
+    pub failure_rate: f64,
+    #[serde(default)]
+    pub slow_call_rate: Option<f64>,
+    #[serde(default)]
+    pub slow_call_duration: Option<String>,
+    pub minimum_calls: i64,
+    pub open_duration: String,
+    #[serde(default)]
+    pub half_open_probes: Option<i64>,
+    #[serde(default)]
+    pub count_as_failure: Option<Vec<OutcomeRaw>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "window")]
+pub enum BreakerWindowRaw {
+    Count(i64),
+    Time(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "step")]
+pub enum StepRaw {
+    Work {
+        time: DistRaw,
+        #[serde(default)]
+        contention: Option<String>,
+    },
+    Call(Box<CallRaw>),
+    Parallel(Vec<CallRaw>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "rate_limit")]
+pub struct RateLimitRaw {
+    pub rate: String,
+    pub burst: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "fault")]
+pub enum FaultRaw {
+    Slowdown { service: String, factor: f64, at: String, length: String },
+    Fail { service: String, share: f64, at: String, length: String },
+    Down { service: String, at: String, length: String },
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -96,7 +219,18 @@ pub struct ServiceRaw {
     pub workers: i64,
     #[serde(default)]
     pub queue_capacity: Option<i64>,
-    pub service_time: DistRaw,
+    /// Shorthand for a handler of one `Work` step.
+    #[serde(default)]
+    pub service_time: Option<DistRaw>,
+    /// Extra time per other request in service, with `service_time`.
+    #[serde(default)]
+    pub contention: Option<String>,
+    #[serde(default)]
+    pub steps: Option<Vec<StepRaw>>,
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitRaw>,
+    #[serde(default)]
+    pub shed_after: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,6 +257,18 @@ pub enum InvariantRaw {
         max: i64,
     },
     NoLostRequests,
+    ServiceSlo {
+        service: String,
+        percentile: f64,
+        bound: String,
+    },
+    RetryAmplification {
+        max: f64,
+    },
+    GoodputRecovers {
+        share: f64,
+        within: String,
+    },
 }
 
 #[derive(Debug, Deserialize)]

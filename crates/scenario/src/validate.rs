@@ -5,14 +5,17 @@
 
 use faultline_check::Invariant;
 use faultline_engine::{SimDuration, SimTime};
+use faultline_model::policy::{Backoff, BreakerConfig, CountsAsFailure, Jitter, Window};
 use faultline_model::{
-    ArrivalProcess, ClientConfig, Dist, LoadShape, Rate, ServiceConfig, WorldConfig,
+    ArrivalProcess, CallConfig, ClientConfig, Dist, Fault, FaultKind, LoadShape, Rate, RateLimit,
+    RetryConfig, RetryOn, ServiceConfig, Step, WorldConfig,
 };
 
 use crate::Scenario;
 use crate::error::{did_you_mean, list};
 use crate::raw::{
-    ArrivalsRaw, ClientRaw, DistRaw, InvariantRaw, ScenarioFile, ServiceRaw, ShapeRaw,
+    ArrivalsRaw, BackoffRaw, BreakerRaw, BreakerWindowRaw, CallRaw, ClientRaw, DistRaw, FaultRaw,
+    InvariantRaw, JitterRaw, OutcomeRaw, RetryRaw, ScenarioFile, ServiceRaw, ShapeRaw, StepRaw,
 };
 use crate::units::{parse_duration, parse_rate};
 
@@ -24,7 +27,8 @@ pub const DEFAULT_MAX_IN_FLIGHT: u64 = 1_000_000;
 pub const MAX_WINDOWS: u64 = 10_000;
 /// Windows a run gets when the scenario does not choose a width.
 const DEFAULT_WINDOWS: u64 = 200;
-/// Events one request causes in the v1 model (an arrival and a departure).
+/// Events one request causes at the least (its arrival and one piece of work); handlers with
+/// several steps, calls and retries cause more, which the event limit still catches at run time.
 const EVENTS_PER_REQUEST: f64 = 2.0;
 
 /// A problem at a path in the (patched) scenario.
@@ -102,9 +106,11 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         );
     }
     let service_names: Vec<&str> = raw.services.keys().map(String::as_str).collect();
-    let services = check_services(&mut c, raw);
+    let services = check_services(&mut c, raw, &service_names);
+    let faults = check_faults(&mut c, raw, &service_names);
     let clients = check_clients(&mut c, raw, &service_names);
-    let invariants = check_invariants(&mut c, raw, &service_names, duration);
+    let trigger_end = last_trigger_end(raw, clients.as_deref(), faults.as_deref());
+    let invariants = check_invariants(&mut c, raw, &service_names, duration, trigger_end);
     let limits = check_limits(&mut c, raw);
     let window = duration.and_then(|d| check_window(&mut c, raw, d));
     if let (Some(d), Some(clients), Some((max_events, _))) = (duration, &clients, limits) {
@@ -128,6 +134,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         world: WorldConfig {
             clients: clients.unwrap(),
             services: services.unwrap(),
+            faults: faults.unwrap(),
             warmup: SimTime::ZERO + warmup,
             end: SimTime::ZERO + duration,
             window,
@@ -136,7 +143,11 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     })
 }
 
-fn check_services(c: &mut Checker, raw: &ScenarioFile) -> Option<Vec<ServiceConfig>> {
+fn check_services(
+    c: &mut Checker,
+    raw: &ScenarioFile,
+    names: &[&str],
+) -> Option<Vec<ServiceConfig>> {
     if raw.services.is_empty() {
         c.report(
             &["services"],
@@ -146,25 +157,377 @@ fn check_services(c: &mut Checker, raw: &ScenarioFile) -> Option<Vec<ServiceConf
         return None;
     }
     let checked: Vec<Option<ServiceConfig>> =
-        raw.services.iter().map(|(name, s)| check_service(c, name, s)).collect();
+        raw.services.iter().map(|(name, s)| check_service(c, name, s, names)).collect();
     checked.into_iter().collect()
 }
 
-fn check_service(c: &mut Checker, name: &str, s: &ServiceRaw) -> Option<ServiceConfig> {
-    let workers = c.count(&["services", name, "workers"], s.workers, 1, 1_000_000);
+fn check_service(
+    c: &mut Checker,
+    name: &str,
+    s: &ServiceRaw,
+    names: &[&str],
+) -> Option<ServiceConfig> {
+    let at = |f: &'static str| ["services", name, f];
+    let workers = c.count(&at("workers"), s.workers, 1, 1_000_000);
     let capacity = match s.queue_capacity {
-        Some(cap) => {
-            c.count(&["services", name, "queue_capacity"], cap, 0, i64::from(u32::MAX)).map(Some)
+        Some(cap) => c.count(&at("queue_capacity"), cap, 0, i64::from(u32::MAX)).map(Some),
+        None => Some(None),
+    };
+    let steps = check_handler(c, name, s, names);
+    let rate_limit = match &s.rate_limit {
+        Some(limit) => {
+            let rate = c.rate(&["services", name, "rate_limit", "rate"], &limit.rate);
+            let burst = c.count(
+                &["services", name, "rate_limit", "burst"],
+                limit.burst,
+                1,
+                i64::from(u32::MAX),
+            );
+            if rate.is_some_and(|r| r <= 0.0) {
+                c.report(
+                    &["services", name, "rate_limit", "rate"],
+                    "a rate limit must be above zero",
+                    None,
+                );
+                return None;
+            }
+            Some(Some(RateLimit { rate: rate?, burst: burst? as u32 }))
         }
         None => Some(None),
     };
-    let service_time = check_dist(c, &["services", name, "service_time"], &s.service_time);
+    let shed_after =
+        optional(s.shed_after.as_deref(), |text| c.positive_duration(&at("shed_after"), text));
     Some(ServiceConfig {
         name: name.to_string(),
         workers: workers? as u32,
         queue_capacity: capacity?.map(|cap| cap as u32),
-        service_time: service_time?,
+        steps: steps?,
+        rate_limit: rate_limit?,
+        shed_after: shed_after?,
     })
+}
+
+/// `Some(None)` when absent, `Some(Some(v))` when present and valid, `None` when invalid.
+fn optional<T>(text: Option<&str>, check: impl FnOnce(&str) -> Option<T>) -> Option<Option<T>> {
+    match text {
+        Some(text) => check(text).map(Some),
+        None => Some(None),
+    }
+}
+
+/// The handler: explicit `steps`, or one `Work` step from `service_time` (and `contention`).
+fn check_handler(c: &mut Checker, name: &str, s: &ServiceRaw, names: &[&str]) -> Option<Vec<Step>> {
+    match (&s.service_time, &s.steps) {
+        (Some(_), Some(_)) => {
+            c.report(
+                &["services", name, "steps"],
+                format!("service `{name}` has both `service_time` and `steps`"),
+                Some("`service_time: X` is short for `steps: [Work(time: X)]`; keep one".into()),
+            );
+            None
+        }
+        (None, None) => {
+            c.report(
+                &["services", name],
+                format!("service `{name}` has neither `service_time` nor `steps`"),
+                Some("add `service_time: Exp(mean: \"10ms\")` or a list of `steps`".into()),
+            );
+            None
+        }
+        (Some(time), None) => {
+            let contention = optional(s.contention.as_deref(), |t| {
+                c.duration(&["services", name, "contention"], t)
+            });
+            let time = check_dist(c, &["services", name, "service_time"], time);
+            Some(vec![Step::Work {
+                time: time?,
+                contention: contention?.unwrap_or(SimDuration::ZERO),
+            }])
+        }
+        (None, Some(steps)) => {
+            if steps.is_empty() {
+                c.report(&["services", name, "steps"], "a handler needs at least one step", None);
+                return None;
+            }
+            let checked: Vec<Option<Step>> = steps
+                .iter()
+                .enumerate()
+                .map(|(i, step)| check_step(c, name, &i.to_string(), step, names))
+                .collect();
+            checked.into_iter().collect()
+        }
+    }
+}
+
+fn check_step(
+    c: &mut Checker,
+    service: &str,
+    index: &str,
+    step: &StepRaw,
+    names: &[&str],
+) -> Option<Step> {
+    let at = ["services", service, "steps", index];
+    match step {
+        StepRaw::Work { time, contention } => {
+            let contention = optional(contention.as_deref(), |t| {
+                c.duration(&[&at[..], &["contention"]].concat(), t)
+            });
+            let time = check_dist(c, &[&at[..], &["time"]].concat(), time);
+            Some(Step::Work { time: time?, contention: contention?.unwrap_or(SimDuration::ZERO) })
+        }
+        StepRaw::Call(call) => check_call_raw(c, &at, call, names).map(Step::Call),
+        StepRaw::Parallel(calls) => {
+            if calls.is_empty() {
+                c.report(&at, "`Parallel` needs at least one call", None);
+                return None;
+            }
+            let checked: Vec<Option<CallConfig>> = calls
+                .iter()
+                .enumerate()
+                .map(|(i, call)| {
+                    check_call_raw(c, &[&at[..], &[i.to_string().as_str()]].concat(), call, names)
+                })
+                .collect();
+            checked.into_iter().collect::<Option<Vec<_>>>().map(Step::Parallel)
+        }
+    }
+}
+
+fn check_call_raw(
+    c: &mut Checker,
+    at: &[&str],
+    call: &CallRaw,
+    names: &[&str],
+) -> Option<CallConfig> {
+    let spec = CallSpec {
+        target: &call.to,
+        target_field: "to",
+        timeout: call.timeout.as_deref(),
+        retry: call.retry.as_ref(),
+        breaker: call.breaker.as_ref(),
+        cancel_on_timeout: call.cancel_on_timeout,
+    };
+    check_call(c, at, &spec, names)
+}
+
+/// The parts of a call, as written on a client or in a `Call` step.
+struct CallSpec<'a> {
+    target: &'a str,
+    target_field: &'static str,
+    timeout: Option<&'a str>,
+    retry: Option<&'a RetryRaw>,
+    breaker: Option<&'a BreakerRaw>,
+    cancel_on_timeout: bool,
+}
+
+fn check_call(c: &mut Checker, at: &[&str], spec: &CallSpec, names: &[&str]) -> Option<CallConfig> {
+    let field = |f: &'static str| [at, &[f]].concat();
+    let target = names.iter().position(|s| *s == spec.target);
+    if target.is_none() {
+        let help = did_you_mean(spec.target, names.iter().copied())
+            .or_else(|| Some(format!("services are {}", list(names))));
+        c.report(
+            &field(spec.target_field),
+            format!("call to unknown service `{}`", spec.target),
+            help,
+        );
+    }
+    let timeout = optional(spec.timeout, |t| c.positive_duration(&field("timeout"), t));
+    let retry = match spec.retry {
+        Some(r) => check_retry(c, &field("retry"), r).map(Some),
+        None => Some(None),
+    };
+    let breaker = match spec.breaker {
+        Some(b) => check_breaker(c, &field("breaker"), b).map(Some),
+        None => Some(None),
+    };
+    Some(CallConfig {
+        target: target?,
+        timeout: timeout?,
+        retry: retry?,
+        breaker: breaker?,
+        cancel_on_timeout: spec.cancel_on_timeout,
+    })
+}
+
+fn check_retry(c: &mut Checker, at: &[&str], raw: &RetryRaw) -> Option<RetryConfig> {
+    let field = |f: &'static str| [at, &[f]].concat();
+    let max_attempts = c.count(&field("max_attempts"), raw.max_attempts, 1, 1_000);
+    let backoff = match &raw.backoff {
+        None => Some(Backoff::Constant(SimDuration::ZERO)),
+        Some(BackoffRaw::Constant(d)) => c.duration(&field("backoff"), d).map(Backoff::Constant),
+        Some(BackoffRaw::Exponential { base, multiplier, cap }) => {
+            let path = field("backoff");
+            let base = c.positive_duration(&[&path[..], &["base"]].concat(), base);
+            let cap = c.positive_duration(&[&path[..], &["cap"]].concat(), cap);
+            let multiplier = multiplier.unwrap_or(2.0);
+            if !(multiplier.is_finite() && multiplier >= 1.0) {
+                c.report(
+                    &[&path[..], &["multiplier"]].concat(),
+                    format!("multiplier is {multiplier}; it must be at least 1"),
+                    None,
+                );
+                return None;
+            }
+            Some(Backoff::Exponential { base: base?, multiplier, cap: cap? })
+        }
+    };
+    let jitter = match raw.jitter {
+        JitterRaw::None => Jitter::None,
+        JitterRaw::Full => Jitter::Full,
+        JitterRaw::Equal => Jitter::Equal,
+        JitterRaw::Decorrelated => Jitter::Decorrelated,
+    };
+    let budget = match &raw.budget {
+        Some(text) => {
+            let ratio = check_percent(c, &field("budget"), text);
+            let window = optional(raw.budget_window.as_deref(), |t| {
+                c.positive_duration(&field("budget_window"), t)
+            });
+            Some(Some((ratio?, window?.unwrap_or(SimDuration::from_secs(10)))))
+        }
+        None => Some(None),
+    };
+    let on = raw.retry_on.as_deref().unwrap_or(&[OutcomeRaw::Timeout, OutcomeRaw::Error]);
+    let retry_on = RetryOn {
+        timeout: on.contains(&OutcomeRaw::Timeout),
+        error: on.contains(&OutcomeRaw::Error),
+        rejected: on.contains(&OutcomeRaw::Rejected),
+    };
+    Some(RetryConfig {
+        max_attempts: max_attempts? as u32,
+        backoff: backoff?,
+        jitter,
+        budget: budget?,
+        retry_on,
+    })
+}
+
+/// `"10%"` as 0.1.
+fn check_percent(c: &mut Checker, at: &[&str], text: &str) -> Option<f64> {
+    let value = text.trim().strip_suffix('%').and_then(|n| n.trim().parse::<f64>().ok());
+    match value {
+        Some(v) if (0.0..=1000.0).contains(&v) => Some(v / 100.0),
+        _ => {
+            c.report(
+                at,
+                format!("\"{text}\" is not a percentage"),
+                Some("write it like \"10%\"".into()),
+            );
+            None
+        }
+    }
+}
+
+fn check_breaker(c: &mut Checker, at: &[&str], raw: &BreakerRaw) -> Option<BreakerConfig> {
+    let field = |f: &'static str| [at, &[f]].concat();
+    let window = match &raw.window {
+        BreakerWindowRaw::Count(n) => {
+            c.count(&field("window"), *n, 1, 100_000).map(|n| Window::Count(n as u32))
+        }
+        BreakerWindowRaw::Time(d) => c.positive_duration(&field("window"), d).map(Window::Time),
+    };
+    let rate = |c: &mut Checker, name: &'static str, value: f64| {
+        let ok = value.is_finite() && (0.0..=1.0).contains(&value);
+        if !ok {
+            c.report(
+                &field(name),
+                format!("`{name}` is {value}; it must be between 0.0 and 1.0"),
+                None,
+            );
+        }
+        ok.then_some(value)
+    };
+    let failure_rate = rate(c, "failure_rate", raw.failure_rate);
+    // Without a slow-call threshold the slow-call trigger is off.
+    let slow_call_rate = match raw.slow_call_rate {
+        Some(v) => rate(c, "slow_call_rate", v),
+        None => Some(f64::INFINITY),
+    };
+    let slow = optional(raw.slow_call_duration.as_deref(), |t| {
+        c.positive_duration(&field("slow_call_duration"), t)
+    });
+    let minimum_calls = c.count(&field("minimum_calls"), raw.minimum_calls, 1, 1_000_000);
+    let open_duration = c.positive_duration(&field("open_duration"), &raw.open_duration);
+    let probes = c.count(&field("half_open_probes"), raw.half_open_probes.unwrap_or(1), 1, 10_000);
+    let counted =
+        raw.count_as_failure.as_deref().unwrap_or(&[OutcomeRaw::Error, OutcomeRaw::Timeout]);
+    Some(BreakerConfig {
+        window: window?,
+        failure_rate: failure_rate?,
+        slow_call_rate: slow_call_rate?,
+        slow_call_duration: slow?.unwrap_or(SimDuration::MAX),
+        minimum_calls: minimum_calls? as u32,
+        open_duration: open_duration?,
+        half_open_probes: probes? as u32,
+        count_as_failure: CountsAsFailure {
+            error: counted.contains(&OutcomeRaw::Error),
+            timeout: counted.contains(&OutcomeRaw::Timeout),
+            rejected: counted.contains(&OutcomeRaw::Rejected),
+        },
+    })
+}
+
+fn check_faults(c: &mut Checker, raw: &ScenarioFile, names: &[&str]) -> Option<Vec<Fault>> {
+    let checked: Vec<Option<Fault>> = raw
+        .faults
+        .iter()
+        .enumerate()
+        .map(|(i, f)| check_fault(c, &i.to_string(), f, names))
+        .collect();
+    checked.into_iter().collect()
+}
+
+fn check_fault(c: &mut Checker, index: &str, raw: &FaultRaw, names: &[&str]) -> Option<Fault> {
+    let at = |f: &'static str| ["faults", index, f];
+    let (service, at_text, length, kind) = match raw {
+        FaultRaw::Slowdown { service, factor, at, length } => {
+            if !(factor.is_finite() && *factor > 0.0) {
+                c.report(
+                    &["faults", index, "factor"],
+                    format!("slowdown factor is {factor}; it must be above zero"),
+                    None,
+                );
+            }
+            (service, at, length, FaultKind::Slowdown { factor: *factor })
+        }
+        FaultRaw::Fail { service, share, at, length } => {
+            if !(0.0..=1.0).contains(share) {
+                c.report(
+                    &["faults", index, "share"],
+                    format!("share is {share}; it must be between 0.0 and 1.0"),
+                    None,
+                );
+            }
+            (service, at, length, FaultKind::Fail { share: *share })
+        }
+        FaultRaw::Down { service, at, length } => (service, at, length, FaultKind::Down),
+    };
+    let index_of = names.iter().position(|s| s == service);
+    if index_of.is_none() {
+        let help = did_you_mean(service, names.iter().copied())
+            .or_else(|| Some(format!("services are {}", list(names))));
+        c.report(&at("service"), format!("fault on unknown service `{service}`"), help);
+    }
+    let start = c.duration(&at("at"), at_text);
+    let length = c.positive_duration(&at("length"), length);
+    let start = SimTime::ZERO + start?;
+    Some(Fault { service: index_of?, kind, start, end: start + length? })
+}
+
+/// When the last fault or load spike ends: what `GoodputRecovers` measures recovery from.
+fn last_trigger_end(
+    raw: &ScenarioFile,
+    clients: Option<&[ClientConfig]>,
+    faults: Option<&[Fault]>,
+) -> Option<SimTime> {
+    let _ = raw;
+    let spikes = clients.unwrap_or(&[]).iter().filter_map(|c| match c.shape {
+        LoadShape::Spike { until, .. } => Some(until),
+        _ => None,
+    });
+    let faults = faults.unwrap_or(&[]).iter().map(|f| f.end);
+    spikes.chain(faults).max()
 }
 
 fn check_dist(c: &mut Checker, at: &[&str], raw: &DistRaw) -> Option<Dist> {
@@ -240,16 +603,15 @@ fn check_client(
     raw: &ClientRaw,
     services: &[&str],
 ) -> Option<ClientConfig> {
-    let target = services.iter().position(|s| *s == raw.target);
-    if target.is_none() {
-        let help = did_you_mean(&raw.target, services.iter().copied())
-            .or_else(|| Some(format!("services are {}", list(services))));
-        c.report(
-            &["clients", name, "target"],
-            format!("client `{name}` targets unknown service `{}`", raw.target),
-            help,
-        );
-    }
+    let spec = CallSpec {
+        target: &raw.target,
+        target_field: "target",
+        timeout: raw.timeout.as_deref(),
+        retry: raw.retry.as_ref(),
+        breaker: raw.breaker.as_ref(),
+        cancel_on_timeout: raw.cancel_on_timeout,
+    };
+    let call = check_call(c, &["clients", name], &spec, services);
     let rate = c.rate(&["clients", name, "rate"], &raw.rate);
     if rate.is_some_and(|r| r <= 0.0) {
         c.report(
@@ -266,10 +628,10 @@ fn check_client(
     };
     Some(ClientConfig {
         name: name.to_string(),
-        target: target?,
         process,
         rate: Rate(rate?),
         shape: shape?,
+        call: call?,
     })
 }
 
@@ -317,12 +679,13 @@ fn check_invariants(
     raw: &ScenarioFile,
     services: &[&str],
     duration: Option<SimDuration>,
+    trigger_end: Option<SimTime>,
 ) -> Option<Vec<Invariant>> {
     let checked: Vec<Option<Invariant>> = raw
         .invariants
         .iter()
         .enumerate()
-        .map(|(i, inv)| check_invariant(c, &i.to_string(), inv, services, duration))
+        .map(|(i, inv)| check_invariant(c, &i.to_string(), inv, services, duration, trigger_end))
         .collect();
     checked.into_iter().collect()
 }
@@ -333,17 +696,12 @@ fn check_invariant(
     raw: &InvariantRaw,
     services: &[&str],
     duration: Option<SimDuration>,
+    trigger_end: Option<SimTime>,
 ) -> Option<Invariant> {
     let at = |f: &'static str| ["invariants", index, f];
     match raw {
         InvariantRaw::LatencySlo { percentile, bound, after } => {
-            if !(*percentile > 0.0 && *percentile < 100.0) {
-                c.report(
-                    &at("percentile"),
-                    format!("percentile is {percentile}; it must be above 0 and below 100"),
-                    Some("p99 is written `percentile: 99.0`".into()),
-                );
-            }
+            check_percentile(c, &at("percentile"), *percentile);
             let bound = c.positive_duration(&at("bound"), bound);
             let after = match after {
                 Some(text) => c.duration(&at("after"), text),
@@ -383,6 +741,77 @@ fn check_invariant(
             })
         }
         InvariantRaw::NoLostRequests => Some(Invariant::NoLostRequests),
+        InvariantRaw::ServiceSlo { service, percentile, bound } => {
+            let index = find_service(c, &at("service"), service, services);
+            check_percentile(c, &at("percentile"), *percentile);
+            let bound = c.positive_duration(&at("bound"), bound);
+            Some(Invariant::ServiceSlo {
+                service: index?,
+                service_name: service.clone(),
+                percentile: *percentile,
+                bound: bound?,
+            })
+        }
+        InvariantRaw::RetryAmplification { max } => {
+            if !(max.is_finite() && *max >= 1.0) {
+                c.report(
+                    &at("max"),
+                    format!("max is {max}; attempts per request are at least 1"),
+                    None,
+                );
+                return None;
+            }
+            Some(Invariant::RetryAmplification { max: *max })
+        }
+        InvariantRaw::GoodputRecovers { share, within } => {
+            if !(*share > 0.0 && *share <= 1.0) {
+                c.report(
+                    &at("share"),
+                    format!("share is {share}; it must be above 0.0 and at most 1.0"),
+                    None,
+                );
+            }
+            let within = c.duration(&at("within"), within);
+            let Some(trigger_end) = trigger_end else {
+                c.report(
+                    &["invariants", index],
+                    "GoodputRecovers needs a trigger to recover from",
+                    Some("add a `faults` entry or a client `shape: Spike(...)`".into()),
+                );
+                return None;
+            };
+            if let (Some(w), Some(d)) = (within, duration)
+                && trigger_end + w >= SimTime::ZERO + d
+            {
+                c.report(
+                    &at("within"),
+                    format!("recovery is checked from {} on, after the run ends", trigger_end + w),
+                    Some("lengthen `duration` or shorten `within`".into()),
+                );
+            }
+            Some(Invariant::GoodputRecovers { share: *share, within: within?, trigger_end })
+        }
+    }
+}
+
+/// The index of a named service, or a problem naming the closest one.
+fn find_service(c: &mut Checker, at: &[&str], name: &str, services: &[&str]) -> Option<usize> {
+    let index = services.iter().position(|s| *s == name);
+    if index.is_none() {
+        let help = did_you_mean(name, services.iter().copied())
+            .or_else(|| Some(format!("services are {}", list(services))));
+        c.report(at, format!("unknown service `{name}`"), help);
+    }
+    index
+}
+
+fn check_percentile(c: &mut Checker, at: &[&str], percentile: f64) {
+    if !(percentile > 0.0 && percentile < 100.0) {
+        c.report(
+            at,
+            format!("percentile is {percentile}; it must be above 0 and below 100"),
+            Some("p99 is written `percentile: 99.0`".into()),
+        );
     }
 }
 

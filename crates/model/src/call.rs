@@ -1,0 +1,187 @@
+//! Calls: a caller (a client or a handler) asking a service for an answer, attempt by attempt,
+//! under the call site's timeout, retry policy and circuit breaker.
+
+use faultline_engine::{RngStreams, SimDuration, SimRng, SimTime};
+
+use crate::policy::{Breaker, BreakerState, CallOutcome, RetryBudget, RetryDelay};
+use crate::{CallConfig, RetryOn};
+
+/// Why a service turned an attempt away without working on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rejection {
+    QueueFull,
+    RateLimited,
+    BreakerOpen,
+    Shed,
+}
+
+impl Rejection {
+    pub const ALL: [Rejection; 4] =
+        [Rejection::QueueFull, Rejection::RateLimited, Rejection::BreakerOpen, Rejection::Shed];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Rejection::QueueFull => "queue_full",
+            Rejection::RateLimited => "rate_limited",
+            Rejection::BreakerOpen => "breaker_open",
+            Rejection::Shed => "shed",
+        }
+    }
+}
+
+/// How one attempt ended, as the caller saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// The callee answered with an error (or refused the connection).
+    Error,
+    /// The caller stopped waiting.
+    Timeout,
+    Rejected(Rejection),
+}
+
+impl Outcome {
+    pub fn is_success(self) -> bool {
+        self == Outcome::Success
+    }
+
+    fn for_breaker(self) -> CallOutcome {
+        match self {
+            Outcome::Success => CallOutcome::Success,
+            Outcome::Error => CallOutcome::Error,
+            Outcome::Timeout => CallOutcome::Timeout,
+            Outcome::Rejected(_) => CallOutcome::Rejected,
+        }
+    }
+}
+
+/// Retry state of a call site.
+#[derive(Debug)]
+struct Retry {
+    max_attempts: u32,
+    delay: RetryDelay,
+    budget: Option<RetryBudget>,
+    retry_on: RetryOn,
+}
+
+/// The runtime of one place calls are made from: a client, or a call step of a handler.
+#[derive(Debug)]
+pub(crate) struct CallSite {
+    pub(crate) name: String,
+    pub(crate) target: usize,
+    pub(crate) timeout: Option<SimDuration>,
+    pub(crate) cancel_on_timeout: bool,
+    retry: Option<Retry>,
+    breaker: Option<Breaker>,
+    rng: SimRng,
+}
+
+impl CallSite {
+    pub(crate) fn new(name: String, config: &CallConfig, streams: &RngStreams) -> Self {
+        let retry = config.retry.map(|r| Retry {
+            max_attempts: r.max_attempts,
+            delay: RetryDelay::new(r.backoff, r.jitter),
+            budget: r.budget.map(|(ratio, window)| RetryBudget::new(ratio, window, 0)),
+            retry_on: r.retry_on,
+        });
+        CallSite {
+            rng: streams.stream(&format!("call/{name}/retry")),
+            name,
+            target: config.target,
+            timeout: config.timeout,
+            cancel_on_timeout: config.cancel_on_timeout,
+            retry,
+            breaker: config.breaker.map(Breaker::new),
+        }
+    }
+
+    /// Asks the breaker (if any) whether an attempt may go out; returns the permission and the
+    /// state it moved to, if it moved.
+    pub(crate) fn permit(&mut self, now: SimTime) -> (bool, Option<BreakerState>) {
+        match &mut self.breaker {
+            None => (true, None),
+            Some(b) => {
+                let (ok, moved) = b.try_acquire(now);
+                (ok, moved.map(|t| t.to))
+            }
+        }
+    }
+
+    /// Tells the breaker how an attempt ended; returns the state it moved to, if it moved.
+    pub(crate) fn record(
+        &mut self,
+        now: SimTime,
+        outcome: Outcome,
+        took: SimDuration,
+    ) -> Option<BreakerState> {
+        if outcome == Outcome::Rejected(Rejection::BreakerOpen) {
+            return None; // never reached the callee: nothing to learn
+        }
+        let breaker = self.breaker.as_mut()?;
+        breaker.record(now, outcome.for_breaker(), took).map(|t| t.to)
+    }
+
+    /// A first attempt went out (it earns retry budget).
+    pub(crate) fn note_first_attempt(&mut self, now: SimTime) {
+        if let Some(budget) = self.retry.as_mut().and_then(|r| r.budget.as_mut()) {
+            budget.record_call(now);
+        }
+    }
+
+    /// The delay before another attempt, or `None` if this outcome is not to be retried.
+    pub(crate) fn retry_delay(
+        &mut self,
+        now: SimTime,
+        outcome: Outcome,
+        attempt: u32,
+        previous: Option<SimDuration>,
+    ) -> Option<SimDuration> {
+        let retry = self.retry.as_mut()?;
+        let wanted = match outcome {
+            Outcome::Success => false,
+            Outcome::Error => retry.retry_on.error,
+            Outcome::Timeout => retry.retry_on.timeout,
+            Outcome::Rejected(_) => retry.retry_on.rejected,
+        };
+        if !wanted || attempt >= retry.max_attempts {
+            return None;
+        }
+        if let Some(budget) = &mut retry.budget
+            && !budget.try_retry(now)
+        {
+            return None;
+        }
+        Some(retry.delay.delay(attempt, previous, &mut self.rng))
+    }
+}
+
+/// Who waits for a call's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// A client's request: the call is the request.
+    Client,
+    /// A handler step of the job in this slot.
+    Job(u32),
+}
+
+/// No job / no call.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// One call, over all its attempts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Call {
+    pub(crate) site: u32,
+    pub(crate) caller: Caller,
+    /// The client request this call belongs to.
+    pub(crate) request: u64,
+    /// When the client request arrived (for statistics after the warm-up).
+    pub(crate) arrived: SimTime,
+    pub(crate) attempt: u32,
+    /// Bumped at every attempt and when the slot is freed, so stale timers and late answers
+    /// can be recognised.
+    pub(crate) generation: u32,
+    pub(crate) sent: SimTime,
+    /// The job serving the current attempt, or [`NONE`] between attempts.
+    pub(crate) job: u32,
+    pub(crate) last_delay: Option<SimDuration>,
+}

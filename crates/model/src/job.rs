@@ -1,0 +1,31 @@
+//! Jobs: one attempt being handled at a service, step by step.
+
+use faultline_engine::SimTime;
+
+/// An attempt at a service: queued, then running its handler on a worker.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Job {
+    pub(crate) request: u64,
+    /// The call this job answers, and that call's generation when the attempt was sent; if
+    /// they no longer match, nobody waits for this job any more.
+    pub(crate) call: u32,
+    pub(crate) call_gen: u32,
+    pub(crate) service: u32,
+    /// Index of the current handler step.
+    pub(crate) step: u16,
+    /// Calls of the current step not answered yet.
+    pub(crate) pending: u16,
+    /// True while the current step is still sending its calls (answers that come back at once
+    /// must not advance the job from inside that loop).
+    pub(crate) issuing: bool,
+    /// A call of an earlier step failed: the job answers with an error.
+    pub(crate) failed: bool,
+    /// Its caller cancels it on timeout.
+    pub(crate) cancellable: bool,
+    /// When the client request arrived.
+    pub(crate) arrived: SimTime,
+    /// Whether the request arrived after the warm-up (counts in statistics).
+    pub(crate) counted: bool,
+    pub(crate) enqueued: SimTime,
+    pub(crate) started: SimTime,
+}
