@@ -34,12 +34,46 @@ fn every_bundled_scenario_and_variant_validates() {
     }
 }
 
+/// Every scenario with `naive` and `fixed` variants: `naive` breaks an invariant on at least
+/// `min_naive` of 10 seeds, `fixed` holds on all 10. Scenarios run in parallel threads.
 #[test]
-fn queue_growth_naive_fails_and_fixed_holds() {
-    let naive = violating_seeds("queue-growth", "naive");
-    assert!(naive.len() >= 9, "naive violated on only {naive:?}");
-    let fixed = violating_seeds("queue-growth", "fixed");
-    assert!(fixed.is_empty(), "fixed violated on seeds {fixed:?}");
+fn naive_variants_fail_and_fixed_variants_hold() {
+    let teaching: Vec<String> = bundled_scenarios()
+        .into_iter()
+        .filter(|name| {
+            let variants = load_bundled(name, None, &[]).variants;
+            ["naive", "fixed"].iter().all(|v| variants.iter().any(|(n, _)| n == v))
+        })
+        .collect();
+    assert!(teaching.len() >= 2, "expected teaching scenarios, found {teaching:?}");
+    let results: Vec<(String, Vec<u64>, Vec<u64>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = teaching
+            .iter()
+            .map(|name| {
+                scope.spawn(move || {
+                    (name.clone(), violating_seeds(name, "naive"), violating_seeds(name, "fixed"))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("scenario thread")).collect()
+    });
+    let mut failures = Vec::new();
+    for (name, naive, fixed) in results {
+        // The foundation's queue-growth promises 9 of 10; the rest of the catalogue 8 of 10.
+        let min_naive = if name == "queue-growth" { 9 } else { 8 };
+        eprintln!(
+            "{name}: naive violates on {} of 10 seeds, fixed on {}",
+            naive.len(),
+            fixed.len()
+        );
+        if naive.len() < min_naive {
+            failures.push(format!("{name}: naive violated on only {naive:?}"));
+        }
+        if !fixed.is_empty() {
+            failures.push(format!("{name}: fixed violated on seeds {fixed:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

@@ -15,7 +15,7 @@ pub enum Invariant {
     NoLostRequests,
     /// At end: the `percentile` of time spent at `service` (queue and handler) is at most `bound`.
     ServiceSlo { service: usize, service_name: String, percentile: f64, bound: SimDuration },
-    /// At end: attempts sent at every layer per client request stay at or below `max`.
+    /// At end: attempts per call, over every layer, stay at or below `max`.
     RetryAmplification { max: f64 },
     /// At end: from `within` after `trigger_end` (the end of the last fault or load spike) to the
     /// end of the run, goodput is at least `share` of the offered load. The metastability check.
@@ -59,7 +59,7 @@ impl Invariant {
                 fmt_percentile(*percentile),
                 secs(bound.as_secs_f64())
             ),
-            Invariant::RetryAmplification { max } => format!("attempts per request ≤ {max}"),
+            Invariant::RetryAmplification { max } => format!("attempts per call ≤ {max}"),
             Invariant::GoodputRecovers { share, within, trigger_end } => format!(
                 "goodput ≥ {:.0} % of offered load from {} after the trigger ends at {}",
                 share * 100.0,

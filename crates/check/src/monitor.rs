@@ -178,7 +178,7 @@ fn amplification_violation(metrics: &Metrics, max: f64) -> Option<Violation> {
         at: metrics.end(),
         request: None,
         detail: format!(
-            "{:.2} attempts per request ({} attempts, {} retries, for {} requests)",
+            "{:.2} attempts per call ({} attempts of which {} retries; {} client requests)",
             observed, metrics.attempts, metrics.retries, metrics.arrived
         ),
     })

@@ -281,9 +281,11 @@ impl Metrics {
         if count == 0 { 0.0 } else { sum / count as f64 }
     }
 
-    /// Attempts per client request (1.0 when nothing is retried and there is one layer).
+    /// Attempts per call, over every layer: 1.0 when nothing is retried. Retries at several
+    /// layers multiply: a retried client request makes new calls downstream, each retried again.
     pub fn amplification(&self) -> f64 {
-        if self.arrived == 0 { 0.0 } else { self.attempts as f64 / self.arrived as f64 }
+        let calls = self.attempts - self.retries;
+        if calls == 0 { 1.0 } else { self.attempts as f64 / calls as f64 }
     }
 
     /// The end-to-end latency distribution as (seconds, cumulative fraction) points, dense in

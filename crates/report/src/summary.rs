@@ -33,7 +33,7 @@ pub struct Load {
     pub attempts: u64,
     pub retries: u64,
     pub retries_per_s: f64,
-    /// Attempts at every layer per client request.
+    /// Attempts per call over every layer (1.0 without retries).
     pub amplification: f64,
     /// Worker seconds spent on requests nobody waited for any more.
     pub wasted_work_s: f64,
