@@ -66,8 +66,15 @@ fn client(name: &str, target: usize, rate: f64) -> ClientConfig {
         until: SimTime::ZERO + SimDuration::from_secs(30),
         factor: 3.0,
     };
-    let call =
-        CallConfig { target, timeout: None, retry: None, breaker: None, cancel_on_timeout: false };
+    let call = CallConfig {
+        target,
+        timeout: None,
+        retry: None,
+        breaker: None,
+        cancel_on_timeout: false,
+        max_concurrent: None,
+        weight: 1.0,
+    };
     ClientConfig {
         name: name.into(),
         process: ArrivalProcess::Poisson,

@@ -20,6 +20,9 @@ pub enum Invariant {
     /// At end: from `within` after `trigger_end` (the end of the last fault or load spike) to the
     /// end of the run, goodput is at least `share` of the offered load. The metastability check.
     GoodputRecovers { share: f64, within: SimDuration, trigger_end: SimTime },
+    /// At end: some circuit breaker opened within `within` of `degraded_at` (the start of the
+    /// first fault).
+    BreakerOpensWithin { within: SimDuration, degraded_at: SimTime },
 }
 
 impl Invariant {
@@ -32,6 +35,7 @@ impl Invariant {
             Invariant::ServiceSlo { .. } => "ServiceSlo",
             Invariant::RetryAmplification { .. } => "RetryAmplification",
             Invariant::GoodputRecovers { .. } => "GoodputRecovers",
+            Invariant::BreakerOpensWithin { .. } => "BreakerOpensWithin",
         }
     }
 
@@ -60,6 +64,11 @@ impl Invariant {
                 secs(bound.as_secs_f64())
             ),
             Invariant::RetryAmplification { max } => format!("attempts per call ≤ {max}"),
+            Invariant::BreakerOpensWithin { within, degraded_at } => format!(
+                "a breaker opens within {} of the degradation at {}",
+                secs(within.as_secs_f64()),
+                secs(degraded_at.as_secs_f64())
+            ),
             Invariant::GoodputRecovers { share, within, trigger_end } => format!(
                 "goodput ≥ {:.0} % of offered load from {} after the trigger ends at {}",
                 share * 100.0,

@@ -1,6 +1,7 @@
 //! The monitor: watches a run through the model's observer hook and judges each invariant.
 
 use faultline_engine::{SimDuration, SimTime, human_secs as secs};
+use faultline_model::policy::BreakerState;
 use faultline_model::{Metrics, Observer, Outcome};
 use hdrhistogram::Histogram;
 
@@ -91,6 +92,9 @@ impl Monitor {
                 service_violation(metrics, *service, *percentile, *bound)
             }
             (Invariant::RetryAmplification { max }, _) => amplification_violation(metrics, *max),
+            (Invariant::BreakerOpensWithin { within, degraded_at }, _) => {
+                breaker_violation(metrics, *degraded_at, *degraded_at + *within)
+            }
             (Invariant::GoodputRecovers { share, within, trigger_end }, _) => {
                 recovery_violation(metrics, *share, *trigger_end + *within)
             }
@@ -171,6 +175,26 @@ fn service_violation(
 /// The run-total histograms resolve values to 0.1 %; a percentile that equals the bound within
 /// that resolution is not a violation.
 const HISTOGRAM_SLACK: f64 = 1e-3;
+
+/// The first breaker opening at or after `from`; a violation if it is later than `deadline` or
+/// never comes.
+fn breaker_violation(metrics: &Metrics, from: SimTime, deadline: SimTime) -> Option<Violation> {
+    let opened =
+        metrics.breaker_changes.iter().find(|c| c.to == BreakerState::Open && c.at >= from);
+    match opened {
+        Some(change) if change.at <= deadline => None,
+        Some(change) => Some(Violation {
+            at: deadline,
+            request: None,
+            detail: format!("{} opened only at {}", change.site, secs(change.at.as_secs_f64())),
+        }),
+        None => Some(Violation {
+            at: deadline,
+            request: None,
+            detail: "no breaker opened at all after the degradation".into(),
+        }),
+    }
+}
 
 fn amplification_violation(metrics: &Metrics, max: f64) -> Option<Violation> {
     let observed = metrics.amplification();

@@ -13,11 +13,18 @@ pub enum Rejection {
     RateLimited,
     BreakerOpen,
     Shed,
+    /// The caller already had its maximum number of calls in flight to this service.
+    Bulkhead,
 }
 
 impl Rejection {
-    pub const ALL: [Rejection; 4] =
-        [Rejection::QueueFull, Rejection::RateLimited, Rejection::BreakerOpen, Rejection::Shed];
+    pub const ALL: [Rejection; 5] = [
+        Rejection::QueueFull,
+        Rejection::RateLimited,
+        Rejection::BreakerOpen,
+        Rejection::Shed,
+        Rejection::Bulkhead,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -25,6 +32,7 @@ impl Rejection {
             Rejection::RateLimited => "rate_limited",
             Rejection::BreakerOpen => "breaker_open",
             Rejection::Shed => "shed",
+            Rejection::Bulkhead => "bulkhead",
         }
     }
 }
@@ -71,6 +79,10 @@ pub(crate) struct CallSite {
     pub(crate) target: usize,
     pub(crate) timeout: Option<SimDuration>,
     pub(crate) cancel_on_timeout: bool,
+    pub(crate) weight: f64,
+    max_concurrent: Option<u32>,
+    /// Attempts from this site in flight now (counted only when a bulkhead is set).
+    in_flight: u32,
     retry: Option<Retry>,
     breaker: Option<Breaker>,
     rng: SimRng,
@@ -90,6 +102,9 @@ impl CallSite {
             target: config.target,
             timeout: config.timeout,
             cancel_on_timeout: config.cancel_on_timeout,
+            max_concurrent: config.max_concurrent,
+            weight: config.weight,
+            in_flight: 0,
             retry,
             breaker: config.breaker.map(Breaker::new),
         }
@@ -105,6 +120,22 @@ impl CallSite {
                 (ok, moved.map(|t| t.to))
             }
         }
+    }
+
+    /// Takes a bulkhead slot for an attempt; false if the caller is at its limit.
+    pub(crate) fn enter(&mut self) -> bool {
+        match self.max_concurrent {
+            Some(max) if self.in_flight >= max => false,
+            _ => {
+                self.in_flight += 1;
+                true
+            }
+        }
+    }
+
+    /// Gives back the slot an attempt took with [`CallSite::enter`].
+    pub(crate) fn leave(&mut self) {
+        self.in_flight -= 1;
     }
 
     /// Tells the breaker how an attempt ended; returns the state it moved to, if it moved.
@@ -184,4 +215,6 @@ pub(crate) struct Call {
     /// The job serving the current attempt, or [`NONE`] between attempts.
     pub(crate) job: u32,
     pub(crate) last_delay: Option<SimDuration>,
+    /// The current attempt holds a bulkhead slot at its call site.
+    pub(crate) entered: bool,
 }

@@ -49,6 +49,12 @@ pub struct CallConfig {
     /// On timeout, withdraw the attempt from the callee's queue, or stop it at its next step.
     /// Without it, the callee keeps working on a request nobody waits for.
     pub cancel_on_timeout: bool,
+    /// Bulkhead: at most this many attempts from this caller in flight at once; more are
+    /// rejected at once.
+    pub max_concurrent: Option<u32>,
+    /// How heavy this call's request is: the callee's local work takes this many times longer
+    /// (1.0 for an ordinary request; a report query may weigh 20).
+    pub weight: f64,
 }
 
 /// One step of a service's handler. A worker is held from the first step to the last.

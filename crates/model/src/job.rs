@@ -20,6 +20,8 @@ pub(crate) struct Job {
     pub(crate) issuing: bool,
     /// A call of an earlier step failed: the job answers with an error.
     pub(crate) failed: bool,
+    /// Multiplies the time of the job's local work (the request's weight).
+    pub(crate) weight: f64,
     /// Its caller cancels it on timeout.
     pub(crate) cancellable: bool,
     /// When the client request arrived.

@@ -81,7 +81,7 @@ pub struct ServiceMetrics {
     /// Jobs finished (whether or not anybody still waited for them).
     pub completed: u64,
     /// Attempts turned away, by reason (indexed like [`Rejection::ALL`]).
-    pub rejected_by: [u64; 4],
+    pub rejected_by: [u64; 5],
     /// Deepest the queue ever got (whole run).
     pub max_queue: usize,
     busy: TimeAverage,
@@ -99,7 +99,7 @@ impl ServiceMetrics {
             name: name.to_string(),
             workers,
             completed: 0,
-            rejected_by: [0; 4],
+            rejected_by: [0; 5],
             max_queue: 0,
             busy: TimeAverage::starting_at(warmup),
             queue_len: TimeAverage::starting_at(warmup),
@@ -197,7 +197,7 @@ pub struct Metrics {
     pub attempts: u64,
     pub retries: u64,
     /// Attempts turned away anywhere, by reason (indexed like [`Rejection::ALL`]).
-    pub rejections_by: [u64; 4],
+    pub rejections_by: [u64; 5],
     /// Worker seconds spent on jobs nobody waited for any more.
     pub wasted_work_s: f64,
     /// Arrivals at or after the warm-up, for throughput and Little's law.
@@ -235,7 +235,7 @@ impl Metrics {
             rejected: 0,
             attempts: 0,
             retries: 0,
-            rejections_by: [0; 4],
+            rejections_by: [0; 5],
             wasted_work_s: 0.0,
             arrived_after_warmup: 0,
             breaker_changes: Vec::new(),

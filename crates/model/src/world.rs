@@ -163,6 +163,7 @@ impl<O: Observer> World<O> {
             sent: sched.now(),
             job: NONE,
             last_delay: None,
+            entered: false,
         };
         let slot = self
             .calls
@@ -189,8 +190,13 @@ impl<O: Observer> World<O> {
             self.metrics.on_reject(self.sites[site_index as usize].target, Rejection::BreakerOpen);
             return self.resolve_attempt(slot, Outcome::Rejected(Rejection::BreakerOpen), sched);
         }
-        let (target, timeout) =
-            (self.sites[site_index as usize].target, self.sites[site_index as usize].timeout);
+        let site = &mut self.sites[site_index as usize];
+        let (target, timeout) = (site.target, site.timeout);
+        if !site.enter() {
+            self.metrics.on_reject(target, Rejection::Bulkhead);
+            return self.resolve_attempt(slot, Outcome::Rejected(Rejection::Bulkhead), sched);
+        }
+        self.calls.get_mut(slot).entered = true;
         if self.faults.is_down(target, now) {
             return self.resolve_attempt(slot, Outcome::Error, sched);
         }
@@ -207,6 +213,7 @@ impl<O: Observer> World<O> {
             issuing: false,
             failed: false,
             cancellable: self.sites[site_index as usize].cancel_on_timeout,
+            weight: self.sites[site_index as usize].weight,
             arrived,
             counted: arrived >= self.metrics.warmup(),
             enqueued: now,
@@ -257,7 +264,7 @@ impl<O: Observer> World<O> {
             match step {
                 StepPlan::Work { time, contention } => {
                     let (time, contention) = (*time, *contention);
-                    let took = self.work_time(service, time, contention, sched.now());
+                    let took = self.work_time(service, time, contention, job.weight, sched.now());
                     return sched.after(took, Event::WorkDone { job: slot });
                 }
                 StepPlan::Calls { first, count } => {
@@ -296,10 +303,11 @@ impl<O: Observer> World<O> {
         service: usize,
         time: Dist,
         contention: SimDuration,
+        weight: f64,
         now: SimTime,
     ) -> SimDuration {
         let s = &mut self.services[service];
-        let base = time.sample_secs(&mut s.work_rng) * self.faults.slowdown(service, now);
+        let base = time.sample_secs(&mut s.work_rng) * weight * self.faults.slowdown(service, now);
         let crowd = contention.as_secs_f64() * f64::from(s.busy().saturating_sub(1));
         SimDuration::from_secs_f64(base + crowd)
     }
@@ -377,6 +385,11 @@ impl<O: Observer> World<O> {
         let now = sched.now();
         let call = self.calls.get_mut(slot);
         call.job = NONE;
+        if std::mem::take(&mut call.entered) {
+            let site = call.site as usize;
+            self.sites[site].leave();
+        }
+        let call = self.calls.get(slot);
         let (site_index, attempt, sent, previous, generation) =
             (call.site, call.attempt, call.sent, call.last_delay, call.generation);
         let site = &mut self.sites[site_index as usize];

@@ -46,6 +46,7 @@ pub struct Rejections {
     pub rate_limited: u64,
     pub breaker_open: u64,
     pub shed: u64,
+    pub bulkhead: u64,
 }
 
 /// A circuit breaker changed state.
@@ -260,13 +261,14 @@ fn load(m: &Metrics) -> Load {
 }
 
 /// Counts indexed like [`Rejection::ALL`].
-fn rejections(by: &[u64; 4]) -> Rejections {
+fn rejections(by: &[u64; 5]) -> Rejections {
     let count = |r: Rejection| by[r as usize];
     Rejections {
         queue_full: count(Rejection::QueueFull),
         rate_limited: count(Rejection::RateLimited),
         breaker_open: count(Rejection::BreakerOpen),
         shed: count(Rejection::Shed),
+        bulkhead: count(Rejection::Bulkhead),
     }
 }
 

@@ -69,6 +69,8 @@ pub struct ClientRaw {
     pub breaker: Option<BreakerRaw>,
     #[serde(default)]
     pub cancel_on_timeout: bool,
+    #[serde(default)]
+    pub max_concurrent: Option<i64>,
 }
 
 /// A call step of a handler (clients carry the same fields inline).
@@ -84,6 +86,10 @@ pub struct CallRaw {
     pub breaker: Option<BreakerRaw>,
     #[serde(default)]
     pub cancel_on_timeout: bool,
+    #[serde(default)]
+    pub max_concurrent: Option<i64>,
+    #[serde(default)]
+    pub weight: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -267,6 +273,9 @@ pub enum InvariantRaw {
     },
     GoodputRecovers {
         share: f64,
+        within: String,
+    },
+    BreakerOpensWithin {
         within: String,
     },
 }

@@ -109,8 +109,8 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let services = check_services(&mut c, raw, &service_names);
     let faults = check_faults(&mut c, raw, &service_names);
     let clients = check_clients(&mut c, raw, &service_names);
-    let trigger_end = last_trigger_end(raw, clients.as_deref(), faults.as_deref());
-    let invariants = check_invariants(&mut c, raw, &service_names, duration, trigger_end);
+    let triggers = Triggers::of(clients.as_deref(), faults.as_deref());
+    let invariants = check_invariants(&mut c, raw, &service_names, duration, triggers);
     let limits = check_limits(&mut c, raw);
     let window = duration.and_then(|d| check_window(&mut c, raw, d));
     if let (Some(d), Some(clients), Some((max_events, _))) = (duration, &clients, limits) {
@@ -306,6 +306,8 @@ fn check_call_raw(
         retry: call.retry.as_ref(),
         breaker: call.breaker.as_ref(),
         cancel_on_timeout: call.cancel_on_timeout,
+        max_concurrent: call.max_concurrent,
+        weight: call.weight,
     };
     check_call(c, at, &spec, names)
 }
@@ -318,6 +320,8 @@ struct CallSpec<'a> {
     retry: Option<&'a RetryRaw>,
     breaker: Option<&'a BreakerRaw>,
     cancel_on_timeout: bool,
+    max_concurrent: Option<i64>,
+    weight: Option<f64>,
 }
 
 fn check_call(c: &mut Checker, at: &[&str], spec: &CallSpec, names: &[&str]) -> Option<CallConfig> {
@@ -341,7 +345,20 @@ fn check_call(c: &mut Checker, at: &[&str], spec: &CallSpec, names: &[&str]) -> 
         Some(b) => check_breaker(c, &field("breaker"), b).map(Some),
         None => Some(None),
     };
+    let max_concurrent = match spec.max_concurrent {
+        Some(n) => {
+            c.count(&field("max_concurrent"), n, 1, i64::from(u32::MAX)).map(|n| Some(n as u32))
+        }
+        None => Some(None),
+    };
+    let weight = spec.weight.unwrap_or(1.0);
+    if !(weight.is_finite() && weight > 0.0) {
+        c.report(&field("weight"), format!("weight is {weight}; it must be above zero"), None);
+        return None;
+    }
     Some(CallConfig {
+        weight,
+        max_concurrent: max_concurrent?,
         target: target?,
         timeout: timeout?,
         retry: retry?,
@@ -515,19 +532,27 @@ fn check_fault(c: &mut Checker, index: &str, raw: &FaultRaw, names: &[&str]) -> 
     Some(Fault { service: index_of?, kind, start, end: start + length? })
 }
 
-/// When the last fault or load spike ends: what `GoodputRecovers` measures recovery from.
-fn last_trigger_end(
-    raw: &ScenarioFile,
-    clients: Option<&[ClientConfig]>,
-    faults: Option<&[Fault]>,
-) -> Option<SimTime> {
-    let _ = raw;
-    let spikes = clients.unwrap_or(&[]).iter().filter_map(|c| match c.shape {
-        LoadShape::Spike { until, .. } => Some(until),
-        _ => None,
-    });
-    let faults = faults.unwrap_or(&[]).iter().map(|f| f.end);
-    spikes.chain(faults).max()
+/// When trouble starts and ends, for invariants about reacting and recovering.
+#[derive(Clone, Copy, Debug)]
+struct Triggers {
+    /// The start of the first fault: what `BreakerOpensWithin` measures from.
+    first_fault: Option<SimTime>,
+    /// The end of the last fault or load spike: what `GoodputRecovers` measures from.
+    last_end: Option<SimTime>,
+}
+
+impl Triggers {
+    fn of(clients: Option<&[ClientConfig]>, faults: Option<&[Fault]>) -> Self {
+        let faults = faults.unwrap_or(&[]);
+        let spikes = clients.unwrap_or(&[]).iter().filter_map(|c| match c.shape {
+            LoadShape::Spike { until, .. } => Some(until),
+            _ => None,
+        });
+        Triggers {
+            first_fault: faults.iter().map(|f| f.start).min(),
+            last_end: spikes.chain(faults.iter().map(|f| f.end)).max(),
+        }
+    }
 }
 
 fn check_dist(c: &mut Checker, at: &[&str], raw: &DistRaw) -> Option<Dist> {
@@ -610,6 +635,8 @@ fn check_client(
         retry: raw.retry.as_ref(),
         breaker: raw.breaker.as_ref(),
         cancel_on_timeout: raw.cancel_on_timeout,
+        max_concurrent: raw.max_concurrent,
+        weight: None,
     };
     let call = check_call(c, &["clients", name], &spec, services);
     let rate = c.rate(&["clients", name, "rate"], &raw.rate);
@@ -679,13 +706,13 @@ fn check_invariants(
     raw: &ScenarioFile,
     services: &[&str],
     duration: Option<SimDuration>,
-    trigger_end: Option<SimTime>,
+    triggers: Triggers,
 ) -> Option<Vec<Invariant>> {
     let checked: Vec<Option<Invariant>> = raw
         .invariants
         .iter()
         .enumerate()
-        .map(|(i, inv)| check_invariant(c, &i.to_string(), inv, services, duration, trigger_end))
+        .map(|(i, inv)| check_invariant(c, &i.to_string(), inv, services, duration, triggers))
         .collect();
     checked.into_iter().collect()
 }
@@ -696,7 +723,7 @@ fn check_invariant(
     raw: &InvariantRaw,
     services: &[&str],
     duration: Option<SimDuration>,
-    trigger_end: Option<SimTime>,
+    triggers: Triggers,
 ) -> Option<Invariant> {
     let at = |f: &'static str| ["invariants", index, f];
     match raw {
@@ -772,7 +799,7 @@ fn check_invariant(
                 );
             }
             let within = c.duration(&at("within"), within);
-            let Some(trigger_end) = trigger_end else {
+            let Some(trigger_end) = triggers.last_end else {
                 c.report(
                     &["invariants", index],
                     "GoodputRecovers needs a trigger to recover from",
@@ -790,6 +817,14 @@ fn check_invariant(
                 );
             }
             Some(Invariant::GoodputRecovers { share: *share, within: within?, trigger_end })
+        }
+        InvariantRaw::BreakerOpensWithin { within } => {
+            let within = c.positive_duration(&at("within"), within);
+            let Some(degraded_at) = triggers.first_fault else {
+                c.report(&["invariants", index], "BreakerOpensWithin needs a fault to react to", Some("add a `faults` entry, e.g. `Slowdown(service: ..., factor: 20.0, at: \"30s\", length: \"60s\")`".into()));
+                return None;
+            };
+            Some(Invariant::BreakerOpensWithin { within: within?, degraded_at })
         }
     }
 }
