@@ -3,8 +3,8 @@
 
 use faultline_engine::{Limits, SimDuration, SimTime, run};
 use faultline_model::{
-    ArrivalProcess, CallConfig, ClientConfig, Dist, LoadShape, Observer, Rate, ServiceConfig, Step,
-    World, WorldConfig,
+    ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, LoadShape, Observer, Rate,
+    ServiceConfig, Step, World, WorldConfig,
 };
 use faultline_tests::scenario_path;
 
@@ -81,6 +81,7 @@ fn client(name: &str, target: usize, rate: f64) -> ClientConfig {
         rate: Rate(rate),
         shape,
         call,
+        class: 0,
     }
 }
 
@@ -92,8 +93,11 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
         steps: vec![Step::Work { time: Dist::Exp { mean: 0.05 }, contention: SimDuration::ZERO }],
         rate_limit: None,
         shed_after: None,
+        discipline: Discipline::Fifo,
+        ageing: None,
     };
     WorldConfig {
+        classes: vec!["default".into()],
         clients,
         services: vec![service("api"), service("other")],
         faults: vec![],

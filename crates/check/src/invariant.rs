@@ -23,6 +23,9 @@ pub enum Invariant {
     /// At end: some circuit breaker opened within `within` of `degraded_at` (the start of the
     /// first fault).
     BreakerOpensWithin { within: SimDuration, degraded_at: SimTime },
+    /// Always: no request of `class` waits longer than `bound` in any queue (after the warm-up
+    /// is not considered: starvation at any time counts).
+    ClassMaxWait { class: u8, class_name: String, bound: SimDuration },
 }
 
 impl Invariant {
@@ -36,6 +39,7 @@ impl Invariant {
             Invariant::RetryAmplification { .. } => "RetryAmplification",
             Invariant::GoodputRecovers { .. } => "GoodputRecovers",
             Invariant::BreakerOpensWithin { .. } => "BreakerOpensWithin",
+            Invariant::ClassMaxWait { .. } => "ClassMaxWait",
         }
     }
 
@@ -64,6 +68,9 @@ impl Invariant {
                 secs(bound.as_secs_f64())
             ),
             Invariant::RetryAmplification { max } => format!("attempts per call ≤ {max}"),
+            Invariant::ClassMaxWait { class_name, bound, .. } => {
+                format!("no `{class_name}` request waits more than {}", secs(bound.as_secs_f64()))
+            }
             Invariant::BreakerOpensWithin { within, degraded_at } => format!(
                 "a breaker opens within {} of the degradation at {}",
                 secs(within.as_secs_f64()),

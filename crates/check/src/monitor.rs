@@ -37,6 +37,11 @@ enum Watch {
         first: Option<(SimTime, u64, usize)>,
         deepest: usize,
     },
+    /// First (time, request, wait) over the bound, and the longest wait seen.
+    Wait {
+        first: Option<(SimTime, u64, SimDuration)>,
+        longest: SimDuration,
+    },
     /// Judged from the finished run's metrics alone.
     AtEnd,
 }
@@ -85,6 +90,18 @@ impl Monitor {
                     at,
                     request: Some(request),
                     detail: format!("queue reached {depth} > {max} (deepest {deepest})"),
+                })
+            }
+            (Invariant::ClassMaxWait { bound, .. }, Watch::Wait { first, longest }) => {
+                first.map(|(at, request, wait)| Violation {
+                    at,
+                    request: Some(request),
+                    detail: format!(
+                        "request {request} waited {} > {} (longest wait {})",
+                        secs(wait.as_secs_f64()),
+                        secs(bound.as_secs_f64()),
+                        secs(longest.as_secs_f64())
+                    ),
                 })
             }
             (Invariant::NoLostRequests, _) => self.accounting_violation(metrics, in_flight),
@@ -240,6 +257,9 @@ impl Watch {
                 first_slow: None,
             },
             Invariant::QueueBounded { .. } => Watch::Queue { first: None, deepest: 0 },
+            Invariant::ClassMaxWait { .. } => {
+                Watch::Wait { first: None, longest: SimDuration::ZERO }
+            }
             _ => Watch::AtEnd,
         }
     }
@@ -263,6 +283,30 @@ impl Observer for Monitor {
                 *deepest = (*deepest).max(depth);
                 if depth > *max && first.is_none() {
                     *first = Some((now, request, depth));
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn on_start(
+        &mut self,
+        now: SimTime,
+        _service: usize,
+        request: u64,
+        class: u8,
+        wait: SimDuration,
+    ) {
+        for (invariant, watch) in self.invariants.iter().zip(&mut self.watches) {
+            if let (
+                Invariant::ClassMaxWait { class: watched, bound, .. },
+                Watch::Wait { first, longest },
+            ) = (invariant, watch)
+                && *watched == class
+            {
+                *longest = (*longest).max(wait);
+                if wait > *bound && first.is_none() {
+                    *first = Some((now, request, wait));
                 }
             }
         }
@@ -305,7 +349,13 @@ mod tests {
     }
 
     fn metrics() -> Metrics {
-        Metrics::new(&[("s".into(), 1)], SimTime::ZERO, t(10_000), SimDuration::from_secs(1))
+        Metrics::new(
+            &[("s".into(), 1)],
+            &["default".into()],
+            SimTime::ZERO,
+            t(10_000),
+            SimDuration::from_secs(1),
+        )
     }
 
     fn monitor(invariant: Invariant) -> Monitor {

@@ -215,6 +215,8 @@ pub(crate) struct Call {
     /// The job serving the current attempt, or [`NONE`] between attempts.
     pub(crate) job: u32,
     pub(crate) last_delay: Option<SimDuration>,
+    /// The class of the request this call belongs to.
+    pub(crate) class: u8,
     /// The current attempt holds a bulkhead slot at its call site.
     pub(crate) entered: bool,
 }

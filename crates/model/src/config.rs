@@ -6,7 +6,7 @@
 use faultline_engine::{SimDuration, SimTime};
 
 use crate::policy::{Backoff, BreakerConfig, Jitter};
-use crate::{Dist, LoadShape, Rate};
+use crate::{Discipline, Dist, LoadShape, Rate};
 
 /// How a client spaces its requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +77,8 @@ pub struct ClientConfig {
     pub rate: Rate,
     pub shape: LoadShape,
     pub call: CallConfig,
+    /// Index into [`WorldConfig::classes`]; carried by every call the request causes.
+    pub class: u8,
 }
 
 /// Token-bucket admission in front of a service's queue.
@@ -96,6 +98,9 @@ pub struct ServiceConfig {
     /// The handler: at least one step.
     pub steps: Vec<Step>,
     pub rate_limit: Option<RateLimit>,
+    pub discipline: Discipline,
+    /// With strict priority: a request that has waited this long goes first whatever its class.
+    pub ageing: Option<SimDuration>,
     /// Requests that waited in the queue longer than this are dropped when they reach a worker.
     pub shed_after: Option<SimDuration>,
 }
@@ -122,6 +127,8 @@ pub struct Fault {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorldConfig {
+    /// Names of the request classes (at least one).
+    pub classes: Vec<String>,
     pub clients: Vec<ClientConfig>,
     pub services: Vec<ServiceConfig>,
     pub faults: Vec<Fault>,

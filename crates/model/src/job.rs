@@ -20,6 +20,8 @@ pub(crate) struct Job {
     pub(crate) issuing: bool,
     /// A call of an earlier step failed: the job answers with an error.
     pub(crate) failed: bool,
+    /// The request's class (priority).
+    pub(crate) class: u8,
     /// Multiplies the time of the job's local work (the request's weight).
     pub(crate) weight: f64,
     /// Its caller cancels it on timeout.

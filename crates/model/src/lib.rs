@@ -15,6 +15,7 @@ mod load;
 mod metrics;
 mod observer;
 pub mod policy;
+mod queue;
 mod service;
 mod stats;
 mod table;
@@ -28,9 +29,10 @@ pub use config::{
 pub use dist::Dist;
 pub use load::{LoadShape, Rate};
 pub use metrics::{
-    BreakerChange, LatencySummary, MAX_BREAKER_CHANGES, Metrics, ServiceMetrics, Window,
-    WindowService,
+    BreakerChange, ClassMetrics, LatencySummary, MAX_BREAKER_CHANGES, Metrics, ServiceMetrics,
+    Window, WindowService,
 };
 pub use observer::{NoObserver, Observer};
+pub use queue::Discipline;
 pub use stats::TimeAverage;
 pub use world::{Event, World};

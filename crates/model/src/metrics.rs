@@ -169,6 +169,21 @@ pub struct Window {
     pub services: Vec<WindowService>,
 }
 
+/// Per request class: successful latency and the longest wait in any queue.
+#[derive(Debug, Clone)]
+pub struct ClassMetrics {
+    pub name: String,
+    latency: Latencies,
+    /// Longest queue wait of a job of this class, anywhere, after the warm-up.
+    pub max_wait: SimDuration,
+}
+
+impl ClassMetrics {
+    pub fn latency(&self) -> LatencySummary {
+        self.latency.summary()
+    }
+}
+
 /// A circuit breaker changed state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BreakerChange {
@@ -209,6 +224,7 @@ pub struct Metrics {
     sojourn: (f64, u64),
     in_system: TimeAverage,
     pub services: Vec<ServiceMetrics>,
+    pub classes: Vec<ClassMetrics>,
     pub windows: Vec<Window>,
     window_start: SimTime,
     window_end: SimTime,
@@ -219,6 +235,7 @@ pub struct Metrics {
 impl Metrics {
     pub fn new(
         services: &[(String, u32)],
+        classes: &[String],
         warmup: SimTime,
         end: SimTime,
         window: SimDuration,
@@ -245,6 +262,14 @@ impl Metrics {
             services: services
                 .iter()
                 .map(|(n, w)| ServiceMetrics::new(n, *w, warmup, max))
+                .collect(),
+            classes: classes
+                .iter()
+                .map(|name| ClassMetrics {
+                    name: name.clone(),
+                    latency: Latencies::new(max, TOTAL_SIGFIG),
+                    max_wait: SimDuration::ZERO,
+                })
                 .collect(),
             windows: Vec::new(),
             window_start: SimTime::ZERO,
@@ -376,15 +401,10 @@ impl Metrics {
         self.services[service].rejected_by[index] += 1;
     }
 
-    /// A client request ended with `outcome`, having arrived at `arrived`.
+    /// A client request ended.
     #[inline]
-    pub(crate) fn on_root_done(
-        &mut self,
-        now: SimTime,
-        arrived: SimTime,
-        outcome: Outcome,
-        in_system: usize,
-    ) {
+    pub(crate) fn on_root_done(&mut self, now: SimTime, done: RootDone, in_system: usize) {
+        let RootDone { arrived, class, outcome } = done;
         let latency = now - arrived;
         match outcome {
             Outcome::Success => {
@@ -393,6 +413,7 @@ impl Metrics {
                 self.window_latency.record(latency);
                 if arrived >= self.warmup {
                     self.latency.record(latency);
+                    self.classes[class as usize].latency.record(latency);
                 }
             }
             Outcome::Rejected(_) => {
@@ -429,9 +450,11 @@ impl Metrics {
     }
 
     #[inline]
-    pub(crate) fn on_start(&mut self, counted: bool, service: usize, wait: SimDuration) {
+    pub(crate) fn on_start(&mut self, counted: bool, service: usize, class: u8, wait: SimDuration) {
         if counted {
             self.services[service].queue_wait.record(wait);
+            let class = &mut self.classes[class as usize];
+            class.max_wait = class.max_wait.max(wait);
         }
     }
 
@@ -459,6 +482,14 @@ impl Metrics {
             self.breaker_changes.push(BreakerChange { at, site: site.to_string(), to });
         }
     }
+}
+
+/// What the metrics need to know about a finished client request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RootDone {
+    pub(crate) arrived: SimTime,
+    pub(crate) class: u8,
+    pub(crate) outcome: Outcome,
 }
 
 /// What the metrics need to know about a finished job.

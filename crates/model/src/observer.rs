@@ -3,7 +3,7 @@
 //! Statically dispatched (the world is generic over it) so that watching costs nothing when an
 //! observer ignores an event.
 
-use faultline_engine::SimTime;
+use faultline_engine::{SimDuration, SimTime};
 
 use crate::Outcome;
 
@@ -13,6 +13,16 @@ pub trait Observer {
     fn on_arrival(&mut self, _now: SimTime, _client: usize, _request: u64) {}
     /// An attempt of `request` joined a service's queue, which now holds `depth` jobs.
     fn on_enqueue(&mut self, _now: SimTime, _service: usize, _depth: usize, _request: u64) {}
+    /// A job of `request` (of `class`) got a worker at `service` after waiting `wait`.
+    fn on_start(
+        &mut self,
+        _now: SimTime,
+        _service: usize,
+        _request: u64,
+        _class: u8,
+        _wait: SimDuration,
+    ) {
+    }
     /// A client request ended with `outcome` (after all its retries); it arrived at `arrived`.
     fn on_done(&mut self, _now: SimTime, _request: u64, _arrived: SimTime, _outcome: Outcome) {}
 }

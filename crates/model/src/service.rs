@@ -1,13 +1,12 @@
 //! A service: a pool of identical workers in front of a FIFO queue with optional capacity, and
 //! optionally a token-bucket rate limiter at its door.
 
-use std::collections::VecDeque;
-
 use faultline_engine::{RngStreams, SimRng, SimTime};
 
 use crate::ServiceConfig;
 use crate::call::Rejection;
 use crate::policy::TokenBucket;
+use crate::queue::JobQueue;
 
 /// What happened to a job that reached a service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +22,7 @@ pub(crate) enum Admission {
 pub(crate) struct Service {
     workers: u32,
     busy: u32,
-    queue: VecDeque<u32>,
+    queue: JobQueue,
     capacity: Option<u32>,
     limiter: Option<TokenBucket>,
     /// Draws for local work.
@@ -33,11 +32,11 @@ pub(crate) struct Service {
 }
 
 impl Service {
-    pub(crate) fn new(config: &ServiceConfig, streams: &RngStreams) -> Self {
+    pub(crate) fn new(config: &ServiceConfig, streams: &RngStreams, classes: usize) -> Self {
         Service {
             workers: config.workers,
             busy: 0,
-            queue: VecDeque::with_capacity(64),
+            queue: JobQueue::new(config.discipline.clone(), config.ageing, classes),
             capacity: config.queue_capacity,
             limiter: config.rate_limit.map(|r| TokenBucket::new(r.rate, r.burst)),
             work_rng: streams.stream(&format!("service/{}/service_time", config.name)),
@@ -46,7 +45,7 @@ impl Service {
     }
 
     /// Takes the job in `slot` into service, into the queue, or turns it away.
-    pub(crate) fn admit(&mut self, slot: u32, now: SimTime) -> Admission {
+    pub(crate) fn admit(&mut self, slot: u32, class: u8, now: SimTime) -> Admission {
         if let Some(limiter) = &mut self.limiter
             && !limiter.try_take(now)
         {
@@ -59,13 +58,13 @@ impl Service {
         if self.capacity.is_some_and(|cap| self.queue.len() >= cap as usize) {
             return Admission::Rejected(Rejection::QueueFull);
         }
-        self.queue.push_back(slot);
+        self.queue.push(slot, class, now);
         Admission::Queued(self.queue.len())
     }
 
     /// A worker finished: it takes the next queued job, or goes idle.
-    pub(crate) fn release(&mut self) -> Option<u32> {
-        let next = self.queue.pop_front();
+    pub(crate) fn release(&mut self, now: SimTime) -> Option<u32> {
+        let next = self.queue.pop(now);
         if next.is_none() {
             self.busy -= 1;
         }
@@ -74,10 +73,7 @@ impl Service {
 
     /// Withdraws a queued job (its caller cancelled it). False if it was not queued.
     pub(crate) fn withdraw(&mut self, slot: u32) -> bool {
-        match self.queue.iter().position(|&s| s == slot) {
-            Some(i) => self.queue.remove(i).is_some(),
-            None => false,
-        }
+        self.queue.remove(slot)
     }
 
     pub(crate) fn busy(&self) -> u32 {
@@ -106,26 +102,28 @@ mod tests {
             }],
             rate_limit,
             shed_after: None,
+            discipline: crate::Discipline::Fifo,
+            ageing: None,
         }
     }
 
     #[test]
     fn fills_workers_then_queue_then_rejects() {
-        let mut service = Service::new(&config(None), &RngStreams::new(1));
+        let mut service = Service::new(&config(None), &RngStreams::new(1), 1);
         let outcomes: Vec<Admission> =
-            (0..4).map(|slot| service.admit(slot, SimTime::ZERO)).collect();
+            (0..4).map(|slot| service.admit(slot, 0, SimTime::ZERO)).collect();
         use Admission::*;
         assert_eq!(outcomes, vec![Started, Started, Queued(1), Rejected(Rejection::QueueFull)]);
-        assert_eq!(service.release(), Some(2));
-        assert_eq!((service.release(), service.busy()), (None, 1));
+        assert_eq!(service.release(SimTime::ZERO), Some(2));
+        assert_eq!((service.release(SimTime::ZERO), service.busy()), (None, 1));
     }
 
     #[test]
     fn the_rate_limiter_turns_away_before_the_queue() {
         let limit = crate::RateLimit { rate: 1.0, burst: 1 };
-        let mut service = Service::new(&config(Some(limit)), &RngStreams::new(1));
-        assert_eq!(service.admit(0, SimTime::ZERO), Admission::Started);
-        assert_eq!(service.admit(1, SimTime::ZERO), Admission::Rejected(Rejection::RateLimited));
+        let mut service = Service::new(&config(Some(limit)), &RngStreams::new(1), 1);
+        assert_eq!(service.admit(0, 0, SimTime::ZERO), Admission::Started);
+        assert_eq!(service.admit(1, 0, SimTime::ZERO), Admission::Rejected(Rejection::RateLimited));
         assert!(!service.withdraw(1));
     }
 }

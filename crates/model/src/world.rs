@@ -14,7 +14,7 @@ use crate::call::{Call, CallSite, Caller, NONE};
 use crate::client::Client;
 use crate::faults::Faults;
 use crate::job::Job;
-use crate::metrics::JobDone;
+use crate::metrics::{JobDone, RootDone};
 use crate::policy::BreakerState;
 use crate::service::{Admission, Service};
 use crate::table::Table;
@@ -51,6 +51,8 @@ enum StepPlan {
 #[derive(Debug)]
 pub struct World<O> {
     clients: Vec<Client>,
+    /// The class of each client's requests.
+    client_class: Vec<u8>,
     services: Vec<Service>,
     /// Call sites: one per client (same index), then one per call in each handler.
     sites: Vec<CallSite>,
@@ -90,7 +92,12 @@ impl<O: Observer> World<O> {
         config.clients.iter().for_each(|c| entry[c.call.target] = true);
         World {
             clients: config.clients.iter().map(|c| Client::new(c, &streams)).collect(),
-            services: config.services.iter().map(|s| Service::new(s, &streams)).collect(),
+            client_class: config.clients.iter().map(|c| c.class).collect(),
+            services: config
+                .services
+                .iter()
+                .map(|s| Service::new(s, &streams, config.classes.len()))
+                .collect(),
             sites,
             handlers,
             shed_after: config.services.iter().map(|s| s.shed_after).collect(),
@@ -98,7 +105,13 @@ impl<O: Observer> World<O> {
             jobs: Table::default(),
             calls: Table::default(),
             faults: Faults::new(&config.faults, config.services.len()),
-            metrics: Metrics::new(&names, config.warmup, config.end, config.window),
+            metrics: Metrics::new(
+                &names,
+                &config.classes,
+                config.warmup,
+                config.end,
+                config.window,
+            ),
             observer,
             next_request_id: 0,
             requests_in_flight: 0,
@@ -139,7 +152,8 @@ impl<O: Observer> World<O> {
         self.requests_in_flight += 1;
         self.metrics.on_arrival(now, self.requests_in_flight);
         self.observer.on_arrival(now, client as usize, request);
-        self.new_call(client, Caller::Client, request, now, sched);
+        let class = self.client_class[client as usize];
+        self.new_call(client, Caller::Client, (request, class), now, sched);
         self.schedule_next_arrival(client, sched);
         Ok(())
     }
@@ -149,7 +163,7 @@ impl<O: Observer> World<O> {
         &mut self,
         site: u32,
         caller: Caller,
-        request: u64,
+        (request, class): (u64, u8),
         arrived: SimTime,
         sched: &mut Scheduler<Event>,
     ) {
@@ -164,6 +178,7 @@ impl<O: Observer> World<O> {
             job: NONE,
             last_delay: None,
             entered: false,
+            class,
         };
         let slot = self
             .calls
@@ -216,6 +231,7 @@ impl<O: Observer> World<O> {
             weight: self.sites[site_index as usize].weight,
             arrived,
             counted: arrived >= self.metrics.warmup(),
+            class: self.calls.get(slot).class,
             enqueued: now,
             started: now,
         };
@@ -226,7 +242,8 @@ impl<O: Observer> World<O> {
 
     fn admit(&mut self, service: usize, job: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        match self.services[service].admit(job, now) {
+        let class = self.jobs.get(job).class;
+        match self.services[service].admit(job, class, now) {
             Admission::Started => self.start_job(job, sched),
             Admission::Queued(depth) => {
                 self.observer.on_enqueue(now, service, depth, self.jobs.get(job).request);
@@ -246,7 +263,9 @@ impl<O: Observer> World<O> {
         let job = self.jobs.get_mut(slot);
         job.started = now;
         let (service, wait, counted) = (job.service as usize, now - job.enqueued, job.counted);
-        self.metrics.on_start(counted, service, wait);
+        let (request, class) = (job.request, job.class);
+        self.metrics.on_start(counted, service, class, wait);
+        self.observer.on_start(now, service, request, class, wait);
         self.advance(slot, sched);
     }
 
@@ -289,7 +308,7 @@ impl<O: Observer> World<O> {
         let job = self.jobs.get_mut(slot);
         job.pending = count;
         job.issuing = true;
-        let (request, arrived) = (job.request, job.arrived);
+        let (request, arrived) = ((job.request, job.class), job.arrived);
         for site in first..first + u32::from(count) {
             self.new_call(site, Caller::Job(slot), request, arrived, sched);
         }
@@ -362,7 +381,7 @@ impl<O: Observer> World<O> {
     /// A worker is free: it takes the next queued job, dropping (shedding) those that waited
     /// too long to be worth starting.
     fn next_for_worker(&mut self, service: usize, sched: &mut Scheduler<Event>) {
-        while let Some(next) = self.services[service].release() {
+        while let Some(next) = self.services[service].release(sched.now()) {
             let waited = sched.now() - self.jobs.get(next).enqueued;
             if self.shed_after[service].is_none_or(|limit| waited <= limit) {
                 return self.start_job(next, sched);
@@ -418,7 +437,8 @@ impl<O: Observer> World<O> {
         match call.caller {
             Caller::Client => {
                 self.requests_in_flight -= 1;
-                self.metrics.on_root_done(now, call.arrived, outcome, self.requests_in_flight);
+                let done = RootDone { arrived: call.arrived, class: call.class, outcome };
+                self.metrics.on_root_done(now, done, self.requests_in_flight);
                 self.observer.on_done(now, call.request, call.arrived, outcome);
             }
             Caller::Job(job) => self.answer_job(job, outcome, sched),

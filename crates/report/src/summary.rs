@@ -87,6 +87,14 @@ pub struct ServiceSummary {
     pub latency_s: WaitStats,
 }
 
+/// One request class: its successful latency and its longest wait in any queue.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClassSummary {
+    pub completed: u64,
+    pub latency_s: LatencyStats,
+    pub max_wait_s: f64,
+}
+
 /// L = λW from the run's own measurements, after the warm-up.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LittlesLaw {
@@ -178,6 +186,7 @@ pub struct Summary {
     pub latency_s: LatencyStats,
     pub littles_law: LittlesLaw,
     pub services: BTreeMap<String, ServiceSummary>,
+    pub classes: BTreeMap<String, ClassSummary>,
     pub invariants: Vec<InvariantSummary>,
     pub all_hold: bool,
     pub reproduce: String,
@@ -230,6 +239,19 @@ impl Summary {
                 lambda_w: m.arrival_rate() * m.mean_sojourn(),
             },
             services: services(m),
+            classes: m
+                .classes
+                .iter()
+                .map(|c| {
+                    let latency = c.latency();
+                    let summary = ClassSummary {
+                        completed: latency.count,
+                        latency_s: latency_stats(&latency),
+                        max_wait_s: c.max_wait.as_secs_f64(),
+                    };
+                    (c.name.clone(), summary)
+                })
+                .collect(),
             invariants: invariants(outcome),
             all_hold: outcome.all_hold(),
             reproduce,

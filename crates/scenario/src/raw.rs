@@ -71,6 +71,9 @@ pub struct ClientRaw {
     pub cancel_on_timeout: bool,
     #[serde(default)]
     pub max_concurrent: Option<i64>,
+    /// The request class (priority) of this client's requests.
+    #[serde(default)]
+    pub class: Option<String>,
 }
 
 /// A call step of a handler (clients carry the same fields inline).
@@ -237,6 +240,22 @@ pub struct ServiceRaw {
     pub rate_limit: Option<RateLimitRaw>,
     #[serde(default)]
     pub shed_after: Option<String>,
+    #[serde(default)]
+    pub queue: Option<QueueRaw>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "queue")]
+pub enum QueueRaw {
+    Fifo,
+    Priority {
+        order: Vec<String>,
+        #[serde(default)]
+        ageing: Option<String>,
+    },
+    WeightedFair {
+        weights: std::collections::BTreeMap<String, i64>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -277,6 +296,10 @@ pub enum InvariantRaw {
     },
     BreakerOpensWithin {
         within: String,
+    },
+    ClassMaxWait {
+        class: String,
+        bound: String,
     },
 }
 

@@ -7,15 +7,16 @@ use faultline_check::Invariant;
 use faultline_engine::{SimDuration, SimTime};
 use faultline_model::policy::{Backoff, BreakerConfig, CountsAsFailure, Jitter, Window};
 use faultline_model::{
-    ArrivalProcess, CallConfig, ClientConfig, Dist, Fault, FaultKind, LoadShape, Rate, RateLimit,
-    RetryConfig, RetryOn, ServiceConfig, Step, WorldConfig,
+    ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, Fault, FaultKind, LoadShape, Rate,
+    RateLimit, RetryConfig, RetryOn, ServiceConfig, Step, WorldConfig,
 };
 
 use crate::Scenario;
 use crate::error::{did_you_mean, list};
 use crate::raw::{
     ArrivalsRaw, BackoffRaw, BreakerRaw, BreakerWindowRaw, CallRaw, ClientRaw, DistRaw, FaultRaw,
-    InvariantRaw, JitterRaw, OutcomeRaw, RetryRaw, ScenarioFile, ServiceRaw, ShapeRaw, StepRaw,
+    InvariantRaw, JitterRaw, OutcomeRaw, QueueRaw, RetryRaw, ScenarioFile, ServiceRaw, ShapeRaw,
+    StepRaw,
 };
 use crate::units::{parse_duration, parse_rate};
 
@@ -106,11 +107,14 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         );
     }
     let service_names: Vec<&str> = raw.services.keys().map(String::as_str).collect();
-    let services = check_services(&mut c, raw, &service_names);
+    let classes = class_names(raw);
+    let class_refs: Vec<&str> = classes.iter().map(String::as_str).collect();
+    let names = Names { services: &service_names, classes: &class_refs };
+    let services = check_services(&mut c, raw, &names);
     let faults = check_faults(&mut c, raw, &service_names);
-    let clients = check_clients(&mut c, raw, &service_names);
+    let clients = check_clients(&mut c, raw, &names);
     let triggers = Triggers::of(clients.as_deref(), faults.as_deref());
-    let invariants = check_invariants(&mut c, raw, &service_names, duration, triggers);
+    let invariants = check_invariants(&mut c, raw, &names, duration, triggers);
     let limits = check_limits(&mut c, raw);
     let window = duration.and_then(|d| check_window(&mut c, raw, d));
     if let (Some(d), Some(clients), Some((max_events, _))) = (duration, &clients, limits) {
@@ -132,6 +136,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         max_events,
         invariants: invariants.unwrap(),
         world: WorldConfig {
+            classes,
             clients: clients.unwrap(),
             services: services.unwrap(),
             faults: faults.unwrap(),
@@ -143,10 +148,23 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     })
 }
 
+/// Names things can refer to: services and request classes.
+struct Names<'a> {
+    services: &'a [&'a str],
+    classes: &'a [&'a str],
+}
+
+/// Request classes: every class a client names, in name order; `default` for clients naming none.
+fn class_names(raw: &ScenarioFile) -> Vec<String> {
+    let named = raw.clients.values().map(|c| c.class.clone().unwrap_or_else(|| "default".into()));
+    let unique: std::collections::BTreeSet<String> = named.collect();
+    if unique.is_empty() { vec!["default".into()] } else { unique.into_iter().collect() }
+}
+
 fn check_services(
     c: &mut Checker,
     raw: &ScenarioFile,
-    names: &[&str],
+    names: &Names,
 ) -> Option<Vec<ServiceConfig>> {
     if raw.services.is_empty() {
         c.report(
@@ -165,8 +183,10 @@ fn check_service(
     c: &mut Checker,
     name: &str,
     s: &ServiceRaw,
-    names: &[&str],
+    names: &Names,
 ) -> Option<ServiceConfig> {
+    let (discipline, ageing) = check_queue(c, name, s.queue.as_ref(), names.classes)?;
+    let names = names.services;
     let at = |f: &'static str| ["services", name, f];
     let workers = c.count(&at("workers"), s.workers, 1, 1_000_000);
     let capacity = match s.queue_capacity {
@@ -198,6 +218,8 @@ fn check_service(
     let shed_after =
         optional(s.shed_after.as_deref(), |text| c.positive_duration(&at("shed_after"), text));
     Some(ServiceConfig {
+        discipline,
+        ageing,
         name: name.to_string(),
         workers: workers? as u32,
         queue_capacity: capacity?.map(|cap| cap as u32),
@@ -205,6 +227,50 @@ fn check_service(
         rate_limit: rate_limit?,
         shed_after: shed_after?,
     })
+}
+
+/// The queue discipline, with class names resolved to class indices.
+fn check_queue(
+    c: &mut Checker,
+    service: &str,
+    raw: Option<&QueueRaw>,
+    classes: &[&str],
+) -> Option<(Discipline, Option<SimDuration>)> {
+    let at = ["services", service, "queue"];
+    let class_index = |c: &mut Checker, name: &str| {
+        let index = classes.iter().position(|k| *k == name);
+        if index.is_none() {
+            let help = did_you_mean(name, classes.iter().copied()).or_else(|| {
+                Some(format!("classes (from the clients' `class`) are {}", list(classes)))
+            });
+            c.report(&at, format!("unknown request class `{name}`"), help);
+        }
+        index.map(|i| i as u8)
+    };
+    match raw {
+        None | Some(QueueRaw::Fifo) => Some((Discipline::Fifo, None)),
+        Some(QueueRaw::Priority { order, ageing }) => {
+            let order: Vec<Option<u8>> = order.iter().map(|n| class_index(c, n)).collect();
+            let ageing = optional(ageing.as_deref(), |t| {
+                c.positive_duration(&[&at[..], &["ageing"]].concat(), t)
+            });
+            Some((Discipline::Strict { order: order.into_iter().collect::<Option<_>>()? }, ageing?))
+        }
+        Some(QueueRaw::WeightedFair { weights }) => {
+            let mut per_class = vec![1u32; classes.len()];
+            for (name, weight) in weights {
+                let index = class_index(c, name);
+                let weight = c.count(
+                    &[&at[..], &["weights", name.as_str()]].concat(),
+                    *weight,
+                    1,
+                    1_000_000,
+                );
+                per_class[index? as usize] = weight? as u32;
+            }
+            Some((Discipline::Weighted { weights: per_class }, None))
+        }
+    }
 }
 
 /// `Some(None)` when absent, `Some(Some(v))` when present and valid, `None` when invalid.
@@ -604,11 +670,7 @@ fn check_dist(c: &mut Checker, at: &[&str], raw: &DistRaw) -> Option<Dist> {
     }
 }
 
-fn check_clients(
-    c: &mut Checker,
-    raw: &ScenarioFile,
-    services: &[&str],
-) -> Option<Vec<ClientConfig>> {
+fn check_clients(c: &mut Checker, raw: &ScenarioFile, names: &Names) -> Option<Vec<ClientConfig>> {
     if raw.clients.is_empty() {
         c.report(
             &["clients"],
@@ -618,7 +680,7 @@ fn check_clients(
         return None;
     }
     let checked: Vec<Option<ClientConfig>> =
-        raw.clients.iter().map(|(name, client)| check_client(c, name, client, services)).collect();
+        raw.clients.iter().map(|(name, client)| check_client(c, name, client, names)).collect();
     checked.into_iter().collect()
 }
 
@@ -626,7 +688,7 @@ fn check_client(
     c: &mut Checker,
     name: &str,
     raw: &ClientRaw,
-    services: &[&str],
+    names: &Names,
 ) -> Option<ClientConfig> {
     let spec = CallSpec {
         target: &raw.target,
@@ -638,7 +700,7 @@ fn check_client(
         max_concurrent: raw.max_concurrent,
         weight: None,
     };
-    let call = check_call(c, &["clients", name], &spec, services);
+    let call = check_call(c, &["clients", name], &spec, names.services);
     let rate = c.rate(&["clients", name, "rate"], &raw.rate);
     if rate.is_some_and(|r| r <= 0.0) {
         c.report(
@@ -653,7 +715,10 @@ fn check_client(
         ArrivalsRaw::Poisson => ArrivalProcess::Poisson,
         ArrivalsRaw::Fixed => ArrivalProcess::Fixed,
     };
+    let class = raw.class.as_deref().unwrap_or("default");
+    let class = names.classes.iter().position(|k| *k == class).map(|i| i as u8);
     Some(ClientConfig {
+        class: class.expect("classes are collected from the clients"),
         name: name.to_string(),
         process,
         rate: Rate(rate?),
@@ -704,7 +769,7 @@ fn check_shape(c: &mut Checker, at: &[&str], raw: &ShapeRaw) -> Option<LoadShape
 fn check_invariants(
     c: &mut Checker,
     raw: &ScenarioFile,
-    services: &[&str],
+    names: &Names,
     duration: Option<SimDuration>,
     triggers: Triggers,
 ) -> Option<Vec<Invariant>> {
@@ -712,7 +777,7 @@ fn check_invariants(
         .invariants
         .iter()
         .enumerate()
-        .map(|(i, inv)| check_invariant(c, &i.to_string(), inv, services, duration, triggers))
+        .map(|(i, inv)| check_invariant(c, &i.to_string(), inv, names, duration, triggers))
         .collect();
     checked.into_iter().collect()
 }
@@ -721,12 +786,27 @@ fn check_invariant(
     c: &mut Checker,
     index: &str,
     raw: &InvariantRaw,
-    services: &[&str],
+    names: &Names,
     duration: Option<SimDuration>,
     triggers: Triggers,
 ) -> Option<Invariant> {
     let at = |f: &'static str| ["invariants", index, f];
+    let services = names.services;
     match raw {
+        InvariantRaw::ClassMaxWait { class, bound } => {
+            let index = names.classes.iter().position(|k| k == class);
+            if index.is_none() {
+                let help = did_you_mean(class, names.classes.iter().copied())
+                    .or_else(|| Some(format!("classes are {}", list(names.classes))));
+                c.report(&at("class"), format!("unknown request class `{class}`"), help);
+            }
+            let bound = c.positive_duration(&at("bound"), bound);
+            Some(Invariant::ClassMaxWait {
+                class: index? as u8,
+                class_name: class.clone(),
+                bound: bound?,
+            })
+        }
         InvariantRaw::LatencySlo { percentile, bound, after } => {
             check_percentile(c, &at("percentile"), *percentile);
             let bound = c.positive_duration(&at("bound"), bound);
