@@ -26,6 +26,9 @@ pub enum Invariant {
     /// Always: no request of `class` waits longer than `bound` in any queue (after the warm-up
     /// is not considered: starvation at any time counts).
     ClassMaxWait { class: u8, class_name: String, bound: SimDuration },
+    /// At end: no client request has been in flight longer than `stuck`, and no pool is left
+    /// with every worker waiting on work queued behind it (a deadlock).
+    Progress { stuck: SimDuration },
 }
 
 impl Invariant {
@@ -40,6 +43,7 @@ impl Invariant {
             Invariant::GoodputRecovers { .. } => "GoodputRecovers",
             Invariant::BreakerOpensWithin { .. } => "BreakerOpensWithin",
             Invariant::ClassMaxWait { .. } => "ClassMaxWait",
+            Invariant::Progress { .. } => "Progress",
         }
     }
 
@@ -68,6 +72,10 @@ impl Invariant {
                 secs(bound.as_secs_f64())
             ),
             Invariant::RetryAmplification { max } => format!("attempts per call ≤ {max}"),
+            Invariant::Progress { stuck } => format!(
+                "no request stuck longer than {}, no starved pool",
+                secs(stuck.as_secs_f64())
+            ),
             Invariant::ClassMaxWait { class_name, bound, .. } => {
                 format!("no `{class_name}` request waits more than {}", secs(bound.as_secs_f64()))
             }

@@ -104,6 +104,7 @@ impl Monitor {
                     ),
                 })
             }
+            (Invariant::Progress { stuck }, _) => progress_violation(metrics, *stuck),
             (Invariant::NoLostRequests, _) => self.accounting_violation(metrics, in_flight),
             (Invariant::ServiceSlo { service, percentile, bound, .. }, _) => {
                 service_violation(metrics, *service, *percentile, *bound)
@@ -192,6 +193,34 @@ fn service_violation(
 /// The run-total histograms resolve values to 0.1 %; a percentile that equals the bound within
 /// that resolution is not a violation.
 const HISTOGRAM_SLACK: f64 = 1e-3;
+
+/// A request in flight longer than `stuck` at the end, or a starved pool; names the pool and the
+/// requests holding its workers.
+fn progress_violation(metrics: &Metrics, stuck: SimDuration) -> Option<Violation> {
+    let end = metrics.end();
+    let oldest = metrics.oldest_in_flight.filter(|(_, arrived)| end - *arrived > stuck);
+    if oldest.is_none() && metrics.starved_pools.is_empty() {
+        return None;
+    }
+    let mut detail = match oldest {
+        Some((request, arrived)) => format!(
+            "request {request} in flight for {} (since {})",
+            secs((end - arrived).as_secs_f64()),
+            secs(arrived.as_secs_f64())
+        ),
+        None => "no request stuck yet".into(),
+    };
+    for pool in &metrics.starved_pools {
+        let name = &metrics.services[pool.service].name;
+        detail += &format!(
+            "; pool `{name}` deadlocked: all {} workers wait on sub-tasks queued behind them in \
+             the same pool ({} jobs queued); requests holding it: {:?}",
+            pool.workers, pool.queued, pool.waiting_requests
+        );
+    }
+    let at = oldest.map_or(end, |(_, arrived)| arrived + stuck);
+    Some(Violation { at, request: oldest.map(|(r, _)| r), detail })
+}
 
 /// The first breaker opening at or after `from`; a violation if it is later than `deadline` or
 /// never comes.

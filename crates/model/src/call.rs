@@ -80,6 +80,7 @@ pub(crate) struct CallSite {
     pub(crate) timeout: Option<SimDuration>,
     pub(crate) cancel_on_timeout: bool,
     pub(crate) weight: f64,
+    pub(crate) handler: u32,
     max_concurrent: Option<u32>,
     /// Attempts from this site in flight now (counted only when a bulkhead is set).
     in_flight: u32,
@@ -89,7 +90,13 @@ pub(crate) struct CallSite {
 }
 
 impl CallSite {
-    pub(crate) fn new(name: String, config: &CallConfig, streams: &RngStreams) -> Self {
+    /// `handler` is the handler the callee runs for these calls.
+    pub(crate) fn new(
+        name: String,
+        config: &CallConfig,
+        handler: u32,
+        streams: &RngStreams,
+    ) -> Self {
         let retry = config.retry.map(|r| Retry {
             max_attempts: r.max_attempts,
             delay: RetryDelay::new(r.backoff, r.jitter),
@@ -104,6 +111,7 @@ impl CallSite {
             cancel_on_timeout: config.cancel_on_timeout,
             max_concurrent: config.max_concurrent,
             weight: config.weight,
+            handler,
             in_flight: 0,
             retry,
             breaker: config.breaker.map(Breaker::new),
@@ -215,6 +223,8 @@ pub(crate) struct Call {
     /// The job serving the current attempt, or [`NONE`] between attempts.
     pub(crate) job: u32,
     pub(crate) last_delay: Option<SimDuration>,
+    /// False once the slot is freed.
+    pub(crate) live: bool,
     /// The class of the request this call belongs to.
     pub(crate) class: u8,
     /// The current attempt holds a bulkhead slot at its call site.

@@ -57,6 +57,21 @@ pub struct CallConfig {
     pub weight: f64,
 }
 
+impl CallConfig {
+    /// A call with no timeout, retry, breaker or limit.
+    pub fn plain(target: usize, timeout: Option<SimDuration>) -> Self {
+        CallConfig {
+            target,
+            timeout,
+            retry: None,
+            breaker: None,
+            cancel_on_timeout: false,
+            max_concurrent: None,
+            weight: 1.0,
+        }
+    }
+}
+
 /// One step of a service's handler. A worker is held from the first step to the last.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
@@ -67,6 +82,9 @@ pub enum Step {
     Call(CallConfig),
     /// Calls made at once; the handler waits for all of them.
     Parallel(Vec<CallConfig>),
+    /// `count` sub-tasks running `steps` on this same service's workers; the handler waits for
+    /// all of them while holding its own worker (so a full pool can starve itself).
+    Fanout { count: u16, timeout: Option<SimDuration>, steps: Vec<Step> },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -20,6 +20,12 @@ pub(crate) struct Job {
     pub(crate) issuing: bool,
     /// A call of an earlier step failed: the job answers with an error.
     pub(crate) failed: bool,
+    /// The handler it runs: its service's own, or a fan-out's sub-task.
+    pub(crate) handler: u32,
+    /// False once the slot is freed.
+    pub(crate) live: bool,
+    /// It holds a worker (it left the queue).
+    pub(crate) running: bool,
     /// The request's class (priority).
     pub(crate) class: u8,
     /// Multiplies the time of the job's local work (the request's weight).

@@ -14,6 +14,7 @@ mod job;
 mod load;
 mod metrics;
 mod observer;
+mod plan;
 pub mod policy;
 mod queue;
 mod service;
@@ -30,7 +31,7 @@ pub use dist::Dist;
 pub use load::{LoadShape, Rate};
 pub use metrics::{
     BreakerChange, ClassMetrics, LatencySummary, MAX_BREAKER_CHANGES, Metrics, ServiceMetrics,
-    Window, WindowService,
+    StarvedPool, Window, WindowService,
 };
 pub use observer::{NoObserver, Observer};
 pub use queue::Discipline;

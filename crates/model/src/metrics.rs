@@ -193,6 +193,16 @@ pub struct BreakerChange {
     pub to: BreakerState,
 }
 
+/// A service whose workers all wait on its own queued sub-tasks at the end of a run: deadlocked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StarvedPool {
+    pub service: usize,
+    pub workers: u32,
+    pub queued: usize,
+    /// Up to ten requests whose jobs hold the workers.
+    pub waiting_requests: Vec<u64>,
+}
+
 /// At most this many breaker changes are kept; a flapping breaker must not grow memory.
 pub const MAX_BREAKER_CHANGES: usize = 10_000;
 
@@ -218,6 +228,10 @@ pub struct Metrics {
     /// Arrivals at or after the warm-up, for throughput and Little's law.
     pub arrived_after_warmup: u64,
     pub breaker_changes: Vec<BreakerChange>,
+    /// At the end: the client request in flight the longest (request, arrival).
+    pub oldest_in_flight: Option<(u64, SimTime)>,
+    /// At the end: pools that cannot make progress.
+    pub starved_pools: Vec<StarvedPool>,
     latency: Latencies,
     /// Time in system of every client request that ended (any outcome), for L = λW: seconds
     /// summed, and how many.
@@ -256,6 +270,8 @@ impl Metrics {
             wasted_work_s: 0.0,
             arrived_after_warmup: 0,
             breaker_changes: Vec::new(),
+            oldest_in_flight: None,
+            starved_pools: Vec::new(),
             latency: Latencies::new(max, TOTAL_SIGFIG),
             sojourn: (0.0, 0),
             in_system: TimeAverage::starting_at(warmup),

@@ -76,6 +76,11 @@ impl Service {
         self.queue.remove(slot)
     }
 
+    /// Every worker is busy.
+    pub(crate) fn is_full(&self) -> bool {
+        self.busy == self.workers
+    }
+
     pub(crate) fn busy(&self) -> u32 {
         self.busy
     }

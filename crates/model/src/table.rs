@@ -40,6 +40,11 @@ impl<T> Table<T> {
         self.free.push(slot);
     }
 
+    /// Every slot, freed ones included (callers mark liveness themselves).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.slots.iter()
+    }
+
     #[inline]
     pub(crate) fn get(&self, slot: u32) -> &T {
         &self.slots[slot as usize]

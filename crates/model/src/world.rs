@@ -15,10 +15,11 @@ use crate::client::Client;
 use crate::faults::Faults;
 use crate::job::Job;
 use crate::metrics::{JobDone, RootDone};
+use crate::plan::{Plan, StepPlan, plan};
 use crate::policy::BreakerState;
 use crate::service::{Admission, Service};
 use crate::table::Table;
-use crate::{CallConfig, Dist, Metrics, Observer, Outcome, Rejection, Step, WorldConfig};
+use crate::{Dist, Metrics, Observer, Outcome, Rejection, StarvedPool, WorldConfig};
 
 /// Everything that can happen. Small and `Copy`: the queue holds events by value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,20 +32,6 @@ pub enum Event {
     Timeout { call: u32, generation: u32 },
     /// The backoff before the next attempt of `call` is over.
     Retry { call: u32, generation: u32 },
-}
-
-/// A handler step with its calls resolved to call-site indices.
-#[derive(Debug)]
-enum StepPlan {
-    Work {
-        time: Dist,
-        contention: SimDuration,
-    },
-    /// Calls from the sites `first .. first + count` (a handler's sites are numbered in order).
-    Calls {
-        first: u32,
-        count: u16,
-    },
 }
 
 /// The simulated system for one run.
@@ -76,18 +63,7 @@ impl<O: Observer> World<O> {
         let streams = RngStreams::new(seed);
         let names: Vec<(String, u32)> =
             config.services.iter().map(|s| (s.name.clone(), s.workers)).collect();
-        let mut sites: Vec<CallSite> = config
-            .clients
-            .iter()
-            .map(|c| {
-                CallSite::new(format!("{}→{}", c.name, names[c.call.target].0), &c.call, &streams)
-            })
-            .collect();
-        let handlers = config
-            .services
-            .iter()
-            .map(|s| plan_handler(&s.name, &s.steps, &names, &mut sites, &streams))
-            .collect();
+        let Plan { sites, handlers } = plan(config, &streams);
         let mut entry = vec![false; config.services.len()];
         config.clients.iter().for_each(|c| entry[c.call.target] = true);
         World {
@@ -123,8 +99,63 @@ impl<O: Observer> World<O> {
     /// Closes the time series and hands back what the run measured and the number of client
     /// requests still in flight.
     pub fn finish(mut self) -> (Metrics, O, u64) {
+        self.metrics.oldest_in_flight = self.oldest_request();
+        self.metrics.starved_pools = self.starved_pools();
         self.metrics.finish();
         (self.metrics, self.observer, self.requests_in_flight as u64)
+    }
+
+    /// The client request in flight the longest: (request, arrival).
+    fn oldest_request(&self) -> Option<(u64, SimTime)> {
+        self.calls
+            .iter()
+            .filter(|c| c.live && c.caller == Caller::Client)
+            .map(|c| (c.arrived, c.request))
+            .min()
+            .map(|(arrived, request)| (request, arrived))
+    }
+
+    /// Services whose every worker is held by a job waiting on sub-tasks of the same service
+    /// while jobs wait in its queue: the answers wait for a worker that only they could free, so
+    /// nothing there will ever move again (a pool-induced deadlock).
+    fn starved_pools(&self) -> Vec<StarvedPool> {
+        let mut holding: Vec<Vec<&Job>> = vec![Vec::new(); self.services.len()];
+        for job in self.jobs.iter().filter(|j| j.live && j.running) {
+            holding[job.service as usize].push(job);
+        }
+        holding
+            .iter()
+            .enumerate()
+            .filter(|(s, jobs)| self.is_starved(*s, jobs))
+            .map(|(s, jobs)| StarvedPool {
+                service: s,
+                workers: jobs.len() as u32,
+                queued: self.services[s].queue_len(),
+                waiting_requests: jobs.iter().map(|j| j.request).take(10).collect(),
+            })
+            .collect()
+    }
+
+    fn is_starved(&self, service: usize, holding: &[&Job]) -> bool {
+        let s = &self.services[service];
+        s.busy() as usize == holding.len()
+            && s.is_full()
+            && s.queue_len() > 0
+            && holding.iter().all(|j| j.pending > 0 && self.waits_on_itself(j))
+    }
+
+    /// True when a waiting job's pending calls go to its own service.
+    fn waits_on_itself(&self, job: &Job) -> bool {
+        match self.handlers[job.handler as usize].get(job.step as usize) {
+            Some(StepPlan::Calls { first, count }) => (*first..first + u32::from(*count))
+                .any(|site| self.sites[site as usize].target == job.service as usize),
+            _ => false,
+        }
+    }
+
+    fn free_job(&mut self, slot: u32) {
+        self.jobs.get_mut(slot).live = false;
+        self.jobs.free(slot);
     }
 
     pub fn in_flight(&self) -> usize {
@@ -179,6 +210,7 @@ impl<O: Observer> World<O> {
             last_delay: None,
             entered: false,
             class,
+            live: true,
         };
         let slot = self
             .calls
@@ -229,6 +261,9 @@ impl<O: Observer> World<O> {
             failed: false,
             cancellable: self.sites[site_index as usize].cancel_on_timeout,
             weight: self.sites[site_index as usize].weight,
+            handler: self.sites[site_index as usize].handler,
+            running: false,
+            live: true,
             arrived,
             counted: arrived >= self.metrics.warmup(),
             class: self.calls.get(slot).class,
@@ -250,7 +285,7 @@ impl<O: Observer> World<O> {
             }
             Admission::Rejected(reason) => {
                 let call = self.jobs.get(job).call;
-                self.jobs.free(job);
+                self.free_job(job);
                 self.metrics.on_reject(service, reason);
                 self.resolve_attempt(call, Outcome::Rejected(reason), sched);
             }
@@ -262,6 +297,7 @@ impl<O: Observer> World<O> {
         let now = sched.now();
         let job = self.jobs.get_mut(slot);
         job.started = now;
+        job.running = true;
         let (service, wait, counted) = (job.service as usize, now - job.enqueued, job.counted);
         let (request, class) = (job.request, job.class);
         self.metrics.on_start(counted, service, class, wait);
@@ -277,7 +313,7 @@ impl<O: Observer> World<O> {
             if self.is_cancelled(&job) {
                 return self.finish_job(slot, sched);
             }
-            let Some(step) = self.handlers[service].get(job.step as usize) else {
+            let Some(step) = self.handlers[job.handler as usize].get(job.step as usize) else {
                 return self.finish_job(slot, sched);
             };
             match step {
@@ -362,7 +398,7 @@ impl<O: Observer> World<O> {
             wasted,
         };
         self.metrics.on_job_done(now, done);
-        self.jobs.free(slot);
+        self.free_job(slot);
         self.next_for_worker(service, sched);
         self.note_queue(service, now);
         if waited_for {
@@ -392,7 +428,7 @@ impl<O: Observer> World<O> {
 
     fn shed(&mut self, slot: u32, service: usize, sched: &mut Scheduler<Event>) {
         let job = *self.jobs.get(slot);
-        self.jobs.free(slot);
+        self.free_job(slot);
         self.metrics.on_reject(service, Rejection::Shed);
         if self.is_waited_for(&job) {
             self.resolve_attempt(job.call, Outcome::Rejected(Rejection::Shed), sched);
@@ -433,6 +469,7 @@ impl<O: Observer> World<O> {
         let call = *self.calls.get(slot);
         // Bumping the generation invalidates every timer and late answer for this call.
         self.calls.get_mut(slot).generation = call.generation.wrapping_add(1);
+        self.calls.get_mut(slot).live = false;
         self.calls.free(slot);
         match call.caller {
             Caller::Client => {
@@ -471,7 +508,7 @@ impl<O: Observer> World<O> {
     fn withdraw(&mut self, job: u32, now: SimTime) {
         let service = self.jobs.get(job).service as usize;
         if self.services[service].withdraw(job) {
-            self.jobs.free(job);
+            self.free_job(job);
             self.note_queue(service, now);
         }
     }
@@ -493,34 +530,6 @@ impl<O: Observer> World<O> {
             self.metrics.on_breaker(now, &self.sites[site as usize].name, state);
         }
     }
-}
-
-/// Resolves a handler's steps, creating a call site for each call it makes.
-fn plan_handler(
-    service: &str,
-    steps: &[Step],
-    names: &[(String, u32)],
-    sites: &mut Vec<CallSite>,
-    streams: &RngStreams,
-) -> Vec<StepPlan> {
-    let add_sites = |configs: &[CallConfig], sites: &mut Vec<CallSite>| {
-        let first = sites.len() as u32;
-        for config in configs {
-            let name = format!("{service}→{}#{}", names[config.target].0, sites.len());
-            sites.push(CallSite::new(name, config, streams));
-        }
-        StepPlan::Calls { first, count: configs.len() as u16 }
-    };
-    steps
-        .iter()
-        .map(|step| match step {
-            Step::Work { time, contention } => {
-                StepPlan::Work { time: *time, contention: *contention }
-            }
-            Step::Call(config) => add_sites(std::slice::from_ref(config), sites),
-            Step::Parallel(configs) => add_sites(configs, sites),
-        })
-        .collect()
 }
 
 impl<O: Observer> Model for World<O> {

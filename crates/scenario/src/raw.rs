@@ -176,6 +176,12 @@ pub enum StepRaw {
     },
     Call(Box<CallRaw>),
     Parallel(Vec<CallRaw>),
+    Fanout {
+        count: i64,
+        #[serde(default)]
+        timeout: Option<String>,
+        steps: Vec<StepRaw>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -300,6 +306,9 @@ pub enum InvariantRaw {
     ClassMaxWait {
         class: String,
         bound: String,
+    },
+    Progress {
+        stuck: String,
     },
 }
 

@@ -342,6 +342,30 @@ fn check_step(
             Some(Step::Work { time: time?, contention: contention?.unwrap_or(SimDuration::ZERO) })
         }
         StepRaw::Call(call) => check_call_raw(c, &at, call, names).map(Step::Call),
+        StepRaw::Fanout { count, timeout, steps } => {
+            let count = c.count(&[&at[..], &["count"]].concat(), *count, 1, 1_000);
+            let timeout = optional(timeout.as_deref(), |t| {
+                c.positive_duration(&[&at[..], &["timeout"]].concat(), t)
+            });
+            if steps.is_empty() {
+                c.report(
+                    &[&at[..], &["steps"]].concat(),
+                    "a fan-out needs at least one step",
+                    None,
+                );
+                return None;
+            }
+            let inner: Vec<Option<Step>> = steps
+                .iter()
+                .enumerate()
+                .map(|(i, step)| {
+                    let index = format!("{index}.steps.{i}");
+                    check_step(c, service, &index, step, names)
+                })
+                .collect();
+            let steps = inner.into_iter().collect::<Option<Vec<_>>>()?;
+            Some(Step::Fanout { count: count? as u16, timeout: timeout?, steps })
+        }
         StepRaw::Parallel(calls) => {
             if calls.is_empty() {
                 c.report(&at, "`Parallel` needs at least one call", None);
@@ -793,6 +817,10 @@ fn check_invariant(
     let at = |f: &'static str| ["invariants", index, f];
     let services = names.services;
     match raw {
+        InvariantRaw::Progress { stuck } => {
+            let stuck = c.positive_duration(&at("stuck"), stuck);
+            Some(Invariant::Progress { stuck: stuck? })
+        }
         InvariantRaw::ClassMaxWait { class, bound } => {
             let index = names.classes.iter().position(|k| k == class);
             if index.is_none() {

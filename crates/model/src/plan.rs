@@ -1,0 +1,88 @@
+//! Turns service handlers into a flat plan: every step resolved, every call given its call site,
+//! and every sub-handler (the sub-tasks of a fan-out) numbered after the services' own.
+
+use faultline_engine::{RngStreams, SimDuration};
+
+use crate::call::CallSite;
+use crate::{CallConfig, Dist, Step, WorldConfig};
+
+/// A handler step with its calls resolved to call-site indices.
+#[derive(Debug)]
+pub(crate) enum StepPlan {
+    Work {
+        time: Dist,
+        contention: SimDuration,
+    },
+    /// Calls from the sites `first .. first + count` (a step's sites are numbered in order).
+    Calls {
+        first: u32,
+        count: u16,
+    },
+}
+
+/// Call sites and handlers. Handler `i` for `i < services` is service `i`'s own; sub-handlers
+/// follow. Site `i` for `i < clients` is client `i`'s.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) sites: Vec<CallSite>,
+    pub(crate) handlers: Vec<Vec<StepPlan>>,
+}
+
+pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
+    let mut planner = Planner { config, streams, sites: Vec::new(), handlers: Vec::new() };
+    for client in &config.clients {
+        let name = format!("{}→{}", client.name, config.services[client.call.target].name);
+        let target = client.call.target as u32;
+        planner.sites.push(CallSite::new(name, &client.call, target, streams));
+    }
+    planner.handlers.resize_with(config.services.len(), Vec::new);
+    for (index, service) in config.services.iter().enumerate() {
+        planner.handlers[index] = planner.steps(index, &service.steps);
+    }
+    Plan { sites: planner.sites, handlers: planner.handlers }
+}
+
+struct Planner<'a> {
+    config: &'a WorldConfig,
+    streams: &'a RngStreams,
+    sites: Vec<CallSite>,
+    handlers: Vec<Vec<StepPlan>>,
+}
+
+impl Planner<'_> {
+    fn steps(&mut self, service: usize, steps: &[Step]) -> Vec<StepPlan> {
+        steps.iter().map(|step| self.step(service, step)).collect()
+    }
+
+    fn step(&mut self, service: usize, step: &Step) -> StepPlan {
+        match step {
+            Step::Work { time, contention } => {
+                StepPlan::Work { time: *time, contention: *contention }
+            }
+            Step::Call(config) => self.calls(service, std::slice::from_ref(config), None),
+            Step::Parallel(configs) => self.calls(service, configs, None),
+            Step::Fanout { count, timeout, steps } => {
+                let sub = self.handlers.len() as u32;
+                self.handlers.push(Vec::new());
+                let plan = self.steps(service, steps);
+                self.handlers[sub as usize] = plan;
+                let config = CallConfig::plain(service, *timeout);
+                let configs = vec![config; usize::from(*count)];
+                self.calls(service, &configs, Some(sub))
+            }
+        }
+    }
+
+    /// One call site per call; `handler` overrides the callee's own handler (sub-tasks).
+    fn calls(&mut self, service: usize, configs: &[CallConfig], handler: Option<u32>) -> StepPlan {
+        let first = self.sites.len() as u32;
+        let caller = &self.config.services[service].name;
+        for config in configs {
+            let callee = &self.config.services[config.target].name;
+            let name = format!("{caller}→{callee}#{}", self.sites.len());
+            let handler = handler.unwrap_or(config.target as u32);
+            self.sites.push(CallSite::new(name, config, handler, self.streams));
+        }
+        StepPlan::Calls { first, count: configs.len() as u16 }
+    }
+}
