@@ -53,6 +53,10 @@ pub struct RunArgs {
     /// Replace an existing report folder of the same run instead of writing a new one.
     #[arg(long)]
     pub force: bool,
+    /// Run once per value of a parameter and report each point: `PATH=A..B[:STEP]` or
+    /// `PATH=a,b,c`, e.g. `--vary services.consumer.workers=1..32:4`.
+    #[arg(long, value_name = "PATH=RANGE")]
+    pub vary: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod args;
 mod check;
 mod list;
 mod run;
+mod vary;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -37,6 +38,7 @@ pub fn main_with(
         }
     };
     let result = match &cli.command {
+        Command::Run(args) if args.vary.is_some() => vary::vary(args, out, err),
         Command::Run(args) => run::run(args, out, err),
         Command::Check(args) => check::check(args, out, err),
         Command::List(args) => list::list(args, out, err),

@@ -5,6 +5,7 @@
 mod folder;
 mod summary;
 mod text;
+mod vary;
 
 pub use folder::{ReportError, write_report};
 pub use summary::{
@@ -12,3 +13,4 @@ pub use summary::{
     WaitStats,
 };
 pub use text::render_text;
+pub use vary::{VaryPoint, VaryReport};
