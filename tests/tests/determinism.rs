@@ -95,6 +95,8 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
         shed_after: None,
         discipline: Discipline::Fifo,
         ageing: None,
+        hold_while_open: false,
+        drain_rate: None,
     };
     WorldConfig {
         classes: vec!["default".into()],

@@ -29,6 +29,9 @@ pub enum Invariant {
     /// At end: no client request has been in flight longer than `stuck`, and no pool is left
     /// with every worker waiting on work queued behind it (a deadlock).
     Progress { stuck: SimDuration },
+    /// At end: once a breaker has closed again after the last fault ended (`fault_end`), no
+    /// breaker opens again: recovery does not cause a second outage.
+    NoSecondOutage { fault_end: SimTime },
 }
 
 impl Invariant {
@@ -44,6 +47,7 @@ impl Invariant {
             Invariant::BreakerOpensWithin { .. } => "BreakerOpensWithin",
             Invariant::ClassMaxWait { .. } => "ClassMaxWait",
             Invariant::Progress { .. } => "Progress",
+            Invariant::NoSecondOutage { .. } => "NoSecondOutage",
         }
     }
 
@@ -72,6 +76,10 @@ impl Invariant {
                 secs(bound.as_secs_f64())
             ),
             Invariant::RetryAmplification { max } => format!("attempts per call ≤ {max}"),
+            Invariant::NoSecondOutage { fault_end } => format!(
+                "no breaker reopens after recovering from the fault that ends at {}",
+                secs(fault_end.as_secs_f64())
+            ),
             Invariant::Progress { stuck } => format!(
                 "no request stuck longer than {}, no starved pool",
                 secs(stuck.as_secs_f64())

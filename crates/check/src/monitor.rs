@@ -105,6 +105,7 @@ impl Monitor {
                 })
             }
             (Invariant::Progress { stuck }, _) => progress_violation(metrics, *stuck),
+            (Invariant::NoSecondOutage { fault_end }, _) => second_outage(metrics, *fault_end),
             (Invariant::NoLostRequests, _) => self.accounting_violation(metrics, in_flight),
             (Invariant::ServiceSlo { service, percentile, bound, .. }, _) => {
                 service_violation(metrics, *service, *percentile, *bound)
@@ -220,6 +221,30 @@ fn progress_violation(metrics: &Metrics, stuck: SimDuration) -> Option<Violation
     }
     let at = oldest.map_or(end, |(_, arrived)| arrived + stuck);
     Some(Violation { at, request: oldest.map(|(r, _)| r), detail })
+}
+
+/// A breaker that closed after the fault ended and then opened again; or one that never closed.
+fn second_outage(metrics: &Metrics, fault_end: SimTime) -> Option<Violation> {
+    let after: Vec<_> = metrics.breaker_changes.iter().filter(|c| c.at >= fault_end).collect();
+    let Some(closed) = after.iter().position(|c| c.to == BreakerState::Closed) else {
+        let opened_ever = metrics.breaker_changes.iter().any(|c| c.to == BreakerState::Open);
+        return opened_ever.then(|| Violation {
+            at: metrics.end(),
+            request: None,
+            detail: "the breaker never closed again after the fault ended".into(),
+        });
+    };
+    let reopened = after[closed..].iter().find(|c| c.to == BreakerState::Open)?;
+    Some(Violation {
+        at: reopened.at,
+        request: None,
+        detail: format!(
+            "{} closed at {} and opened again at {}: the recovery knocked the dependency over",
+            after[closed].site,
+            secs(after[closed].at.as_secs_f64()),
+            secs(reopened.at.as_secs_f64())
+        ),
+    })
 }
 
 /// The first breaker opening at or after `from`; a violation if it is later than `deadline` or

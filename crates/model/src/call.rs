@@ -130,6 +130,19 @@ impl CallSite {
         }
     }
 
+    /// Whether the breaker would let one more call through now: never while open, only up to
+    /// the probe count while half-open.
+    pub(crate) fn admits_more(&self, now: SimTime) -> bool {
+        match &self.breaker {
+            None => true,
+            Some(b) => match b.state(now) {
+                BreakerState::Closed => true,
+                BreakerState::Open => false,
+                BreakerState::HalfOpen => self.in_flight < b.config().half_open_probes,
+            },
+        }
+    }
+
     /// Takes a bulkhead slot for an attempt; false if the caller is at its limit.
     pub(crate) fn enter(&mut self) -> bool {
         match self.max_concurrent {

@@ -117,6 +117,11 @@ pub struct ServiceConfig {
     pub steps: Vec<Step>,
     pub rate_limit: Option<RateLimit>,
     pub discipline: Discipline,
+    /// Stop taking work from the queue while a circuit breaker on one of this service's own
+    /// calls is open (a consumer holding messages back while its dependency is down).
+    pub hold_while_open: bool,
+    /// Take work from the queue at most this fast (draining a backlog gradually).
+    pub drain_rate: Option<RateLimit>,
     /// With strict priority: a request that has waited this long goes first whatever its class.
     pub ageing: Option<SimDuration>,
     /// Requests that waited in the queue longer than this are dropped when they reach a worker.

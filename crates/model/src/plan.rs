@@ -26,10 +26,13 @@ pub(crate) enum StepPlan {
 pub(crate) struct Plan {
     pub(crate) sites: Vec<CallSite>,
     pub(crate) handlers: Vec<Vec<StepPlan>>,
+    /// For each service, the call sites its handlers call from.
+    pub(crate) service_sites: Vec<Vec<u32>>,
 }
 
 pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
     let mut planner = Planner { config, streams, sites: Vec::new(), handlers: Vec::new() };
+    let mut service_sites = vec![Vec::new(); config.services.len()];
     for client in &config.clients {
         let name = format!("{}→{}", client.name, config.services[client.call.target].name);
         let target = client.call.target as u32;
@@ -37,9 +40,11 @@ pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
     }
     planner.handlers.resize_with(config.services.len(), Vec::new);
     for (index, service) in config.services.iter().enumerate() {
+        let first = planner.sites.len() as u32;
         planner.handlers[index] = planner.steps(index, &service.steps);
+        service_sites[index] = (first..planner.sites.len() as u32).collect();
     }
-    Plan { sites: planner.sites, handlers: planner.handlers }
+    Plan { sites: planner.sites, handlers: planner.handlers, service_sites }
 }
 
 struct Planner<'a> {

@@ -1,22 +1,11 @@
 //! A service: a pool of identical workers in front of a FIFO queue with optional capacity, and
 //! optionally a token-bucket rate limiter at its door.
 
-use faultline_engine::{RngStreams, SimRng, SimTime};
+use faultline_engine::{RngStreams, SimDuration, SimRng, SimTime};
 
 use crate::ServiceConfig;
-use crate::call::Rejection;
 use crate::policy::TokenBucket;
 use crate::queue::JobQueue;
-
-/// What happened to a job that reached a service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Admission {
-    /// A worker was free and took it.
-    Started,
-    /// It waits in the queue, which now holds this many jobs.
-    Queued(usize),
-    Rejected(Rejection),
-}
 
 #[derive(Debug)]
 pub(crate) struct Service {
@@ -25,6 +14,9 @@ pub(crate) struct Service {
     queue: JobQueue,
     capacity: Option<u32>,
     limiter: Option<TokenBucket>,
+    /// Paces starts from the queue (gradual draining), with the gap between tokens.
+    pacer: Option<TokenBucket>,
+    pace_every: Option<SimDuration>,
     /// Draws for local work.
     pub(crate) work_rng: SimRng,
     /// Draws for injected failures, separate so that a fault never shifts work draws.
@@ -39,36 +31,52 @@ impl Service {
             queue: JobQueue::new(config.discipline.clone(), config.ageing, classes),
             capacity: config.queue_capacity,
             limiter: config.rate_limit.map(|r| TokenBucket::new(r.rate, r.burst)),
+            pacer: config.drain_rate.map(|r| TokenBucket::new(r.rate, r.burst)),
+            pace_every: config.drain_rate.map(|r| SimDuration::from_secs_f64(1.0 / r.rate)),
             work_rng: streams.stream(&format!("service/{}/service_time", config.name)),
             fault_rng: streams.stream(&format!("service/{}/faults", config.name)),
         }
     }
 
-    /// Takes the job in `slot` into service, into the queue, or turns it away.
-    pub(crate) fn admit(&mut self, slot: u32, class: u8, now: SimTime) -> Admission {
-        if let Some(limiter) = &mut self.limiter
-            && !limiter.try_take(now)
-        {
-            return Admission::Rejected(Rejection::RateLimited);
-        }
-        if self.busy < self.workers {
-            self.busy += 1;
-            return Admission::Started;
-        }
-        if self.capacity.is_some_and(|cap| self.queue.len() >= cap as usize) {
-            return Admission::Rejected(Rejection::QueueFull);
-        }
-        self.queue.push(slot, class, now);
-        Admission::Queued(self.queue.len())
+    /// The rate limiter at the door lets this arrival in (always, without a limiter).
+    pub(crate) fn passes_limiter(&mut self, now: SimTime) -> bool {
+        self.limiter.as_mut().is_none_or(|l| l.try_take(now))
     }
 
-    /// A worker finished: it takes the next queued job, or goes idle.
-    pub(crate) fn release(&mut self, now: SimTime) -> Option<u32> {
-        let next = self.queue.pop(now);
-        if next.is_none() {
-            self.busy -= 1;
-        }
-        next
+    pub(crate) fn has_idle_worker(&self) -> bool {
+        self.busy < self.workers
+    }
+
+    /// Paced draining: takes a start token if the service paces its starts.
+    pub(crate) fn take_start_token(&mut self, now: SimTime) -> bool {
+        self.pacer.as_mut().is_none_or(|p| p.try_take(now))
+    }
+
+    /// How long until a paced start may be tried again.
+    pub(crate) fn pacing_interval(&self) -> Option<SimDuration> {
+        self.pace_every
+    }
+
+    pub(crate) fn occupy(&mut self) {
+        self.busy += 1;
+    }
+
+    pub(crate) fn idle(&mut self) {
+        self.busy -= 1;
+    }
+
+    pub(crate) fn queue_full(&self) -> bool {
+        self.capacity.is_some_and(|cap| self.queue.len() >= cap as usize)
+    }
+
+    /// Queues the job; returns the new depth.
+    pub(crate) fn push(&mut self, slot: u32, class: u8, now: SimTime) -> usize {
+        self.queue.push(slot, class, now);
+        self.queue.len()
+    }
+
+    pub(crate) fn pop(&mut self, now: SimTime) -> Option<u32> {
+        self.queue.pop(now)
     }
 
     /// Withdraws a queued job (its caller cancelled it). False if it was not queued.
@@ -94,7 +102,6 @@ impl Service {
 mod tests {
     use super::*;
     use crate::{Dist, Step};
-    use faultline_engine::SimDuration;
 
     fn config(rate_limit: Option<crate::RateLimit>) -> ServiceConfig {
         ServiceConfig {
@@ -109,26 +116,30 @@ mod tests {
             shed_after: None,
             discipline: crate::Discipline::Fifo,
             ageing: None,
+            hold_while_open: false,
+            drain_rate: None,
         }
     }
 
     #[test]
-    fn fills_workers_then_queue_then_rejects() {
+    fn workers_then_queue_then_full() {
         let mut service = Service::new(&config(None), &RngStreams::new(1), 1);
-        let outcomes: Vec<Admission> =
-            (0..4).map(|slot| service.admit(slot, 0, SimTime::ZERO)).collect();
-        use Admission::*;
-        assert_eq!(outcomes, vec![Started, Started, Queued(1), Rejected(Rejection::QueueFull)]);
-        assert_eq!(service.release(SimTime::ZERO), Some(2));
-        assert_eq!((service.release(SimTime::ZERO), service.busy()), (None, 1));
+        service.occupy();
+        service.occupy();
+        assert!(!service.has_idle_worker());
+        assert_eq!(service.push(7, 0, SimTime::ZERO), 1);
+        assert!(service.queue_full());
+        assert_eq!(service.pop(SimTime::ZERO), Some(7));
+        service.idle();
+        assert_eq!((service.busy(), service.queue_len()), (1, 0));
     }
 
     #[test]
-    fn the_rate_limiter_turns_away_before_the_queue() {
+    fn the_rate_limiter_admits_its_burst() {
         let limit = crate::RateLimit { rate: 1.0, burst: 1 };
         let mut service = Service::new(&config(Some(limit)), &RngStreams::new(1), 1);
-        assert_eq!(service.admit(0, 0, SimTime::ZERO), Admission::Started);
-        assert_eq!(service.admit(1, 0, SimTime::ZERO), Admission::Rejected(Rejection::RateLimited));
+        assert!(service.passes_limiter(SimTime::ZERO));
+        assert!(!service.passes_limiter(SimTime::ZERO));
         assert!(!service.withdraw(1));
     }
 }

@@ -17,7 +17,7 @@ use crate::job::Job;
 use crate::metrics::{JobDone, RootDone};
 use crate::plan::{Plan, StepPlan, plan};
 use crate::policy::BreakerState;
-use crate::service::{Admission, Service};
+use crate::service::Service;
 use crate::table::Table;
 use crate::{Dist, Metrics, Observer, Outcome, Rejection, StarvedPool, WorldConfig};
 
@@ -32,7 +32,12 @@ pub enum Event {
     Timeout { call: u32, generation: u32 },
     /// The backoff before the next attempt of `call` is over.
     Retry { call: u32, generation: u32 },
+    /// A service held back or pacing its queue looks at it again.
+    Wake { service: u32 },
 }
+
+/// How often a service holding its queue (breaker open) checks whether it may resume.
+const HOLD_POLL: SimDuration = SimDuration::from_millis(100);
 
 /// The simulated system for one run.
 #[derive(Debug)]
@@ -45,6 +50,10 @@ pub struct World<O> {
     sites: Vec<CallSite>,
     handlers: Vec<Vec<StepPlan>>,
     shed_after: Vec<Option<SimDuration>>,
+    hold_while_open: Vec<bool>,
+    /// The call sites each service's handlers call from.
+    service_sites: Vec<Vec<u32>>,
+    wake_pending: Vec<bool>,
     /// Whether clients call the service directly (its completions count as throughput).
     entry: Vec<bool>,
     jobs: Table<Job>,
@@ -63,7 +72,7 @@ impl<O: Observer> World<O> {
         let streams = RngStreams::new(seed);
         let names: Vec<(String, u32)> =
             config.services.iter().map(|s| (s.name.clone(), s.workers)).collect();
-        let Plan { sites, handlers } = plan(config, &streams);
+        let Plan { sites, handlers, service_sites } = plan(config, &streams);
         let mut entry = vec![false; config.services.len()];
         config.clients.iter().for_each(|c| entry[c.call.target] = true);
         World {
@@ -77,6 +86,9 @@ impl<O: Observer> World<O> {
             sites,
             handlers,
             shed_after: config.services.iter().map(|s| s.shed_after).collect(),
+            hold_while_open: config.services.iter().map(|s| s.hold_while_open).collect(),
+            service_sites,
+            wake_pending: vec![false; config.services.len()],
             entry,
             jobs: Table::default(),
             calls: Table::default(),
@@ -278,17 +290,68 @@ impl<O: Observer> World<O> {
     fn admit(&mut self, service: usize, job: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         let class = self.jobs.get(job).class;
-        match self.services[service].admit(job, class, now) {
-            Admission::Started => self.start_job(job, sched),
-            Admission::Queued(depth) => {
-                self.observer.on_enqueue(now, service, depth, self.jobs.get(job).request);
+        let rejection = if !self.services[service].passes_limiter(now) {
+            Some(Rejection::RateLimited)
+        } else if self.services[service].has_idle_worker() && self.may_start(service, now) {
+            self.services[service].occupy();
+            self.start_job(job, sched);
+            None
+        } else if self.services[service].queue_full() {
+            Some(Rejection::QueueFull)
+        } else {
+            let depth = self.services[service].push(job, class, now);
+            self.observer.on_enqueue(now, service, depth, self.jobs.get(job).request);
+            if self.services[service].has_idle_worker() {
+                self.schedule_wake(service, sched); // held back or paced: look again later
             }
-            Admission::Rejected(reason) => {
-                let call = self.jobs.get(job).call;
-                self.free_job(job);
-                self.metrics.on_reject(service, reason);
-                self.resolve_attempt(call, Outcome::Rejected(reason), sched);
+            None
+        };
+        if let Some(reason) = rejection {
+            let call = self.jobs.get(job).call;
+            self.free_job(job);
+            self.metrics.on_reject(service, reason);
+            self.resolve_attempt(call, Outcome::Rejected(reason), sched);
+        }
+        self.note_queue(service, now);
+    }
+
+    /// Whether the service may start a job now: not held back by an open breaker, and (when
+    /// draining is paced) a start token is available, which this takes.
+    fn may_start(&mut self, service: usize, now: SimTime) -> bool {
+        !self.is_held(service, now) && self.services[service].take_start_token(now)
+    }
+
+    /// True while a breaker on one of the service's own calls would refuse another call (open,
+    /// or half-open with its probes out) and the service holds its queue back.
+    fn is_held(&self, service: usize, now: SimTime) -> bool {
+        self.hold_while_open[service]
+            && self.service_sites[service]
+                .iter()
+                .any(|&site| !self.sites[site as usize].admits_more(now))
+    }
+
+    /// Looks at the queue again a little later; one pending look per service is enough.
+    fn schedule_wake(&mut self, service: usize, sched: &mut Scheduler<Event>) {
+        if std::mem::replace(&mut self.wake_pending[service], true) {
+            return;
+        }
+        let after = self.services[service].pacing_interval().unwrap_or(HOLD_POLL);
+        sched.after(
+            after.min(HOLD_POLL).max(SimDuration::from_nanos(1)),
+            Event::Wake { service: service as u32 },
+        );
+    }
+
+    /// Idle workers take queued jobs, as far as holding and pacing allow.
+    fn wake(&mut self, service: usize, sched: &mut Scheduler<Event>) {
+        self.wake_pending[service] = false;
+        let now = sched.now();
+        while self.services[service].has_idle_worker() && self.services[service].queue_len() > 0 {
+            if !self.may_start(service, now) {
+                return self.schedule_wake(service, sched);
             }
+            self.services[service].occupy();
+            self.take_next(service, sched);
         }
         self.note_queue(service, now);
     }
@@ -414,16 +477,32 @@ impl<O: Observer> World<O> {
         if job.failed || struck { Outcome::Error } else { Outcome::Success }
     }
 
-    /// A worker is free: it takes the next queued job, dropping (shedding) those that waited
-    /// too long to be worth starting.
+    /// A worker is free: it takes the next queued job if it may start one now; otherwise it
+    /// goes idle and the service looks again later.
     fn next_for_worker(&mut self, service: usize, sched: &mut Scheduler<Event>) {
-        while let Some(next) = self.services[service].release(sched.now()) {
-            let waited = sched.now() - self.jobs.get(next).enqueued;
+        let now = sched.now();
+        if self.services[service].queue_len() == 0 {
+            return self.services[service].idle();
+        }
+        if !self.may_start(service, now) {
+            self.services[service].idle();
+            return self.schedule_wake(service, sched);
+        }
+        self.take_next(service, sched);
+    }
+
+    /// The worker already claimed takes the next queued job, dropping (shedding) those that
+    /// waited too long to be worth starting; it goes idle if none is left.
+    fn take_next(&mut self, service: usize, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        while let Some(next) = self.services[service].pop(now) {
+            let waited = now - self.jobs.get(next).enqueued;
             if self.shed_after[service].is_none_or(|limit| waited <= limit) {
                 return self.start_job(next, sched);
             }
             self.shed(next, service, sched);
         }
+        self.services[service].idle();
     }
 
     fn shed(&mut self, slot: u32, service: usize, sched: &mut Scheduler<Event>) {
@@ -550,6 +629,7 @@ impl<O: Observer> Model for World<O> {
             Event::WorkDone { job } => self.work_done(job, sched),
             Event::Timeout { call, generation } => self.timeout(call, generation, sched),
             Event::Retry { call, generation } => self.retry(call, generation, sched),
+            Event::Wake { service } => self.wake(service as usize, sched),
         }
         Ok(())
     }
@@ -566,6 +646,7 @@ impl<O: Observer> Model for World<O> {
             Event::Timeout { call, .. } => {
                 TraceKey { kind: 2, component: call, request: self.calls.get(call).request }
             }
+            Event::Wake { service } => TraceKey { kind: 4, component: service, request: 0 },
             Event::Retry { call, .. } => {
                 TraceKey { kind: 3, component: call, request: self.calls.get(call).request }
             }

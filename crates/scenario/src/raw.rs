@@ -248,6 +248,10 @@ pub struct ServiceRaw {
     pub shed_after: Option<String>,
     #[serde(default)]
     pub queue: Option<QueueRaw>,
+    #[serde(default)]
+    pub hold_while_open: bool,
+    #[serde(default)]
+    pub drain_rate: Option<RateLimitRaw>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -310,6 +314,7 @@ pub enum InvariantRaw {
     Progress {
         stuck: String,
     },
+    NoSecondOutage,
 }
 
 #[derive(Debug, Deserialize)]

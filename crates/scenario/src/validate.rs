@@ -15,8 +15,8 @@ use crate::Scenario;
 use crate::error::{did_you_mean, list};
 use crate::raw::{
     ArrivalsRaw, BackoffRaw, BreakerRaw, BreakerWindowRaw, CallRaw, ClientRaw, DistRaw, FaultRaw,
-    InvariantRaw, JitterRaw, OutcomeRaw, QueueRaw, RetryRaw, ScenarioFile, ServiceRaw, ShapeRaw,
-    StepRaw,
+    InvariantRaw, JitterRaw, OutcomeRaw, QueueRaw, RateLimitRaw, RetryRaw, ScenarioFile,
+    ServiceRaw, ShapeRaw, StepRaw,
 };
 use crate::units::{parse_duration, parse_rate};
 
@@ -194,30 +194,13 @@ fn check_service(
         None => Some(None),
     };
     let steps = check_handler(c, name, s, names);
-    let rate_limit = match &s.rate_limit {
-        Some(limit) => {
-            let rate = c.rate(&["services", name, "rate_limit", "rate"], &limit.rate);
-            let burst = c.count(
-                &["services", name, "rate_limit", "burst"],
-                limit.burst,
-                1,
-                i64::from(u32::MAX),
-            );
-            if rate.is_some_and(|r| r <= 0.0) {
-                c.report(
-                    &["services", name, "rate_limit", "rate"],
-                    "a rate limit must be above zero",
-                    None,
-                );
-                return None;
-            }
-            Some(Some(RateLimit { rate: rate?, burst: burst? as u32 }))
-        }
-        None => Some(None),
-    };
+    let rate_limit = check_rate_limit(c, &["services", name, "rate_limit"], s.rate_limit.as_ref());
+    let drain_rate = check_rate_limit(c, &["services", name, "drain_rate"], s.drain_rate.as_ref());
     let shed_after =
         optional(s.shed_after.as_deref(), |text| c.positive_duration(&at("shed_after"), text));
     Some(ServiceConfig {
+        hold_while_open: s.hold_while_open,
+        drain_rate: drain_rate?,
         discipline,
         ageing,
         name: name.to_string(),
@@ -227,6 +210,23 @@ fn check_service(
         rate_limit: rate_limit?,
         shed_after: shed_after?,
     })
+}
+
+/// A token bucket's rate and burst; `Some(None)` when absent.
+fn check_rate_limit(
+    c: &mut Checker,
+    at: &[&str],
+    raw: Option<&RateLimitRaw>,
+) -> Option<Option<RateLimit>> {
+    let Some(limit) = raw else { return Some(None) };
+    let field = |f: &'static str| [at, &[f]].concat();
+    let rate = c.rate(&field("rate"), &limit.rate);
+    let burst = c.count(&field("burst"), limit.burst, 1, i64::from(u32::MAX));
+    if rate.is_some_and(|r| r <= 0.0) {
+        c.report(&field("rate"), "a rate limit must be above zero", None);
+        return None;
+    }
+    Some(Some(RateLimit { rate: rate?, burst: burst? as u32 }))
 }
 
 /// The queue discipline, with class names resolved to class indices.
@@ -629,6 +629,8 @@ struct Triggers {
     first_fault: Option<SimTime>,
     /// The end of the last fault or load spike: what `GoodputRecovers` measures from.
     last_end: Option<SimTime>,
+    /// The end of the last fault.
+    last_fault_end: Option<SimTime>,
 }
 
 impl Triggers {
@@ -641,6 +643,7 @@ impl Triggers {
         Triggers {
             first_fault: faults.iter().map(|f| f.start).min(),
             last_end: spikes.chain(faults.iter().map(|f| f.end)).max(),
+            last_fault_end: faults.iter().map(|f| f.end).max(),
         }
     }
 }
@@ -817,6 +820,13 @@ fn check_invariant(
     let at = |f: &'static str| ["invariants", index, f];
     let services = names.services;
     match raw {
+        InvariantRaw::NoSecondOutage => {
+            let Some(fault_end) = triggers.last_fault_end else {
+                c.report(&["invariants", index], "NoSecondOutage needs a fault to recover from", Some("add a `faults` entry, e.g. `Down(service: ..., at: \"30s\", length: \"30s\")`".into()));
+                return None;
+            };
+            Some(Invariant::NoSecondOutage { fault_end })
+        }
         InvariantRaw::Progress { stuck } => {
             let stuck = c.positive_duration(&at("stuck"), stuck);
             Some(Invariant::Progress { stuck: stuck? })
