@@ -78,13 +78,22 @@ impl Planner<'_> {
         }
     }
 
+    /// `base`, or `base#2`, `base#3`… when a handler calls the same service from several steps.
+    fn unique_name(&self, base: String) -> String {
+        let taken = |name: &str| self.sites.iter().any(|site| site.name == name);
+        if !taken(&base) {
+            return base;
+        }
+        (2..).map(|n| format!("{base}#{n}")).find(|name| !taken(name)).expect("some suffix is free")
+    }
+
     /// One call site per call; `handler` overrides the callee's own handler (sub-tasks).
     fn calls(&mut self, service: usize, configs: &[CallConfig], handler: Option<u32>) -> StepPlan {
         let first = self.sites.len() as u32;
         let caller = &self.config.services[service].name;
         for config in configs {
             let callee = &self.config.services[config.target].name;
-            let name = format!("{caller}→{callee}#{}", self.sites.len());
+            let name = self.unique_name(format!("{caller}→{callee}"));
             let handler = handler.unwrap_or(config.target as u32);
             self.sites.push(CallSite::new(name, config, handler, self.streams));
         }

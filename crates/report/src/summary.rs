@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use faultline_check::Invariant;
-use faultline_model::{LatencySummary, LoadShape, Metrics, Rejection, Window};
+use faultline_model::policy::BreakerState;
+use faultline_model::{Fault, FaultKind, LatencySummary, LoadShape, Metrics, Rejection, Window};
 use faultline_scenario::{Outcome, Scenario};
 use serde::Serialize;
 
@@ -340,7 +341,7 @@ impl Series {
             window_s: metrics.window().as_secs_f64(),
             services: metrics.services.iter().map(|s| s.name.clone()).collect(),
             windows: metrics.windows.iter().map(series_window).collect(),
-            bands: bands(scenario),
+            bands: [bands(scenario), breaker_bands(metrics)].concat(),
             slos: slos(scenario),
             latency_cdf: metrics.latency_cdf(),
         }
@@ -381,6 +382,45 @@ fn bands(scenario: &Scenario) -> Vec<Band> {
         };
         bands.push(Band { label: band.0, start_s: band.1, end_s: band.2.min(end) });
     }
+    bands.extend(scenario.world.faults.iter().map(|f| Band {
+        label: fault_label(scenario, f),
+        start_s: f.start.as_secs_f64(),
+        end_s: f.end.as_secs_f64().min(end),
+    }));
+    bands
+}
+
+fn fault_label(scenario: &Scenario, fault: &Fault) -> String {
+    let service = &scenario.world.services[fault.service].name;
+    match fault.kind {
+        FaultKind::Slowdown { factor } => format!("{service} {factor}× slower"),
+        FaultKind::Fail { share } => format!("{service} fails {:.0} %", share * 100.0),
+        FaultKind::Down => format!("{service} down"),
+    }
+}
+
+/// Stretches during which a breaker was open (until it half-opened or closed), per call site.
+fn breaker_bands(metrics: &Metrics) -> Vec<Band> {
+    let mut open_since: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut bands = Vec::new();
+    for change in &metrics.breaker_changes {
+        let at = change.at.as_secs_f64();
+        if change.to == BreakerState::Open {
+            open_since.entry(change.site.as_str()).or_insert(at);
+        } else if let Some(start) = open_since.remove(change.site.as_str()) {
+            bands.push(Band {
+                label: format!("breaker {} open", change.site),
+                start_s: start,
+                end_s: at,
+            });
+        }
+    }
+    let end = metrics.end().as_secs_f64();
+    bands.extend(open_since.into_iter().map(|(site, start)| Band {
+        label: format!("breaker {site} open"),
+        start_s: start,
+        end_s: end,
+    }));
     bands
 }
 

@@ -24,6 +24,7 @@ pub fn render_text(s: &Summary, report: Option<&str>) -> String {
     let mut out = String::new();
     header(&mut out, s);
     requests(&mut out, s);
+    classes(&mut out, s);
     services(&mut out, s);
     verdicts(&mut out, s);
     let _ = writeln!(out, "\ntrace hash  {}", s.trace_hash);
@@ -51,12 +52,14 @@ fn requests(out: &mut String, s: &Summary) {
     let r = &s.requests;
     let _ = writeln!(
         out,
-        "requests    arrived {}  completed {}  rejected {}  in flight {}",
+        "requests    arrived {}  completed {}  failed {}  rejected {}  in flight {}",
         thousands(r.arrived),
         thousands(r.completed),
+        thousands(r.failed),
         thousands(r.rejected),
         thousands(r.in_flight)
     );
+    load(out, s);
     let l = &s.latency_s;
     let warm = if s.warmup_s > 0.0 {
         format!("  (after {} warm-up)", human_secs(s.warmup_s))
@@ -81,6 +84,68 @@ fn requests(out: &mut String, s: &Summary) {
         ll.arrival_rate_per_s,
         human_secs(ll.mean_latency_s)
     );
+}
+
+/// Offered load against what was done, and retries: shown only when they tell something.
+fn load(out: &mut String, s: &Summary) {
+    let l = &s.load;
+    let _ = writeln!(
+        out,
+        "load        offered {:.1}/s  throughput {:.1}/s  goodput {:.1}/s",
+        l.offered_per_s, l.throughput_per_s, l.goodput_per_s
+    );
+    if l.retries > 0 || l.wasted_work_s > 0.0 {
+        let _ = writeln!(
+            out,
+            "retries     {:.1}/s  ({} attempts for {} calls: {:.2} per call)  wasted work {}",
+            l.retries_per_s,
+            thousands(l.attempts),
+            thousands(l.attempts - l.retries),
+            l.amplification,
+            human_secs(l.wasted_work_s)
+        );
+    }
+    let r = &s.rejections;
+    let reasons = [
+        ("queue full", r.queue_full),
+        ("rate limited", r.rate_limited),
+        ("breaker open", r.breaker_open),
+        ("shed", r.shed),
+        ("bulkhead", r.bulkhead),
+    ];
+    let listed: Vec<String> = reasons
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(what, n)| format!("{what} {}", thousands(*n)))
+        .collect();
+    if !listed.is_empty() {
+        let _ = writeln!(out, "turned away {}", listed.join("  "));
+    }
+    if !s.breaker_changes.is_empty() {
+        let opened = s.breaker_changes.iter().filter(|b| b.state == "Open").count();
+        let first = s.breaker_changes.iter().find(|b| b.state == "Open");
+        let when = first
+            .map(|b| format!(", first at {} ({})", human_secs(b.at_s), b.site))
+            .unwrap_or_default();
+        let _ = writeln!(out, "breakers    opened {opened} times{when}");
+    }
+}
+
+fn classes(out: &mut String, s: &Summary) {
+    if s.classes.len() < 2 {
+        return;
+    }
+    for (name, c) in &s.classes {
+        let _ = writeln!(
+            out,
+            "class {name:<8} completed {}  p50 {}  p99 {}  longest wait {}",
+            thousands(c.completed),
+            human_secs(c.latency_s.p50),
+            human_secs(c.latency_s.p99),
+            human_secs(c.max_wait_s)
+        );
+    }
+    let _ = writeln!(out);
 }
 
 fn services(out: &mut String, s: &Summary) {
@@ -113,7 +178,7 @@ fn verdicts(out: &mut String, s: &Summary) {
     }
     for v in &s.invariants {
         let mark = if v.holds { "✓ holds   " } else { "✗ VIOLATED" };
-        let _ = writeln!(out, "  {mark} {:<15} {}", v.name, v.description);
+        let _ = writeln!(out, "  {mark} {:<18} {}", v.name, v.description);
         if let (Some(at), Some(detail)) = (v.first_violation_s, &v.detail) {
             let _ = writeln!(out, "             first at {}: {detail}", human_secs(at));
         }
