@@ -214,6 +214,8 @@ pub(crate) enum Caller {
     Client,
     /// A handler step of the job in this slot.
     Job(u32),
+    /// A batch: every job in this slot of the batch table.
+    Batch(u32),
 }
 
 /// No job / no call.
@@ -238,6 +240,8 @@ pub(crate) struct Call {
     pub(crate) last_delay: Option<SimDuration>,
     /// False once the slot is freed.
     pub(crate) live: bool,
+    /// Multiplies the callee's local work (a batch weighs more than one request).
+    pub(crate) weight: f64,
     /// The class of the request this call belongs to.
     pub(crate) class: u8,
     /// The current attempt holds a bulkhead slot at its call site.

@@ -85,6 +85,10 @@ pub enum Step {
     /// `count` sub-tasks running `steps` on this same service's workers; the handler waits for
     /// all of them while holding its own worker (so a full pool can starve itself).
     Fanout { count: u16, timeout: Option<SimDuration>, steps: Vec<Step> },
+    /// Structured batching: requests reaching this step are collected until `max` have joined
+    /// or `wait` has passed since the first, then one call is made for all of them. The call
+    /// weighs `1 + per_item × (n − 1)` for a batch of `n`.
+    Batch { call: CallConfig, max: u16, wait: SimDuration, per_item: f64 },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -18,6 +18,19 @@ pub(crate) enum StepPlan {
         first: u32,
         count: u16,
     },
+    /// Joins batcher `batcher`.
+    Batch {
+        batcher: u32,
+    },
+}
+
+/// A batching step: where its one call goes from, and when a batch is sent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BatcherPlan {
+    pub(crate) site: u32,
+    pub(crate) max: u16,
+    pub(crate) wait: SimDuration,
+    pub(crate) per_item: f64,
 }
 
 /// Call sites and handlers. Handler `i` for `i < services` is service `i`'s own; sub-handlers
@@ -28,10 +41,12 @@ pub(crate) struct Plan {
     pub(crate) handlers: Vec<Vec<StepPlan>>,
     /// For each service, the call sites its handlers call from.
     pub(crate) service_sites: Vec<Vec<u32>>,
+    pub(crate) batchers: Vec<BatcherPlan>,
 }
 
 pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
-    let mut planner = Planner { config, streams, sites: Vec::new(), handlers: Vec::new() };
+    let mut planner =
+        Planner { config, streams, sites: Vec::new(), handlers: Vec::new(), batchers: Vec::new() };
     let mut service_sites = vec![Vec::new(); config.services.len()];
     for client in &config.clients {
         let name = format!("{}→{}", client.name, config.services[client.call.target].name);
@@ -44,7 +59,12 @@ pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
         planner.handlers[index] = planner.steps(index, &service.steps);
         service_sites[index] = (first..planner.sites.len() as u32).collect();
     }
-    Plan { sites: planner.sites, handlers: planner.handlers, service_sites }
+    Plan {
+        sites: planner.sites,
+        handlers: planner.handlers,
+        service_sites,
+        batchers: planner.batchers,
+    }
 }
 
 struct Planner<'a> {
@@ -52,6 +72,7 @@ struct Planner<'a> {
     streams: &'a RngStreams,
     sites: Vec<CallSite>,
     handlers: Vec<Vec<StepPlan>>,
+    batchers: Vec<BatcherPlan>,
 }
 
 impl Planner<'_> {
@@ -74,6 +95,18 @@ impl Planner<'_> {
                 let config = CallConfig::plain(service, *timeout);
                 let configs = vec![config; usize::from(*count)];
                 self.calls(service, &configs, Some(sub))
+            }
+            Step::Batch { call, max, wait, per_item } => {
+                let site = self.sites.len() as u32;
+                self.calls(service, std::slice::from_ref(call), None);
+                let batcher = self.batchers.len() as u32;
+                self.batchers.push(BatcherPlan {
+                    site,
+                    max: *max,
+                    wait: *wait,
+                    per_item: *per_item,
+                });
+                StepPlan::Batch { batcher }
             }
         }
     }

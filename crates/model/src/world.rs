@@ -15,7 +15,7 @@ use crate::client::Client;
 use crate::faults::Faults;
 use crate::job::Job;
 use crate::metrics::{JobDone, RootDone};
-use crate::plan::{Plan, StepPlan, plan};
+use crate::plan::{BatcherPlan, Plan, StepPlan, plan};
 use crate::policy::BreakerState;
 use crate::service::Service;
 use crate::table::Table;
@@ -34,6 +34,16 @@ pub enum Event {
     Retry { call: u32, generation: u32 },
     /// A service held back or pacing its queue looks at it again.
     Wake { service: u32 },
+    /// The batch of `batcher` that began in `epoch` has waited long enough: send it.
+    Flush { batcher: u32, epoch: u32 },
+}
+
+/// Requests collected by a batching step, waiting to be sent together.
+#[derive(Debug, Default)]
+struct Batcher {
+    members: Vec<u32>,
+    /// Bumped at every send, so a flush timer for an earlier batch is ignored.
+    epoch: u32,
 }
 
 /// How often a service holding its queue (breaker open) checks whether it may resume.
@@ -54,6 +64,10 @@ pub struct World<O> {
     /// The call sites each service's handlers call from.
     service_sites: Vec<Vec<u32>>,
     wake_pending: Vec<bool>,
+    batcher_plans: Vec<BatcherPlan>,
+    batchers: Vec<Batcher>,
+    /// Batches sent and not answered yet: their member jobs.
+    batches: Table<Vec<u32>>,
     /// Whether clients call the service directly (its completions count as throughput).
     entry: Vec<bool>,
     jobs: Table<Job>,
@@ -72,7 +86,7 @@ impl<O: Observer> World<O> {
         let streams = RngStreams::new(seed);
         let names: Vec<(String, u32)> =
             config.services.iter().map(|s| (s.name.clone(), s.workers)).collect();
-        let Plan { sites, handlers, service_sites } = plan(config, &streams);
+        let Plan { sites, handlers, service_sites, batchers } = plan(config, &streams);
         let mut entry = vec![false; config.services.len()];
         config.clients.iter().for_each(|c| entry[c.call.target] = true);
         World {
@@ -89,6 +103,9 @@ impl<O: Observer> World<O> {
             hold_while_open: config.services.iter().map(|s| s.hold_while_open).collect(),
             service_sites,
             wake_pending: vec![false; config.services.len()],
+            batchers: batchers.iter().map(|_| Batcher::default()).collect(),
+            batcher_plans: batchers,
+            batches: Table::default(),
             entry,
             jobs: Table::default(),
             calls: Table::default(),
@@ -210,7 +227,21 @@ impl<O: Observer> World<O> {
         arrived: SimTime,
         sched: &mut Scheduler<Event>,
     ) {
+        let weight = self.sites[site as usize].weight;
+        self.new_weighted_call(site, caller, (request, class), arrived, weight, sched);
+    }
+
+    fn new_weighted_call(
+        &mut self,
+        site: u32,
+        caller: Caller,
+        (request, class): (u64, u8),
+        arrived: SimTime,
+        weight: f64,
+        sched: &mut Scheduler<Event>,
+    ) {
         let call = Call {
+            weight,
             site,
             caller,
             request,
@@ -272,7 +303,7 @@ impl<O: Observer> World<O> {
             issuing: false,
             failed: false,
             cancellable: self.sites[site_index as usize].cancel_on_timeout,
-            weight: self.sites[site_index as usize].weight,
+            weight: self.calls.get(slot).weight,
             handler: self.sites[site_index as usize].handler,
             running: false,
             live: true,
@@ -392,8 +423,63 @@ impl<O: Observer> World<O> {
                     }
                     self.jobs.get_mut(slot).step += 1;
                 }
+                StepPlan::Batch { batcher } => {
+                    let batcher = *batcher;
+                    if self.join_batch(slot, batcher, sched) > 0 {
+                        return;
+                    }
+                    self.jobs.get_mut(slot).step += 1;
+                }
             }
         }
+    }
+
+    /// Adds the job to a batch; sends the batch when full. Returns whether the job still waits.
+    fn join_batch(&mut self, slot: u32, batcher: u32, sched: &mut Scheduler<Event>) -> u16 {
+        let job = self.jobs.get_mut(slot);
+        job.pending = 1;
+        job.issuing = true;
+        let plan = self.batcher_plans[batcher as usize];
+        let b = &mut self.batchers[batcher as usize];
+        b.members.push(slot);
+        if b.members.len() == 1 {
+            let epoch = b.epoch;
+            sched.after(plan.wait, Event::Flush { batcher, epoch });
+        }
+        if b.members.len() >= usize::from(plan.max) {
+            self.send_batch(batcher, sched);
+        }
+        let job = self.jobs.get_mut(slot);
+        job.issuing = false;
+        job.pending
+    }
+
+    fn flush(&mut self, batcher: u32, epoch: u32, sched: &mut Scheduler<Event>) {
+        let b = &self.batchers[batcher as usize];
+        if b.epoch == epoch && !b.members.is_empty() {
+            self.send_batch(batcher, sched);
+        }
+    }
+
+    /// One call for every request collected so far.
+    fn send_batch(&mut self, batcher: u32, sched: &mut Scheduler<Event>) {
+        let plan = self.batcher_plans[batcher as usize];
+        let b = &mut self.batchers[batcher as usize];
+        b.epoch = b.epoch.wrapping_add(1);
+        let members = std::mem::take(&mut b.members);
+        let first = *self.jobs.get(members[0]);
+        let extra = plan.per_item * (members.len() - 1) as f64;
+        let weight = self.sites[plan.site as usize].weight * (1.0 + extra);
+        let batch = self.batches.insert(members);
+        let owner = (first.request, first.class);
+        self.new_weighted_call(
+            plan.site,
+            Caller::Batch(batch),
+            owner,
+            first.arrived,
+            weight,
+            sched,
+        );
     }
 
     /// Sends one call per site for the job's current step; returns how many are still pending.
@@ -558,6 +644,13 @@ impl<O: Observer> World<O> {
                 self.observer.on_done(now, call.request, call.arrived, outcome);
             }
             Caller::Job(job) => self.answer_job(job, outcome, sched),
+            Caller::Batch(batch) => {
+                let members = std::mem::take(self.batches.get_mut(batch));
+                self.batches.free(batch);
+                for job in members {
+                    self.answer_job(job, outcome, sched);
+                }
+            }
         }
     }
 
@@ -630,6 +723,7 @@ impl<O: Observer> Model for World<O> {
             Event::Timeout { call, generation } => self.timeout(call, generation, sched),
             Event::Retry { call, generation } => self.retry(call, generation, sched),
             Event::Wake { service } => self.wake(service as usize, sched),
+            Event::Flush { batcher, epoch } => self.flush(batcher, epoch, sched),
         }
         Ok(())
     }
@@ -647,6 +741,9 @@ impl<O: Observer> Model for World<O> {
                 TraceKey { kind: 2, component: call, request: self.calls.get(call).request }
             }
             Event::Wake { service } => TraceKey { kind: 4, component: service, request: 0 },
+            Event::Flush { batcher, epoch } => {
+                TraceKey { kind: 5, component: batcher, request: u64::from(epoch) }
+            }
             Event::Retry { call, .. } => {
                 TraceKey { kind: 3, component: call, request: self.calls.get(call).request }
             }

@@ -176,6 +176,15 @@ pub enum StepRaw {
     },
     Call(Box<CallRaw>),
     Parallel(Vec<CallRaw>),
+    Batch {
+        to: String,
+        max: i64,
+        wait: String,
+        #[serde(default)]
+        per_item: Option<f64>,
+        #[serde(default)]
+        timeout: Option<String>,
+    },
     Fanout {
         count: i64,
         #[serde(default)]

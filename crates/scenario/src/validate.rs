@@ -342,6 +342,32 @@ fn check_step(
             Some(Step::Work { time: time?, contention: contention?.unwrap_or(SimDuration::ZERO) })
         }
         StepRaw::Call(call) => check_call_raw(c, &at, call, names).map(Step::Call),
+        StepRaw::Batch { to, max, wait, per_item, timeout } => {
+            let field = |f: &'static str| [&at[..], &[f]].concat();
+            let spec = CallSpec {
+                target: to,
+                target_field: "to",
+                timeout: timeout.as_deref(),
+                retry: None,
+                breaker: None,
+                cancel_on_timeout: false,
+                max_concurrent: None,
+                weight: None,
+            };
+            let call = check_call(c, &at, &spec, names);
+            let max = c.count(&field("max"), *max, 1, 10_000);
+            let wait = c.positive_duration(&field("wait"), wait);
+            let per_item = per_item.unwrap_or(1.0);
+            if !(per_item.is_finite() && per_item >= 0.0) {
+                c.report(
+                    &field("per_item"),
+                    format!("per_item is {per_item}; it must be zero or more"),
+                    None,
+                );
+                return None;
+            }
+            Some(Step::Batch { call: call?, max: max? as u16, wait: wait?, per_item })
+        }
         StepRaw::Fanout { count, timeout, steps } => {
             let count = c.count(&[&at[..], &["count"]].concat(), *count, 1, 1_000);
             let timeout = optional(timeout.as_deref(), |t| {

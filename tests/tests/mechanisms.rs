@@ -1,0 +1,107 @@
+//! Mechanisms checked on small scenarios written inline: batching, abandoned work, cancellation,
+//! bulkheads and load shedding behave as documented.
+
+use faultline_scenario::{Outcome, Overrides, load};
+
+fn run_text(text: &str, sets: &[&str]) -> Outcome {
+    let overrides = Overrides { variant: None, sets: sets.iter().map(|s| s.to_string()).collect() };
+    let scenario = load("inline.ron", text, &overrides).unwrap_or_else(|e| panic!("{e}"));
+    scenario.run(1).expect("within limits")
+}
+
+const BATCHING: &str = r#"Scenario(
+    name: "batching",
+    duration: "20s",
+    clients: { "c": (target: "app", rate: "1000/s") },
+    services: {
+        "app": (workers: 2000, steps: [Batch(to: "db", max: 10, wait: "50ms", per_item: 0.1)]),
+        "db": (workers: 4, service_time: Const("5ms")),
+    },
+)"#;
+
+#[test]
+fn a_batcher_sends_one_call_per_full_batch() {
+    let m = run_text(BATCHING, &[]).metrics;
+    let db = &m.services[1];
+    // 1,000 requests/s with batches of 10 filling in about 10 ms: one db call per 10 requests.
+    let per_call = m.completed as f64 / db.completed as f64;
+    assert!((9.5..=10.0).contains(&per_call), "{per_call} requests per db call");
+    assert!(m.completed as f64 > 0.99 * m.arrived as f64);
+}
+
+#[test]
+fn a_batcher_sends_a_partial_batch_after_its_wait() {
+    let m = run_text(BATCHING, &["clients.c.rate=10/s"]).metrics;
+    // At 10 requests/s, 50 ms collects about half a request: most batches leave with one.
+    let per_call = m.completed as f64 / m.services[1].completed as f64;
+    assert!(per_call < 1.5, "{per_call}");
+    // Each waited about the 50 ms window before its query.
+    assert!(m.latency().p50 > 0.045 && m.latency().p50 < 0.06, "p50 {}", m.latency().p50);
+}
+
+const SLOW_CALLEE: &str = r#"Scenario(
+    name: "abandoned",
+    duration: "30s",
+    clients: { "c": (target: "api", rate: "20/s", timeout: "100ms") },
+    services: { "api": (workers: 1000, service_time: Const("300ms")) },
+)"#;
+
+#[test]
+fn abandoned_work_is_done_anyway_and_counted_as_wasted() {
+    let m = run_text(SLOW_CALLEE, &[]).metrics;
+    assert_eq!(m.completed, 0, "every call outlives the 100 ms timeout");
+    assert!(m.timed_out > 500);
+    // Each abandoned job still ran its full 300 ms on a worker.
+    let per_job = m.wasted_work_s / m.services[0].completed as f64;
+    assert!((per_job - 0.3).abs() < 1e-6, "{per_job}");
+}
+
+#[test]
+fn cancellation_withdraws_queued_work() {
+    let queued = r#"Scenario(
+        name: "cancel",
+        duration: "30s",
+        clients: { "c": (target: "api", rate: "20/s", timeout: "100ms", cancel_on_timeout: true) },
+        services: { "api": (workers: 1, service_time: Const("300ms")) },
+    )"#;
+    let m = run_text(queued, &[]).metrics;
+    let without =
+        run_text(&queued.replace("cancel_on_timeout: true", "cancel_on_timeout: false"), &[]);
+    // Cancelled requests leave the queue: the one worker is not busy with dead work for ever.
+    assert!(m.services[0].max_queue < 20, "queue {}", m.services[0].max_queue);
+    assert!(without.metrics.services[0].max_queue > 100);
+}
+
+#[test]
+fn a_bulkhead_caps_calls_in_flight_and_rejects_the_rest() {
+    let text = r#"Scenario(
+        name: "bulkhead",
+        duration: "10s",
+        clients: { "c": (target: "api", rate: "200/s") },
+        services: {
+            "api": (workers: 1000, steps: [Call(to: "db", max_concurrent: 5)]),
+            "db": (workers: 100, service_time: Const("100ms")),
+        },
+    )"#;
+    let m = run_text(text, &[]).metrics;
+    // 5 in flight × 100 ms each: at most 50 calls/s get through; the rest are turned away.
+    let through = m.services[1].completed as f64 / 10.0;
+    assert!(through <= 51.0 && through > 45.0, "{through}/s");
+    assert!(m.rejections_by[faultline_model::Rejection::Bulkhead as usize] > 1_000);
+}
+
+#[test]
+fn shedding_drops_work_that_waited_too_long() {
+    let text = r#"Scenario(
+        name: "shed",
+        duration: "20s",
+        clients: { "c": (target: "api", rate: "20/s") },
+        services: { "api": (workers: 1, service_time: Const("100ms"), shed_after: "1s") },
+    )"#;
+    let m = run_text(text, &[]).metrics;
+    // Twice the capacity: the queue would grow without bound; shedding caps waits at 1 s.
+    // (The histogram reports a bucket's upper edge: within 0.1 % of the value.)
+    let longest = m.services[0].queue_wait().max;
+    assert!(longest <= 1.001, "longest wait {longest}");
+    assert!(m.rejections_by[faultline_model::Rejection::Shed as usize] > 100);
+}
