@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use faultline_report::{Series, Summary, render_text, write_report};
+use faultline_report::{Series, Summary, p99_sparkline_of, render_text_with_trend, write_report};
 use faultline_scenario::{Overrides, load};
 
 use crate::args::{Format, RunArgs};
@@ -29,6 +29,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         }
     };
     let seed = args.seed.unwrap_or(scenario.seed);
+    // Rasterising the plots' glyphs does not depend on the run: do it on a spare core meanwhile.
+    let warm = (!args.no_report).then(|| std::thread::spawn(faultline_report::warm_up));
     let started = Instant::now();
     let outcome = match scenario.run(seed) {
         Ok(outcome) => outcome,
@@ -43,6 +45,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
     let report = if args.no_report {
         None
     } else {
+        if let Some(warm) = warm {
+            let _ = warm.join();
+        }
         let series = Series::new(&scenario, &outcome.metrics);
         Some(write_report(&args.out, &summary, &series, args.force).context("writing the report")?)
     };
@@ -50,8 +55,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         Format::Json => out.write_all(summary.to_json().as_bytes())?,
         Format::Text => {
             print_lesson(out, &scenario.lesson)?;
-            let report = report.as_ref().map(|p| p.join("summary.json").display().to_string());
-            out.write_all(render_text(&summary, report.as_deref()).as_bytes())?;
+            let report = report.as_ref().map(|p| p.join("index.html").display().to_string());
+            let trend = p99_sparkline_of(&outcome.metrics);
+            let text = render_text_with_trend(&summary, trend.as_deref(), report.as_deref());
+            out.write_all(text.as_bytes())?;
         }
     }
     out.flush()?;

@@ -1,4 +1,5 @@
-//! The report folder `reports/<scenario>/<variant>-seed<N>/`, written atomically.
+//! The report folder `reports/<scenario>/<variant>-seed<N>/`, written atomically: `index.html`,
+//! `summary.json`, `series.json`, and each plot as PNG and SVG.
 //!
 //! Files are written into a hidden temporary folder beside the target and renamed into place in
 //! one step, so a crash never leaves half a report. An existing report is never replaced unless
@@ -7,10 +8,15 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
 
 use thiserror::Error;
 
-use crate::{Series, Summary};
+use crate::chart::Chart;
+use crate::plot::{PlotError, give_buffer, render_png_with, render_svg, take_buffer};
+use crate::{Series, Summary, charts, render_html};
 
 /// Folders tried with a numeric suffix before giving up.
 const MAX_SUFFIX: u32 = 10_000;
@@ -21,13 +27,92 @@ pub enum ReportError {
     Io { path: PathBuf, source: io::Error },
     #[error("{base}: {MAX_SUFFIX} reports of this run already exist; remove some or pass --force")]
     TooMany { base: PathBuf },
+    #[error(transparent)]
+    Plot(#[from] PlotError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ReportError + '_ {
     move |source| ReportError::Io { path: path.to_path_buf(), source }
 }
 
-/// Writes `summary.json` and `series.json` under `root` and returns the folder used.
+/// One file of a report folder: its name and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Every file of the report folder, sorted by name: `index.html`, `summary.json`,
+/// `series.json`, and each plot as PNG and SVG.
+pub fn render_report(summary: &Summary, series: &Series) -> Result<Vec<ReportFile>, ReportError> {
+    let files = Mutex::new(Vec::new());
+    emit(summary, series, &|name, bytes| {
+        let file = ReportFile { name: name.to_string(), bytes: bytes.to_vec() };
+        files.lock().expect("no writer panics").push(file);
+        Ok(())
+    })?;
+    let mut files = files.into_inner().expect("no writer panics");
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(files)
+}
+
+/// Where [`emit`] hands each file: its name and its bytes.
+type Sink<'a> = dyn Fn(&str, &[u8]) -> Result<(), ReportError> + Sync + 'a;
+
+/// One piece of work in writing a report.
+enum Job<'a> {
+    Png(&'a Chart),
+    Svg(&'a Chart),
+    /// The page and the JSON files.
+    Text,
+}
+
+/// Hands each file of the report to `sink` as soon as it is ready. The files are made by as
+/// many threads as there are cores (at most four), each taking the next job from a shared
+/// list; every file is a pure function of the run, so its bytes do not depend on which thread
+/// made it or when.
+fn emit(summary: &Summary, series: &Series, sink: &Sink<'_>) -> Result<(), ReportError> {
+    let charts = charts(summary, series);
+    let mut jobs: Vec<Job<'_>> = charts.iter().map(Job::Png).collect();
+    jobs.extend(charts.iter().map(Job::Svg));
+    jobs.push(Job::Text);
+    let next = AtomicUsize::new(0);
+    let work = || -> Result<(), ReportError> {
+        let mut pixels = take_buffer(); // reused from one PNG to the next
+        while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+            match job {
+                Job::Png(chart) => {
+                    sink(&format!("{}.png", chart.name), &render_png_with(chart, &mut pixels)?)?
+                }
+                Job::Svg(chart) => {
+                    sink(&format!("{}.svg", chart.name), render_svg(chart)?.as_bytes())?
+                }
+                Job::Text => {
+                    sink("index.html", render_html(summary, &charts).as_bytes())?;
+                    sink("summary.json", summary.to_json().as_bytes())?;
+                    sink("series.json", series.to_json().as_bytes())?;
+                }
+            }
+        }
+        give_buffer(pixels);
+        Ok(())
+    };
+    thread::scope(|scope| {
+        let helpers: Vec<_> = (1..report_threads()).map(|_| scope.spawn(work)).collect();
+        let mut result = work();
+        for helper in helpers {
+            result = result.and(helper.join().expect("drawing a plot does not panic"));
+        }
+        result
+    })
+}
+
+/// Threads that make a report's files: one per core, at most four.
+pub(crate) fn report_threads() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
+}
+
+/// Writes the report folder (see [`render_report`]) under `root` and returns the folder used.
 /// With `force`, an existing folder of the same name is replaced.
 pub fn write_report(
     root: &Path,
@@ -43,8 +128,13 @@ pub fn write_report(
     let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
     fs::create_dir(&staging).map_err(io_err(&staging))?;
-    fs::write(staging.join("summary.json"), summary.to_json()).map_err(io_err(&staging))?;
-    fs::write(staging.join("series.json"), series.to_json()).map_err(io_err(&staging))?;
+    let written = emit(summary, series, &|name, bytes| {
+        fs::write(staging.join(name), bytes).map_err(io_err(&staging))
+    });
+    if let Err(e) = written {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
     if force && target.exists() {
         fs::remove_dir_all(&target).map_err(io_err(&target))?;
     }

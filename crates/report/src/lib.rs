@@ -1,16 +1,26 @@
-//! Reports: the run summary as text and JSON, the time series, and the report folder on disk.
+//! Reports: the run summary as text and JSON, the time series, plots, and the report folder on
+//! disk.
 //!
 //! Built only from a finished run's outcome; nothing here influences a run.
 
+pub mod chart;
 mod folder;
+mod html;
+pub mod plot;
+mod raster;
+mod spark;
 mod summary;
 mod text;
 mod vary;
 
-pub use folder::{ReportError, write_report};
+pub use chart::{Chart, charts, vary_chart};
+pub use folder::{ReportError, ReportFile, render_report, write_report};
+pub use html::render_html;
+pub use plot::{PlotError, render_png, render_svg, warm_up};
+pub use spark::{p99_sparkline, p99_sparkline_of, sparkline};
 pub use summary::{
-    Band, InvariantSummary, LatencyStats, LittlesLaw, Requests, Series, ServiceSummary, Summary,
-    WaitStats,
+    Band, InvariantSummary, LatencyStats, LittlesLaw, Requests, Series, SeriesWindow,
+    ServiceSummary, SloLine, Summary, WaitStats,
 };
-pub use text::render_text;
+pub use text::{render_text, render_text_with_trend};
 pub use vary::{VaryPoint, VaryReport};

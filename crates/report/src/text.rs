@@ -21,9 +21,19 @@ pub fn thousands(n: u64) -> String {
 
 /// The whole text summary; `report` is where the report folder went, if one was written.
 pub fn render_text(s: &Summary, report: Option<&str>) -> String {
+    render_text_with_trend(s, None, report)
+}
+
+/// The text summary with, when given, a line showing p99 latency over time (see
+/// [`crate::p99_sparkline`]).
+pub fn render_text_with_trend(
+    s: &Summary,
+    p99_trend: Option<&str>,
+    report: Option<&str>,
+) -> String {
     let mut out = String::new();
     header(&mut out, s);
-    requests(&mut out, s);
+    requests(&mut out, s, p99_trend);
     classes(&mut out, s);
     services(&mut out, s);
     verdicts(&mut out, s);
@@ -48,7 +58,7 @@ fn header(out: &mut String, s: &Summary) {
     );
 }
 
-fn requests(out: &mut String, s: &Summary) {
+fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
     let r = &s.requests;
     let _ = writeln!(
         out,
@@ -75,6 +85,9 @@ fn requests(out: &mut String, s: &Summary) {
         human_secs(l.p999),
         human_secs(l.max)
     );
+    if let Some(trend) = p99_trend {
+        let _ = writeln!(out, "p99 trend   {trend}");
+    }
     let ll = &s.littles_law;
     let _ = writeln!(
         out,
