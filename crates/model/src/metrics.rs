@@ -163,6 +163,10 @@ pub struct Window {
     pub served: u64,
     /// Worker time spent on jobs nobody waited for any more, seconds.
     pub wasted_s: f64,
+    /// Attempts turned away in this window, by reason (indexed like [`Rejection::ALL`]).
+    pub rejections_by: [u64; 5],
+    /// Circuit breakers open at the end of the window.
+    pub breakers_open: u32,
     pub latency_p50_s: f64,
     pub latency_p99_s: f64,
     pub latency_max_s: f64,
@@ -228,6 +232,8 @@ pub struct Metrics {
     /// Arrivals at or after the warm-up, for throughput and Little's law.
     pub arrived_after_warmup: u64,
     pub breaker_changes: Vec<BreakerChange>,
+    /// Call sites whose breaker is open now (few; a Vec keeps the order deterministic).
+    open_breakers: Vec<String>,
     /// At the end: the client request in flight the longest (request, arrival).
     pub oldest_in_flight: Option<(u64, SimTime)>,
     /// At the end: pools that cannot make progress.
@@ -270,6 +276,7 @@ impl Metrics {
             wasted_work_s: 0.0,
             arrived_after_warmup: 0,
             breaker_changes: Vec::new(),
+            open_breakers: Vec::new(),
             oldest_in_flight: None,
             starved_pools: Vec::new(),
             latency: Latencies::new(max, TOTAL_SIGFIG),
@@ -371,6 +378,7 @@ impl Metrics {
             service.window_max_queue = window.queue_at_end;
             service.window_completed = 0;
         }
+        self.current.breakers_open = self.open_breakers.len() as u32;
         let latency = self.window_latency.summary();
         self.current.latency_p50_s = latency.p50;
         self.current.latency_p99_s = latency.p99;
@@ -414,6 +422,7 @@ impl Metrics {
     pub(crate) fn on_reject(&mut self, service: usize, reason: Rejection) {
         let index = reason as usize;
         self.rejections_by[index] += 1;
+        self.current.rejections_by[index] += 1;
         self.services[service].rejected_by[index] += 1;
     }
 
@@ -494,6 +503,12 @@ impl Metrics {
     }
 
     pub(crate) fn on_breaker(&mut self, at: SimTime, site: &str, to: BreakerState) {
+        let was_open = self.open_breakers.contains(&site.to_string());
+        match (to == BreakerState::Open, was_open) {
+            (true, false) => self.open_breakers.push(site.to_string()),
+            (false, true) => self.open_breakers.retain(|s| s != site),
+            _ => {}
+        }
         if self.breaker_changes.len() < MAX_BREAKER_CHANGES {
             self.breaker_changes.push(BreakerChange { at, site: site.to_string(), to });
         }
@@ -529,6 +544,8 @@ fn empty_window(start_s: f64, services: usize) -> Window {
         rejected: 0,
         served: 0,
         wasted_s: 0.0,
+        rejections_by: [0; 5],
+        breakers_open: 0,
         latency_p50_s: 0.0,
         latency_p99_s: 0.0,
         latency_max_s: 0.0,

@@ -161,6 +161,9 @@ pub struct SeriesWindow {
     pub attempts: u64,
     pub retries: u64,
     pub wasted_s: f64,
+    /// Attempts turned away in the window, by reason.
+    pub rejections: Rejections,
+    pub breakers_open: u32,
     pub latency_p50_s: f64,
     pub latency_p99_s: f64,
     pub latency_max_s: f64,
@@ -450,6 +453,8 @@ fn series_window(w: &Window) -> SeriesWindow {
         attempts: w.attempts,
         retries: w.retries,
         wasted_s: w.wasted_s,
+        rejections: rejections(&w.rejections_by),
+        breakers_open: w.breakers_open,
         latency_p50_s: w.latency_p50_s,
         latency_p99_s: w.latency_p99_s,
         latency_max_s: w.latency_max_s,
