@@ -22,8 +22,8 @@ pub fn list(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         match load(&name, &text, &Overrides::default()) {
             Ok(s) => {
                 let variants: Vec<&str> = s.variants.iter().map(|(v, _)| v.as_str()).collect();
-                let lesson = s.lesson.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
-                writeln!(out, "{:<24} [{}]\n    {lesson}", s.name, variants.join(", "))?;
+                let variants = if variants.is_empty() { "-".into() } else { variants.join(", ") };
+                writeln!(out, "{:<28} {variants}\n    {}", s.name, first_sentence(&s.lesson))?;
             }
             Err(e) => {
                 writeln!(err, "{e}")?;
@@ -32,4 +32,27 @@ pub fn list(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         }
     }
     Ok(code)
+}
+
+/// The lesson's first sentence, on one line.
+fn first_sentence(lesson: &str) -> String {
+    let text = lesson.split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.find(". ") {
+        Some(end) => text[..=end].to_string(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_sentence;
+
+    #[test]
+    fn takes_the_first_sentence_across_lines() {
+        assert_eq!(
+            first_sentence("\n  Queues do not create\n  capacity. More text."),
+            "Queues do not create capacity."
+        );
+        assert_eq!(first_sentence("No full stop"), "No full stop");
+    }
 }
