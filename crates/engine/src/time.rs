@@ -93,15 +93,16 @@ impl Sub for SimTime {
     }
 }
 
+/// Shown the way a person would write it (`2.5s`, `250ms`, `12min`).
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.6}s", self.as_secs_f64())
+        f.write_str(&human_secs(self.as_secs_f64()))
     }
 }
 
 impl fmt::Display for SimDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.6}s", self.as_secs_f64())
+        f.write_str(&human_secs(self.as_secs_f64()))
     }
 }
 
