@@ -29,8 +29,6 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         }
     };
     let seed = args.seed.unwrap_or(scenario.seed);
-    // Rasterising the plots' glyphs does not depend on the run: do it on a spare core meanwhile.
-    let warm = (!args.no_report).then(|| std::thread::spawn(faultline_report::warm_up));
     let started = Instant::now();
     let outcome = match scenario.run(seed) {
         Ok(outcome) => outcome,
@@ -45,9 +43,6 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
     let report = if args.no_report {
         None
     } else {
-        if let Some(warm) = warm {
-            let _ = warm.join();
-        }
         let series = Series::new(&scenario, &outcome.metrics);
         Some(write_report(&args.out, &summary, &series, args.force).context("writing the report")?)
     };

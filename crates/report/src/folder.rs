@@ -15,7 +15,7 @@ use std::thread;
 use thiserror::Error;
 
 use crate::chart::Chart;
-use crate::plot::{PlotError, give_buffer, render_png_with, render_svg, take_buffer};
+use crate::plot::{PlotError, render_png_with, render_svg};
 use crate::{Series, Summary, charts, render_html};
 
 /// Folders tried with a numeric suffix before giving up.
@@ -78,7 +78,7 @@ fn emit(summary: &Summary, series: &Series, sink: &Sink<'_>) -> Result<(), Repor
     jobs.push(Job::Text);
     let next = AtomicUsize::new(0);
     let work = || -> Result<(), ReportError> {
-        let mut pixels = take_buffer(); // reused from one PNG to the next
+        let mut pixels = Vec::new(); // reused from one PNG to the next
         while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
             match job {
                 Job::Png(chart) => {
@@ -94,7 +94,6 @@ fn emit(summary: &Summary, series: &Series, sink: &Sink<'_>) -> Result<(), Repor
                 }
             }
         }
-        give_buffer(pixels);
         Ok(())
     };
     thread::scope(|scope| {
@@ -108,7 +107,7 @@ fn emit(summary: &Summary, series: &Series, sink: &Sink<'_>) -> Result<(), Repor
 }
 
 /// Threads that make a report's files: one per core, at most four.
-pub(crate) fn report_threads() -> usize {
+fn report_threads() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
 }
 

@@ -16,7 +16,7 @@ mod vary;
 pub use chart::{Chart, charts, vary_chart};
 pub use folder::{ReportError, ReportFile, render_report, write_report};
 pub use html::render_html;
-pub use plot::{PlotError, render_png, render_svg, warm_up};
+pub use plot::{PlotError, render_png, render_svg};
 pub use spark::{p99_sparkline, p99_sparkline_of, sparkline};
 pub use summary::{
     Band, InvariantSummary, LatencyStats, LittlesLaw, Requests, Series, SeriesWindow,

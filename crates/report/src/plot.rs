@@ -8,7 +8,7 @@
 //! Output is a pure function of the chart: no clock, no randomness, no hash-map iteration, so
 //! the same chart gives byte-identical files.
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use plotters::backend::{BitMapBackend, DrawingBackend, SVGBackend};
 use plotters::coord::Shift;
@@ -20,7 +20,7 @@ use plotters::style::{
 };
 use thiserror::Error;
 
-use crate::chart::{Axis, Chart, Direction, Line, Rgb, Rule, Scale, Shade};
+use crate::chart::{Axis, Chart, Direction, Rgb, Scale};
 use crate::raster::Raster;
 
 /// Size of every plot, in pixels.
@@ -60,56 +60,6 @@ fn font() -> Result<(), String> {
             .is_ok()
     });
     if ok { Ok(()) } else { Err("the embedded font could not be loaded".into()) }
-}
-
-/// Pixel buffers drawn into before, kept for the next plot (see [`warm_up`]).
-static BUFFERS: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-
-/// A pixel buffer for one plot: a used one when there is one, so that its pages are already
-/// mapped. Every pixel is painted over before anything is drawn, so what it held is irrelevant.
-pub(crate) fn take_buffer() -> Vec<u8> {
-    BUFFERS.lock().map(|mut b| b.pop()).ok().flatten().unwrap_or_default()
-}
-
-pub(crate) fn give_buffer(pixels: Vec<u8>) {
-    if let Ok(mut buffers) = BUFFERS.lock() {
-        buffers.push(pixels);
-    }
-}
-
-/// Gets the renderer ready while the simulation runs on another core: parses the embedded
-/// font, rasterises the glyphs plots use, and draws and encodes one sample plot into as many
-/// pixel buffers as report threads will use, so that the report's own plots find code paged
-/// in, glyphs cached and memory mapped. It writes nothing and changes no pixel of any plot.
-pub fn warm_up() {
-    let _ = font();
-    crate::raster::warm_up(
-        "0123456789.,-+%()/:×≤→µ abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-        &[LABEL_SIZE, AXIS_SIZE, TITLE_SIZE],
-    );
-    let mut sample =
-        Chart::new("warm-up", "Sample", Axis::linear("time", "s"), Axis::linear("y", "ms"));
-    sample.lines.push(Line::new("a", vec![(0.0, 1.0), (1.0, 3.0), (2.0, 2.0)]));
-    sample.lines.push(Line::new("b", vec![(0.0, 2.0), (2.0, 1.0)]).width(3));
-    sample.bands.push(Shade {
-        label: "band".into(),
-        start: 0.5,
-        end: 1.0,
-        colour: Rgb(200, 200, 200),
-    });
-    let rule = Rule {
-        label: Some("rule".into()),
-        direction: Direction::Horizontal,
-        at: 2.5,
-        colour: Rgb(200, 0, 0),
-    };
-    sample.rules.push(rule);
-    for _ in 0..crate::folder::report_threads() {
-        let mut pixels = Vec::new();
-        let _ = render_png_with(&sample, &mut pixels);
-        give_buffer(pixels);
-    }
-    let _ = render_svg(&sample);
 }
 
 /// The chart as an SVG document.

@@ -67,16 +67,6 @@ fn rasterise(id: GlyphId, size: f32) -> Option<Glyph> {
     Some(Glyph { left: bounds.min.x as i32, top: bounds.min.y as i32, width, coverage })
 }
 
-/// Rasterises the glyphs of `chars` at each of `sizes` into the cache.
-pub fn warm_up(chars: &str, sizes: &[f64]) {
-    for &size in sizes {
-        let scaled = font().as_scaled(size as f32);
-        for c in chars.chars() {
-            let _ = glyph(scaled.glyph_id(c), size as f32);
-        }
-    }
-}
-
 /// `BitMapBackend` with cached, correctly spaced text.
 pub struct Raster<'a>(pub BitMapBackend<'a>);
 
@@ -127,8 +117,9 @@ impl DrawingBackend for Raster<'_> {
         self.0.draw_rect(upper_left, bottom_right, style, fill)
     }
 
-    /// A wide line is the thin line stamped with a square brush: a few cheap one-pixel passes
-    /// instead of a polygon per segment.
+    /// A wide line is drawn as `width` one-pixel lines side by side, offset across each
+    /// segment's main direction: much cheaper than plotters' polygon per segment, and the same
+    /// to the eye at two or three pixels.
     fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
         &mut self,
         path: I,
@@ -138,12 +129,14 @@ impl DrawingBackend for Raster<'_> {
         if width <= 1 {
             return self.0.draw_path(path, style);
         }
-        let points: Vec<BackendCoord> = path.into_iter().collect();
         let colour = style.color();
-        let offsets = -(width - 1) / 2..=width / 2;
-        for dx in offsets.clone() {
-            for dy in offsets.clone() {
-                self.0.draw_path(points.iter().map(|&(x, y)| (x + dx, y + dy)), &colour)?;
+        let points: Vec<BackendCoord> = path.into_iter().collect();
+        for pair in points.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let flat = (b.0 - a.0).abs() >= (b.1 - a.1).abs();
+            for k in -(width - 1) / 2..=width / 2 {
+                let (dx, dy) = if flat { (0, k) } else { (k, 0) };
+                self.0.draw_line((a.0 + dx, a.1 + dy), (b.0 + dx, b.1 + dy), &colour)?;
             }
         }
         Ok(())
