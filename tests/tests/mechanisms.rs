@@ -100,8 +100,8 @@ fn shedding_drops_work_that_waited_too_long() {
     )"#;
     let m = run_text(text, &[]).metrics;
     // Twice the capacity: the queue would grow without bound; shedding caps waits at 1 s.
-    // (The histogram reports a bucket's upper edge: within 0.1 % of the value.)
+    // (The histogram reports a bucket's upper edge: within 1 % of the value.)
     let longest = m.services[0].queue_wait().max;
-    assert!(longest <= 1.001, "longest wait {longest}");
+    assert!(longest <= 1.01, "longest wait {longest}");
     assert!(m.rejections_by[faultline_model::Rejection::Shed as usize] > 100);
 }

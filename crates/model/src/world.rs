@@ -402,18 +402,18 @@ impl<O: Observer> World<O> {
     /// Runs the job's handler from its current step until it waits for something or ends.
     fn advance(&mut self, slot: u32, sched: &mut Scheduler<Event>) {
         loop {
-            let job = *self.jobs.get(slot);
-            let service = job.service as usize;
-            if self.is_cancelled(&job) {
+            let job = self.jobs.get(slot);
+            if self.is_cancelled(job) {
                 return self.finish_job(slot, sched);
             }
+            let (service, weight) = (job.service as usize, job.weight);
             let Some(step) = self.handlers[job.handler as usize].get(job.step as usize) else {
                 return self.finish_job(slot, sched);
             };
             match step {
                 StepPlan::Work { time, contention } => {
                     let (time, contention) = (*time, *contention);
-                    let took = self.work_time(service, time, contention, job.weight, sched.now());
+                    let took = self.work_time(service, time, contention, weight, sched.now());
                     return sched.after(took, Event::WorkDone { job: slot });
                 }
                 StepPlan::Calls { first, count } => {
@@ -748,5 +748,14 @@ impl<O: Observer> Model for World<O> {
                 TraceKey { kind: 3, component: call, request: self.calls.get(call).request }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    /// The queue holds events by value: keep them small.
+    #[test]
+    fn events_stay_small() {
+        assert!(std::mem::size_of::<super::Event>() <= 12);
     }
 }

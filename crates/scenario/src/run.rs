@@ -27,7 +27,8 @@ impl Outcome {
 impl Scenario {
     /// Runs the scenario once with `seed`. Stops with an error if a limit is reached.
     pub fn run(&self, seed: u64) -> Result<Outcome, LimitExceeded> {
-        let monitor = Monitor::new(self.invariants.clone(), self.duration);
+        let warmup = SimTime::ZERO + self.warmup;
+        let monitor = Monitor::new(self.invariants.clone(), self.duration, warmup);
         let mut world = World::new(&self.world, seed, monitor);
         let limits = Limits { end: SimTime::ZERO + self.duration, max_events: self.max_events };
         let stats = run(&mut world, limits)?;
