@@ -3,6 +3,7 @@
 //! loaded and no console error.
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -216,11 +217,13 @@ window.__faultline = [];
 #[test]
 fn the_page_opens_in_a_headless_browser_with_every_plot() {
     let Some(browser) = chromium() else {
-        println!(
+        // Written straight to stderr, past the test harness's capture, so that a plain
+        // `cargo test` shows it.
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED the_page_opens_in_a_headless_browser_with_every_plot: no chromium on this \
              machine (install Debian's `chromium` package, or set CHROMIUM=/path/to/chrome)"
         );
-        eprintln!("skipped: chromium not found; the browser check of index.html did not run");
         return;
     };
     let out = scratch("report-browser");
