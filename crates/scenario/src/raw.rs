@@ -76,7 +76,9 @@ pub struct ClientRaw {
     pub class: Option<String>,
 }
 
-/// A call step of a handler (clients carry the same fields inline).
+/// A call step of a handler. Clients carry the same fields inline: `#[serde(flatten)]` would
+/// share them, but serde cannot deny unknown fields through a flatten, and misspelt fields must
+/// be errors.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Call")]
 pub struct CallRaw {
