@@ -15,14 +15,15 @@ fn faultline(args: &[&str]) -> (u8, String) {
 #[test]
 fn throughput_flattens_at_the_pool_capacity_while_latency_grows() {
     let file = scenario_path("scale-pods-shared-db").display().to_string();
-    let (_, json) = faultline(&[
-        "run",
-        &file,
-        "--vary",
-        "services.consumers.workers=1..32:1",
-        "--format",
-        "json",
-    ]);
+    let out = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("vary-report");
+    let _ = std::fs::remove_dir_all(&out);
+    let out_arg = out.display().to_string();
+    let sweep = ["run", &file, "--vary", "services.consumers.workers=1..32:1", "--format", "json"];
+    let (_, json) = faultline(&[&sweep[..], &["--out", &out_arg]].concat());
+    let folder = out.join("scale-pods-shared-db/base-seed1-vary-services.consumers.workers");
+    for name in ["vary.json", "vary.png", "vary.svg"] {
+        assert!(folder.join(name).is_file(), "{name} missing in {}", folder.display());
+    }
     let report: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     let points = report["points"].as_array().expect("points");
     assert_eq!(points.len(), 32);
@@ -37,7 +38,8 @@ fn throughput_flattens_at_the_pool_capacity_while_latency_grows() {
     assert!(hi / lo < 1.02, "throughput from 16 to 32 consumers ranges {lo}..{hi}");
     // ...while every extra consumer only adds waiting.
     assert!(p99(32) > 1.3 * p99(16) && p99(16) > p99(8), "p99 {} {} {}", p99(8), p99(16), p99(32));
-    let (_, text) = faultline(&["run", &file, "--vary", "services.consumers.workers=1,8,32"]);
+    let (_, text) =
+        faultline(&["run", &file, "--vary", "services.consumers.workers=1,8,32", "--no-report"]);
     assert!(
         text.contains("throughput/s") && text.lines().filter(|l| l.contains('█')).count() == 3,
         "{text}"

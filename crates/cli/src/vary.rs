@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::{Context, Result, bail};
-use faultline_report::{Summary, VaryPoint, VaryReport};
+use faultline_report::{Summary, VaryPoint, VaryReport, write_vary_report};
 use faultline_scenario::{Overrides, load};
 
 use crate::args::{Format, RunArgs};
@@ -50,9 +50,22 @@ pub fn vary(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     }
     let (scenario, seed) = header.context("a sweep has at least one point")?;
     let report = VaryReport { scenario, variant: args.variant.clone(), seed, path, points };
+    let folder = if args.no_report {
+        None
+    } else {
+        Some(
+            write_vary_report(&args.out, &report, args.force)
+                .context("writing the sweep report")?,
+        )
+    };
     match args.format {
         Format::Json => out.write_all(report.to_json().as_bytes())?,
-        Format::Text => out.write_all(report.to_text().as_bytes())?,
+        Format::Text => {
+            out.write_all(report.to_text().as_bytes())?;
+            if let Some(folder) = folder {
+                writeln!(out, "\nreport      {}", folder.join("vary.png").display())?;
+            }
+        }
     }
     Ok(if report.points.iter().all(|p| p.all_hold) { EXIT_OK } else { EXIT_VIOLATED })
 }

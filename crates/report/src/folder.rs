@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::chart::Chart;
 use crate::plot::{PlotError, render_png_with, render_svg};
-use crate::{Series, Summary, charts, render_html};
+use crate::{Series, Summary, VaryReport, charts, render_html, vary_chart};
 
 /// Folders tried with a numeric suffix before giving up.
 const MAX_SUFFIX: u32 = 10_000;
@@ -119,17 +119,44 @@ pub fn write_report(
     series: &Series,
     force: bool,
 ) -> Result<PathBuf, ReportError> {
-    let parent = root.join(safe_name(&summary.scenario));
-    fs::create_dir_all(&parent).map_err(io_err(&parent))?;
     let name =
         format!("{}-seed{}", safe_name(summary.variant.as_deref().unwrap_or("base")), summary.seed);
-    let target = if force { parent.join(&name) } else { free_folder(&parent, &name)? };
+    write_folder(root, &summary.scenario, &name, force, &|sink| emit(summary, series, sink))
+}
+
+/// Writes a sweep's folder `<scenario>/<variant>-seed<N>-vary-<path>/`: `vary.json` and the
+/// curve of throughput and p99 against the parameter, as PNG and SVG.
+pub fn write_vary_report(
+    root: &Path,
+    sweep: &VaryReport,
+    force: bool,
+) -> Result<PathBuf, ReportError> {
+    let variant = safe_name(sweep.variant.as_deref().unwrap_or("base"));
+    let name = format!("{variant}-seed{}-vary-{}", sweep.seed, safe_name(&sweep.path));
+    let chart = vary_chart(sweep);
+    write_folder(root, &sweep.scenario, &name, force, &|sink| {
+        sink("vary.json", sweep.to_json().as_bytes())?;
+        sink("vary.svg", render_svg(&chart)?.as_bytes())?;
+        sink("vary.png", &render_png_with(&chart, &mut Vec::new())?)
+    })
+}
+
+/// Writes files into a staging folder beside the target, then renames it into place.
+fn write_folder(
+    root: &Path,
+    scenario: &str,
+    name: &str,
+    force: bool,
+    fill: &dyn Fn(&Sink<'_>) -> Result<(), ReportError>,
+) -> Result<PathBuf, ReportError> {
+    let parent = root.join(safe_name(scenario));
+    fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+    let target = if force { parent.join(name) } else { free_folder(&parent, name)? };
     let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
     fs::create_dir(&staging).map_err(io_err(&staging))?;
-    let written = emit(summary, series, &|name, bytes| {
-        fs::write(staging.join(name), bytes).map_err(io_err(&staging))
-    });
+    let written =
+        fill(&|file, bytes| fs::write(staging.join(file), bytes).map_err(io_err(&staging)));
     if let Err(e) = written {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);

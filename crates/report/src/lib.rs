@@ -14,7 +14,7 @@ mod text;
 mod vary;
 
 pub use chart::{Chart, charts, vary_chart};
-pub use folder::{ReportError, ReportFile, render_report, write_report};
+pub use folder::{ReportError, ReportFile, render_report, write_report, write_vary_report};
 pub use html::render_html;
 pub use plot::{PlotError, render_png, render_svg};
 pub use spark::{p99_sparkline, p99_sparkline_of, sparkline};
