@@ -187,10 +187,6 @@ impl<O: Observer> World<O> {
         self.jobs.free(slot);
     }
 
-    pub fn in_flight(&self) -> usize {
-        self.requests_in_flight
-    }
-
     fn schedule_next_arrival(&mut self, client: u32, sched: &mut Scheduler<Event>) {
         if let Some(at) = self.clients[client as usize].next_arrival(sched.now(), self.end) {
             sched.at(at, Event::Arrival { client });

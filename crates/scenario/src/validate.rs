@@ -237,16 +237,8 @@ fn check_queue(
     classes: &[&str],
 ) -> Option<(Discipline, Option<SimDuration>)> {
     let at = ["services", service, "queue"];
-    let class_index = |c: &mut Checker, name: &str| {
-        let index = classes.iter().position(|k| *k == name);
-        if index.is_none() {
-            let help = did_you_mean(name, classes.iter().copied()).or_else(|| {
-                Some(format!("classes (from the clients' `class`) are {}", list(classes)))
-            });
-            c.report(&at, format!("unknown request class `{name}`"), help);
-        }
-        index.map(|i| i as u8)
-    };
+    let class_index =
+        |c: &mut Checker, name: &str| find_class(c, &at, name, classes).map(|i| i as u8);
     match raw {
         None | Some(QueueRaw::Fifo) => Some((Discipline::Fifo, None)),
         Some(QueueRaw::Priority { order, ageing }) => {
@@ -442,16 +434,7 @@ struct CallSpec<'a> {
 
 fn check_call(c: &mut Checker, at: &[&str], spec: &CallSpec, names: &[&str]) -> Option<CallConfig> {
     let field = |f: &'static str| [at, &[f]].concat();
-    let target = names.iter().position(|s| *s == spec.target);
-    if target.is_none() {
-        let help = did_you_mean(spec.target, names.iter().copied())
-            .or_else(|| Some(format!("services are {}", list(names))));
-        c.report(
-            &field(spec.target_field),
-            format!("call to unknown service `{}`", spec.target),
-            help,
-        );
-    }
+    let target = find_service(c, &field(spec.target_field), spec.target, names);
     let timeout = optional(spec.timeout, |t| c.positive_duration(&field("timeout"), t));
     let retry = match spec.retry {
         Some(r) => check_retry(c, &field("retry"), r).map(Some),
@@ -636,12 +619,7 @@ fn check_fault(c: &mut Checker, index: &str, raw: &FaultRaw, names: &[&str]) -> 
         }
         FaultRaw::Down { service, at, length } => (service, at, length, FaultKind::Down),
     };
-    let index_of = names.iter().position(|s| s == service);
-    if index_of.is_none() {
-        let help = did_you_mean(service, names.iter().copied())
-            .or_else(|| Some(format!("services are {}", list(names))));
-        c.report(&at("service"), format!("fault on unknown service `{service}`"), help);
-    }
+    let index_of = find_service(c, &at("service"), service, names);
     let start = c.duration(&at("at"), at_text);
     let length = c.positive_duration(&at("length"), length);
     let start = SimTime::ZERO + start?;
@@ -858,12 +836,7 @@ fn check_invariant(
             Some(Invariant::Progress { stuck: stuck? })
         }
         InvariantRaw::ClassMaxWait { class, bound } => {
-            let index = names.classes.iter().position(|k| k == class);
-            if index.is_none() {
-                let help = did_you_mean(class, names.classes.iter().copied())
-                    .or_else(|| Some(format!("classes are {}", list(names.classes))));
-                c.report(&at("class"), format!("unknown request class `{class}`"), help);
-            }
+            let index = find_class(c, &at("class"), class, names.classes);
             let bound = c.positive_duration(&at("bound"), bound);
             Some(Invariant::ClassMaxWait {
                 class: index? as u8,
@@ -894,16 +867,7 @@ fn check_invariant(
             })
         }
         InvariantRaw::QueueBounded { service, max } => {
-            let index = services.iter().position(|s| s == service);
-            if index.is_none() {
-                let help = did_you_mean(service, services.iter().copied())
-                    .or_else(|| Some(format!("services are {}", list(services))));
-                c.report(
-                    &at("service"),
-                    format!("QueueBounded names unknown service `{service}`"),
-                    help,
-                );
-            }
+            let index = find_service(c, &at("service"), service, services);
             let max = c.count(&at("max"), *max, 0, i64::from(u32::MAX));
             Some(Invariant::QueueBounded {
                 service: index?,
@@ -975,11 +939,27 @@ fn check_invariant(
 
 /// The index of a named service, or a problem naming the closest one.
 fn find_service(c: &mut Checker, at: &[&str], name: &str, services: &[&str]) -> Option<usize> {
-    let index = services.iter().position(|s| *s == name);
+    find_named(c, at, ("service", "services are"), name, services)
+}
+
+/// The index of a request class (classes are the names clients give in `class`).
+fn find_class(c: &mut Checker, at: &[&str], name: &str, classes: &[&str]) -> Option<usize> {
+    find_named(c, at, ("request class", "classes (from the clients' `class`) are"), name, classes)
+}
+
+/// `name`'s index among `known`, or a problem suggesting the closest (or listing them all).
+fn find_named(
+    c: &mut Checker,
+    at: &[&str],
+    (what, listed): (&str, &str),
+    name: &str,
+    known: &[&str],
+) -> Option<usize> {
+    let index = known.iter().position(|k| *k == name);
     if index.is_none() {
-        let help = did_you_mean(name, services.iter().copied())
-            .or_else(|| Some(format!("services are {}", list(services))));
-        c.report(at, format!("unknown service `{name}`"), help);
+        let help = did_you_mean(name, known.iter().copied())
+            .or_else(|| Some(format!("{listed} {}", list(known))));
+        c.report(at, format!("unknown {what} `{name}`"), help);
     }
     index
 }
