@@ -40,13 +40,13 @@ pub struct Scheduler<E> {
     queue: EventQueue<E>,
 }
 
-impl<E> Default for Scheduler<E> {
+impl<E: Copy> Default for Scheduler<E> {
     fn default() -> Self {
         Scheduler { now: SimTime::ZERO, queue: EventQueue::new() }
     }
 }
 
-impl<E> Scheduler<E> {
+impl<E: Copy> Scheduler<E> {
     #[inline]
     pub fn now(&self) -> SimTime {
         self.now

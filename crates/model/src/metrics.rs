@@ -10,6 +10,7 @@ use hdrhistogram::Histogram;
 use crate::TimeAverage;
 use crate::call::{Outcome, Rejection};
 use crate::policy::BreakerState;
+use crate::stats::{Areas, Occupancy};
 
 /// Significant digits of run-total histograms (1 % relative error; finer costs cache misses on
 /// every record, measured at 5 % of the M/M/1 benchmark).
@@ -85,11 +86,14 @@ pub struct ServiceMetrics {
     pub rejected_by: [u64; 5],
     /// Deepest the queue ever got (whole run).
     pub max_queue: usize,
-    busy: TimeAverage,
-    queue_len: TimeAverage,
+    warmup: SimTime,
+    occupancy: Occupancy,
+    /// The occupancy integrals at the end of the warm-up, once it is over.
+    at_warmup: Option<Areas>,
+    /// The occupancy integrals at the start of the current window.
+    at_window_start: Areas,
     queue_wait: Latencies,
     latency: Latencies,
-    window_busy: TimeAverage,
     window_max_queue: usize,
     window_completed: u64,
 }
@@ -102,11 +106,12 @@ impl ServiceMetrics {
             completed: 0,
             rejected_by: [0; 5],
             max_queue: 0,
-            busy: TimeAverage::starting_at(warmup),
-            queue_len: TimeAverage::starting_at(warmup),
+            warmup,
+            occupancy: Occupancy::default(),
+            at_warmup: None,
+            at_window_start: Areas::default(),
             queue_wait: Latencies::new(max, TOTAL_SIGFIG),
             latency: Latencies::new(max, TOTAL_SIGFIG),
-            window_busy: TimeAverage::starting_at(SimTime::ZERO),
             window_max_queue: 0,
             window_completed: 0,
         }
@@ -117,11 +122,25 @@ impl ServiceMetrics {
     }
     /// Share of worker time spent busy after the warm-up.
     pub fn utilization(&self, end: SimTime) -> f64 {
-        self.busy.mean_until(end) / f64::from(self.workers)
+        self.mean_after_warmup(end).busy / f64::from(self.workers)
     }
     /// Time-average number waiting in the queue after the warm-up.
     pub fn mean_queue(&self, end: SimTime) -> f64 {
-        self.queue_len.mean_until(end)
+        self.mean_after_warmup(end).queue
+    }
+
+    /// Average occupancy over [warm-up, end]; the current values if that span is empty.
+    fn mean_after_warmup(&self, end: SimTime) -> Areas {
+        let span = end.saturating_since(self.warmup).as_nanos();
+        match self.at_warmup {
+            Some(at_warmup) if span > 0 => {
+                self.occupancy.areas_at(end).mean_since(&at_warmup, span)
+            }
+            _ => Areas {
+                queue: f64::from(self.occupancy.queue()),
+                busy: f64::from(self.occupancy.busy()),
+            },
+        }
     }
     pub fn queue_wait(&self) -> LatencySummary {
         self.queue_wait.summary()
@@ -249,6 +268,9 @@ pub struct Metrics {
     pub windows: Vec<Window>,
     window_start: SimTime,
     window_end: SimTime,
+    /// The next instant at which [`Metrics::advance_to`] has work: the end of the current
+    /// window, or of the warm-up if that comes first.
+    next_mark: SimTime,
     current: Window,
     window_latency: Latencies,
 }
@@ -298,6 +320,7 @@ impl Metrics {
             windows: Vec::new(),
             window_start: SimTime::ZERO,
             window_end: SimTime::ZERO + window,
+            next_mark: warmup.min(SimTime::ZERO + window),
             current: empty_window(0.0, services.len()),
             window_latency: Latencies::new(max, WINDOW_SIGFIG),
         }
@@ -364,23 +387,39 @@ impl Metrics {
         if span > 0.0 { self.arrived_after_warmup as f64 / span } else { 0.0 }
     }
 
-    /// Closes every window that ends at or before `now`. Called before each event is handled.
+    /// Ends the warm-up and closes every window that ends at or before `now`. Called before
+    /// each event is handled, so nothing has changed since the last mark passed.
     #[inline]
     pub(crate) fn advance_to(&mut self, now: SimTime) {
-        while now >= self.window_end && self.window_start < self.end {
-            self.close_window();
+        if now >= self.next_mark {
+            self.pass_marks(now);
         }
     }
 
+    fn pass_marks(&mut self, now: SimTime) {
+        let warming = self.services.first().is_some_and(|s| s.at_warmup.is_none());
+        if warming && now >= self.warmup {
+            for service in &mut self.services {
+                service.at_warmup = Some(service.occupancy.areas_at(self.warmup));
+            }
+        }
+        while now >= self.window_end && self.window_start < self.end {
+            self.close_window();
+        }
+        self.next_mark =
+            if now >= self.warmup { self.window_end } else { self.window_end.min(self.warmup) };
+    }
+
     fn close_window(&mut self) {
-        let end = self.window_end;
+        let (start, end) = (self.window_start, self.window_end);
         for (service, window) in self.services.iter_mut().zip(&mut self.current.services) {
-            window.utilization = service.window_busy.mean_until(end) / f64::from(service.workers);
+            let areas = service.occupancy.areas_at(end);
+            let mean = areas.mean_since(&service.at_window_start, (end - start).as_nanos());
+            window.utilization = mean.busy / f64::from(service.workers);
             window.completed = service.window_completed;
             window.max_queue = service.window_max_queue;
-            window.queue_at_end = service.queue_len.value() as usize;
-            service.window_busy = TimeAverage::starting_at(end);
-            service.window_busy.set(end, service.busy.value());
+            window.queue_at_end = service.occupancy.queue() as usize;
+            service.at_window_start = areas;
             service.window_max_queue = window.queue_at_end;
             service.window_completed = 0;
         }
@@ -479,9 +518,7 @@ impl Metrics {
         busy: u32,
     ) {
         let s = &mut self.services[service];
-        s.queue_len.set(now, depth as f64);
-        s.busy.set(now, f64::from(busy));
-        s.window_busy.set(now, f64::from(busy));
+        s.occupancy.set(now, depth as u32, busy);
         s.max_queue = s.max_queue.max(depth);
         s.window_max_queue = s.window_max_queue.max(depth);
     }
