@@ -2,8 +2,7 @@
 
 use faultline_engine::{SimDuration, SimTime, human_secs as secs};
 use faultline_model::policy::BreakerState;
-use faultline_model::{Metrics, Observer, Outcome};
-use hdrhistogram::Histogram;
+use faultline_model::{Latencies, Metrics, Observer, Outcome};
 
 use crate::Invariant;
 
@@ -32,7 +31,7 @@ enum Watch {
     Latency {
         /// `None` when the invariant starts at the warm-up: then the run's own latency
         /// histogram holds exactly the same requests and recording twice would be waste.
-        latencies: Option<Histogram<u64>>,
+        latencies: Option<Latencies>,
         first_slow: Option<(SimTime, u64, SimDuration)>,
     },
     Queue {
@@ -53,6 +52,11 @@ enum Watch {
 pub struct Monitor {
     invariants: Vec<Invariant>,
     watches: Vec<Watch>,
+    /// Indices of the invariants each hook must look at, so a hook nobody watches costs
+    /// nothing per request.
+    on_enqueue: Vec<usize>,
+    on_start: Vec<usize>,
+    on_done: Vec<usize>,
     arrived: u64,
     completed: u64,
     failed: u64,
@@ -63,9 +67,22 @@ impl Monitor {
     /// `longest` bounds the latencies the monitor must hold (the run's duration).
     /// `warmup` is the run's: latencies the run measures itself from then on need no copy here.
     pub fn new(invariants: Vec<Invariant>, longest: SimDuration, warmup: SimTime) -> Self {
-        let watches =
+        let watches: Vec<Watch> =
             invariants.iter().map(|inv| Watch::for_invariant(inv, longest, warmup)).collect();
-        Monitor { invariants, watches, arrived: 0, completed: 0, failed: 0, rejected: 0 }
+        let watching = |wanted: fn(&Watch) -> bool| {
+            watches.iter().enumerate().filter(|(_, w)| wanted(w)).map(|(i, _)| i).collect()
+        };
+        Monitor {
+            on_enqueue: watching(|w| matches!(w, Watch::Queue { .. })),
+            on_start: watching(|w| matches!(w, Watch::Wait { .. })),
+            on_done: watching(|w| matches!(w, Watch::Latency { .. })),
+            invariants,
+            watches,
+            arrived: 0,
+            completed: 0,
+            failed: 0,
+            rejected: 0,
+        }
     }
 
     /// Judges every invariant; `in_flight` is the number of requests alive at the end.
@@ -152,18 +169,17 @@ impl Monitor {
 fn latency_violation(
     percentile: f64,
     bound: SimDuration,
-    latencies: &Histogram<u64>,
+    latencies: &Latencies,
     first_slow: Option<(SimTime, u64, SimDuration)>,
 ) -> Option<Violation> {
-    if latencies.is_empty() {
-        return None;
-    }
-    let observed = latencies.value_at_quantile(percentile / 100.0);
+    let q = percentile / 100.0;
+    let (lowest, _) = latencies.quantile_bucket(q)?;
     // The histogram rounds values into buckets; compare at its resolution so that a bucket that
     // merely contains the bound does not count as a violation.
-    if latencies.equivalent(observed, bound.as_nanos()) || observed <= bound.as_nanos() {
+    if lowest <= bound.as_nanos() {
         return None;
     }
+    let observed = latencies.quantile(q).as_nanos();
     let (at, request, took) = first_slow?;
     Some(Violation {
         at,
@@ -313,10 +329,7 @@ impl Watch {
     fn for_invariant(invariant: &Invariant, longest: SimDuration, warmup: SimTime) -> Watch {
         match invariant {
             Invariant::LatencySlo { after, .. } => Watch::Latency {
-                latencies: (*after != warmup).then(|| {
-                    Histogram::new_with_bounds(1, longest.as_nanos().max(2), 2)
-                        .expect("valid histogram bounds")
-                }),
+                latencies: (*after != warmup).then(|| Latencies::new(longest)),
                 first_slow: None,
             },
             Invariant::QueueBounded { .. } => Watch::Queue { first: None, deepest: 0 },
@@ -336,11 +349,11 @@ impl Observer for Monitor {
 
     #[inline]
     fn on_enqueue(&mut self, now: SimTime, service: usize, depth: usize, request: u64) {
-        for (invariant, watch) in self.invariants.iter().zip(&mut self.watches) {
+        for &i in &self.on_enqueue {
             if let (
                 Invariant::QueueBounded { service: watched, max, .. },
                 Watch::Queue { first, deepest },
-            ) = (invariant, watch)
+            ) = (&self.invariants[i], &mut self.watches[i])
                 && *watched == service
             {
                 *deepest = (*deepest).max(depth);
@@ -360,11 +373,11 @@ impl Observer for Monitor {
         class: u8,
         wait: SimDuration,
     ) {
-        for (invariant, watch) in self.invariants.iter().zip(&mut self.watches) {
+        for &i in &self.on_start {
             if let (
                 Invariant::ClassMaxWait { class: watched, bound, .. },
                 Watch::Wait { first, longest },
-            ) = (invariant, watch)
+            ) = (&self.invariants[i], &mut self.watches[i])
                 && *watched == class
             {
                 *longest = (*longest).max(wait);
@@ -386,15 +399,15 @@ impl Observer for Monitor {
             return;
         }
         let latency = now - arrived;
-        for (invariant, watch) in self.invariants.iter().zip(&mut self.watches) {
+        for &i in &self.on_done {
             if let (
                 Invariant::LatencySlo { bound, after, .. },
                 Watch::Latency { latencies, first_slow },
-            ) = (invariant, watch)
+            ) = (&self.invariants[i], &mut self.watches[i])
                 && arrived >= *after
             {
                 if let Some(latencies) = latencies {
-                    latencies.saturating_record(latency.as_nanos());
+                    latencies.record(latency);
                 }
                 if latency > *bound && first_slow.is_none() {
                     *first_slow = Some((now, request, latency));

@@ -12,16 +12,20 @@ pub(crate) struct Client {
     rate: Rate,
     shape: LoadShape,
     max_rate: f64,
+    /// 1 / `max_rate`: the mean gap between candidates (a multiply, not a divide, per arrival).
+    mean_gap: f64,
     rng: SimRng,
 }
 
 impl Client {
     pub(crate) fn new(config: &ClientConfig, streams: &RngStreams) -> Self {
+        let max_rate = config.shape.max_rate(config.rate);
         Client {
             process: config.process,
             rate: config.rate,
             shape: config.shape,
-            max_rate: config.shape.max_rate(config.rate),
+            max_rate,
+            mean_gap: 1.0 / max_rate,
             rng: streams.stream(&format!("client/{}/arrivals", config.name)),
         }
     }
@@ -46,7 +50,7 @@ impl Client {
         let mut t = now;
         while t <= end {
             let gap: f64 = self.rng.sample(Exp1);
-            t += SimDuration::from_secs_f64(gap / self.max_rate);
+            t += SimDuration::from_secs_f64(gap * self.mean_gap);
             let rate = self.shape.rate_at(self.rate, t);
             if rate >= self.max_rate || self.rng.random::<f64>() * self.max_rate < rate {
                 return Some(t);

@@ -11,6 +11,7 @@ mod config;
 mod dist;
 mod faults;
 mod job;
+mod latencies;
 mod load;
 mod metrics;
 mod observer;
@@ -28,10 +29,11 @@ pub use config::{
     ServiceConfig, Step, WorldConfig,
 };
 pub use dist::Dist;
+pub use latencies::{Latencies, LatencySummary};
 pub use load::{LoadShape, Rate};
 pub use metrics::{
-    BreakerChange, ClassMetrics, LatencySummary, MAX_BREAKER_CHANGES, Metrics, ServiceMetrics,
-    StarvedPool, Window, WindowService,
+    BreakerChange, ClassMetrics, MAX_BREAKER_CHANGES, Metrics, ServiceMetrics, StarvedPool, Window,
+    WindowService,
 };
 pub use observer::{NoObserver, Observer};
 pub use queue::Discipline;

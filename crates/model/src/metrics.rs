@@ -2,78 +2,15 @@
 //! time series for plots.
 //!
 //! Memory is bounded by the number of services and windows, never by the number of requests:
-//! latencies go into HDR histograms (≤ 1 % relative error).
+//! latencies go into log-linear histograms (< 0.8 % relative error).
 
 use faultline_engine::{SimDuration, SimTime};
-use hdrhistogram::Histogram;
 
 use crate::TimeAverage;
 use crate::call::{Outcome, Rejection};
+use crate::latencies::{Latencies, LatencySummary};
 use crate::policy::BreakerState;
 use crate::stats::{Areas, Occupancy};
-
-/// Significant digits of run-total histograms (1 % relative error; finer costs cache misses on
-/// every record, measured at 5 % of the M/M/1 benchmark).
-const TOTAL_SIGFIG: u8 = 2;
-/// Significant digits of per-window histograms (1 % relative error).
-const WINDOW_SIGFIG: u8 = 2;
-
-fn histogram(max: SimDuration, sigfig: u8) -> Histogram<u64> {
-    Histogram::new_with_bounds(1, max.as_nanos().max(2), sigfig)
-        .expect("bounds are valid: low 1, high ≥ 2, sigfig ≤ 5")
-}
-
-/// Mean, percentiles and maximum of a latency histogram, in seconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct LatencySummary {
-    pub count: u64,
-    /// Exact (from a running sum), not from the histogram.
-    pub mean: f64,
-    pub p50: f64,
-    pub p99: f64,
-    pub p999: f64,
-    pub max: f64,
-}
-
-/// A latency histogram with an exact running sum for the mean.
-#[derive(Debug, Clone)]
-struct Latencies {
-    hist: Histogram<u64>,
-    sum_secs: f64,
-}
-
-impl Latencies {
-    fn new(max: SimDuration, sigfig: u8) -> Self {
-        Latencies { hist: histogram(max, sigfig), sum_secs: 0.0 }
-    }
-
-    #[inline]
-    fn record(&mut self, value: SimDuration) {
-        self.hist.saturating_record(value.as_nanos());
-        self.sum_secs += value.as_secs_f64();
-    }
-
-    fn quantile_secs(&self, q: f64) -> f64 {
-        if self.hist.is_empty() { 0.0 } else { self.hist.value_at_quantile(q) as f64 / 1e9 }
-    }
-
-    fn summary(&self) -> LatencySummary {
-        let count = self.hist.len();
-        LatencySummary {
-            count,
-            mean: if count == 0 { 0.0 } else { self.sum_secs / count as f64 },
-            p50: self.quantile_secs(0.50),
-            p99: self.quantile_secs(0.99),
-            p999: self.quantile_secs(0.999),
-            max: if count == 0 { 0.0 } else { self.hist.max() as f64 / 1e9 },
-        }
-    }
-
-    fn reset(&mut self) {
-        self.hist.reset();
-        self.sum_secs = 0.0;
-    }
-}
 
 /// Per-service measurements, for jobs whose request arrived after the warm-up.
 #[derive(Debug, Clone)]
@@ -110,8 +47,8 @@ impl ServiceMetrics {
             occupancy: Occupancy::default(),
             at_warmup: None,
             at_window_start: Areas::default(),
-            queue_wait: Latencies::new(max, TOTAL_SIGFIG),
-            latency: Latencies::new(max, TOTAL_SIGFIG),
+            queue_wait: Latencies::new(max),
+            latency: Latencies::new(max),
             window_max_queue: 0,
             window_completed: 0,
         }
@@ -151,7 +88,7 @@ impl ServiceMetrics {
     }
     /// The `q` quantile (0..1) of time at this service, in seconds.
     pub fn latency_quantile(&self, q: f64) -> f64 {
-        self.latency.quantile_secs(q)
+        self.latency.quantile(q).as_secs_f64()
     }
 }
 
@@ -302,7 +239,7 @@ impl Metrics {
             open_breakers: Vec::new(),
             oldest_in_flight: None,
             starved_pools: Vec::new(),
-            latency: Latencies::new(max, TOTAL_SIGFIG),
+            latency: Latencies::new(max),
             sojourn: (0.0, 0),
             in_system: TimeAverage::starting_at(warmup),
             services: services
@@ -313,7 +250,7 @@ impl Metrics {
                 .iter()
                 .map(|name| ClassMetrics {
                     name: name.clone(),
-                    latency: Latencies::new(max, TOTAL_SIGFIG),
+                    latency: Latencies::new(max),
                     max_wait: SimDuration::ZERO,
                 })
                 .collect(),
@@ -322,7 +259,7 @@ impl Metrics {
             window_end: SimTime::ZERO + window,
             next_mark: warmup.min(SimTime::ZERO + window),
             current: empty_window(0.0, services.len()),
-            window_latency: Latencies::new(max, WINDOW_SIGFIG),
+            window_latency: Latencies::new(max),
         }
     }
 
@@ -342,13 +279,13 @@ impl Metrics {
     }
 
     /// The histogram behind [`Metrics::latency`], in nanoseconds.
-    pub fn latency_histogram(&self) -> &Histogram<u64> {
-        &self.latency.hist
+    pub fn latency_histogram(&self) -> &Latencies {
+        &self.latency
     }
 
     /// The `q` quantile (0..1) of successful end-to-end latency, in seconds.
     pub fn latency_quantile(&self, q: f64) -> f64 {
-        self.latency.quantile_secs(q)
+        self.latency.quantile(q).as_secs_f64()
     }
 
     /// Mean time in system of client requests that ended after arriving after the warm-up,
@@ -368,12 +305,14 @@ impl Metrics {
     /// The end-to-end latency distribution as (seconds, cumulative fraction) points, dense in
     /// the body and in the tail (up to the 99.999th percentile), for a CDF plot.
     pub fn latency_cdf(&self) -> Vec<(f64, f64)> {
-        if self.latency.hist.is_empty() {
+        if self.latency.is_empty() {
             return Vec::new();
         }
         let body = (1..200).map(|i| f64::from(i) / 200.0);
         let tail = (0..=40).map(|i| 1.0 - 10f64.powf(-2.3 - f64::from(i) * 0.0675));
-        body.chain(tail).map(|q| (self.latency.hist.value_at_quantile(q) as f64 / 1e9, q)).collect()
+        let qs: Vec<f64> = body.chain(tail).collect();
+        let values = self.latency.quantiles(&qs);
+        values.iter().zip(qs).map(|(v, q)| (v.as_secs_f64(), q)).collect()
     }
 
     /// Time-average number of client requests in the system after the warm-up (L in L = λW).
