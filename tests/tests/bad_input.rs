@@ -95,6 +95,16 @@ const CASES: &[Case] = &[
         says: "did you mean `api`?",
     },
     Case {
+        name: "unknown service inside a fan-out",
+        edits: &[(
+            "service_time: Exp(mean: \"50ms\")",
+            "steps: [Fanout(count: 2, steps: [Work(time: Exp(mean: \"1ms\")), Call(to: \"dbb\")])]",
+        )],
+        args: &[],
+        at: Some("\"dbb\""),
+        says: "unknown service `dbb`",
+    },
+    Case {
         name: "warm-up not before the end",
         edits: &[("duration: \"60s\",", "duration: \"60s\",\n    warmup: \"90s\",")],
         args: &[],

@@ -310,32 +310,27 @@ fn check_handler(c: &mut Checker, name: &str, s: &ServiceRaw, names: &[&str]) ->
             let checked: Vec<Option<Step>> = steps
                 .iter()
                 .enumerate()
-                .map(|(i, step)| check_step(c, name, &i.to_string(), step, names))
+                .map(|(i, step)| {
+                    check_step(c, &["services", name, "steps", &i.to_string()], step, names)
+                })
                 .collect();
             checked.into_iter().collect()
         }
     }
 }
 
-fn check_step(
-    c: &mut Checker,
-    service: &str,
-    index: &str,
-    step: &StepRaw,
-    names: &[&str],
-) -> Option<Step> {
-    let at = ["services", service, "steps", index];
+/// Checks the step at path `at` (`services.NAME.steps.I`, or deeper inside a fan-out).
+fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, names: &[&str]) -> Option<Step> {
     match step {
         StepRaw::Work { time, contention } => {
-            let contention = optional(contention.as_deref(), |t| {
-                c.duration(&[&at[..], &["contention"]].concat(), t)
-            });
-            let time = check_dist(c, &[&at[..], &["time"]].concat(), time);
+            let contention =
+                optional(contention.as_deref(), |t| c.duration(&[at, &["contention"]].concat(), t));
+            let time = check_dist(c, &[at, &["time"]].concat(), time);
             Some(Step::Work { time: time?, contention: contention?.unwrap_or(SimDuration::ZERO) })
         }
-        StepRaw::Call(call) => check_call_raw(c, &at, call, names).map(Step::Call),
+        StepRaw::Call(call) => check_call_raw(c, at, call, names).map(Step::Call),
         StepRaw::Batch { to, max, wait, per_item, timeout } => {
-            let field = |f: &'static str| [&at[..], &[f]].concat();
+            let field = |f: &'static str| [at, &[f]].concat();
             let spec = CallSpec {
                 target: to,
                 target_field: "to",
@@ -346,7 +341,7 @@ fn check_step(
                 max_concurrent: None,
                 weight: None,
             };
-            let call = check_call(c, &at, &spec, names);
+            let call = check_call(c, at, &spec, names);
             let max = c.count(&field("max"), *max, 1, 10_000);
             let wait = c.positive_duration(&field("wait"), wait);
             let per_item = per_item.unwrap_or(1.0);
@@ -361,24 +356,20 @@ fn check_step(
             Some(Step::Batch { call: call?, max: max? as u16, wait: wait?, per_item })
         }
         StepRaw::Fanout { count, timeout, steps } => {
-            let count = c.count(&[&at[..], &["count"]].concat(), *count, 1, 1_000);
+            let count = c.count(&[at, &["count"]].concat(), *count, 1, 1_000);
             let timeout = optional(timeout.as_deref(), |t| {
-                c.positive_duration(&[&at[..], &["timeout"]].concat(), t)
+                c.positive_duration(&[at, &["timeout"]].concat(), t)
             });
             if steps.is_empty() {
-                c.report(
-                    &[&at[..], &["steps"]].concat(),
-                    "a fan-out needs at least one step",
-                    None,
-                );
+                c.report(&[at, &["steps"]].concat(), "a fan-out needs at least one step", None);
                 return None;
             }
             let inner: Vec<Option<Step>> = steps
                 .iter()
                 .enumerate()
                 .map(|(i, step)| {
-                    let index = format!("{index}.steps.{i}");
-                    check_step(c, service, &index, step, names)
+                    let index = i.to_string();
+                    check_step(c, &[at, &["steps", index.as_str()]].concat(), step, names)
                 })
                 .collect();
             let steps = inner.into_iter().collect::<Option<Vec<_>>>()?;
@@ -386,14 +377,14 @@ fn check_step(
         }
         StepRaw::Parallel(calls) => {
             if calls.is_empty() {
-                c.report(&at, "`Parallel` needs at least one call", None);
+                c.report(at, "`Parallel` needs at least one call", None);
                 return None;
             }
             let checked: Vec<Option<CallConfig>> = calls
                 .iter()
                 .enumerate()
                 .map(|(i, call)| {
-                    check_call_raw(c, &[&at[..], &[i.to_string().as_str()]].concat(), call, names)
+                    check_call_raw(c, &[at, &[i.to_string().as_str()]].concat(), call, names)
                 })
                 .collect();
             checked.into_iter().collect::<Option<Vec<_>>>().map(Step::Parallel)
