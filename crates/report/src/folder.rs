@@ -15,7 +15,9 @@ use std::thread;
 use thiserror::Error;
 
 use crate::chart::Chart;
-use crate::plot::{PlotError, render_png_with, render_svg};
+use crate::plot::{
+    Canvas, PlotError, give_canvas, render_png, render_png_with, render_svg, take_canvas,
+};
 use crate::{Series, Summary, VaryReport, charts, render_html, vary_chart};
 
 /// Folders tried with a numeric suffix before giving up.
@@ -63,8 +65,8 @@ type Sink<'a> = dyn Fn(&str, &[u8]) -> Result<(), ReportError> + Sync + 'a;
 enum Job<'a> {
     Png(&'a Chart),
     Svg(&'a Chart),
-    /// The page and the JSON files.
-    Text,
+    /// The page (showing these charts) and the JSON files.
+    Text(&'a [Chart]),
 }
 
 /// Hands each file of the report to `sink` as soon as it is ready. The files are made by as
@@ -75,26 +77,13 @@ fn emit(summary: &Summary, series: &Series, sink: &Sink<'_>) -> Result<(), Repor
     let charts = charts(summary, series);
     let mut jobs: Vec<Job<'_>> = charts.iter().map(Job::Png).collect();
     jobs.extend(charts.iter().map(Job::Svg));
-    jobs.push(Job::Text);
+    jobs.push(Job::Text(&charts));
     let next = AtomicUsize::new(0);
     let work = || -> Result<(), ReportError> {
-        let mut pixels = Vec::new(); // reused from one PNG to the next
-        while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-            match job {
-                Job::Png(chart) => {
-                    sink(&format!("{}.png", chart.name), &render_png_with(chart, &mut pixels)?)?
-                }
-                Job::Svg(chart) => {
-                    sink(&format!("{}.svg", chart.name), render_svg(chart)?.as_bytes())?
-                }
-                Job::Text => {
-                    sink("index.html", render_html(summary, &charts).as_bytes())?;
-                    sink("summary.json", summary.to_json().as_bytes())?;
-                    sink("series.json", series.to_json().as_bytes())?;
-                }
-            }
-        }
-        Ok(())
+        let mut canvas = take_canvas(); // reused from one PNG to the next
+        let made = make(&jobs, &next, &mut canvas, summary, series, sink);
+        give_canvas(canvas);
+        made
     };
     thread::scope(|scope| {
         let helpers: Vec<_> = (1..report_threads()).map(|_| scope.spawn(work)).collect();
@@ -104,6 +93,31 @@ fn emit(summary: &Summary, series: &Series, sink: &Sink<'_>) -> Result<(), Repor
         }
         result
     })
+}
+
+/// Makes files until no job is left, taking the next job from `jobs` each time.
+fn make(
+    jobs: &[Job<'_>],
+    next: &AtomicUsize,
+    canvas: &mut Canvas,
+    summary: &Summary,
+    series: &Series,
+    sink: &Sink<'_>,
+) -> Result<(), ReportError> {
+    while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+        match job {
+            Job::Png(chart) => {
+                sink(&format!("{}.png", chart.name), render_png_with(chart, canvas)?)?
+            }
+            Job::Svg(chart) => sink(&format!("{}.svg", chart.name), render_svg(chart)?.as_bytes())?,
+            Job::Text(charts) => {
+                sink("index.html", render_html(summary, charts).as_bytes())?;
+                sink("summary.json", summary.to_json().as_bytes())?;
+                sink("series.json", series.to_json().as_bytes())?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Threads that make a report's files: one per core, at most four.
@@ -137,7 +151,7 @@ pub fn write_vary_report(
     write_folder(root, &sweep.scenario, &name, force, &|sink| {
         sink("vary.json", sweep.to_json().as_bytes())?;
         sink("vary.svg", render_svg(&chart)?.as_bytes())?;
-        sink("vary.png", &render_png_with(&chart, &mut Vec::new())?)
+        sink("vary.png", &render_png(&chart)?)
     })
 }
 

@@ -4,6 +4,7 @@
 //! Built only from a finished run's outcome; nothing here influences a run.
 
 pub mod chart;
+mod encode;
 mod folder;
 mod html;
 pub mod plot;

@@ -8,9 +8,9 @@
 //! Output is a pure function of the chart: no clock, no randomness, no hash-map iteration, so
 //! the same chart gives byte-identical files.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
-use plotters::backend::{BitMapBackend, DrawingBackend, SVGBackend};
+use plotters::backend::{DrawingBackend, SVGBackend};
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, IntoDrawingArea};
 use plotters::element::{PathElement, Rectangle};
@@ -21,6 +21,7 @@ use plotters::style::{
 use thiserror::Error;
 
 use crate::chart::{Axis, Chart, Direction, Rgb, Scale};
+use crate::encode::PngEncoder;
 use crate::raster::Raster;
 
 /// Size of every plot, in pixels.
@@ -62,6 +63,29 @@ fn font() -> Result<(), String> {
     if ok { Ok(()) } else { Err("the embedded font could not be loaded".into()) }
 }
 
+/// The memory one thread draws plots with: the pixels and the PNG encoder's scratch, kept
+/// from one plot to the next so that it is mapped already.
+#[derive(Debug, Default)]
+pub struct Canvas {
+    pixels: Vec<u8>,
+    encoder: PngEncoder,
+}
+
+/// Canvases used before, kept for the next plot.
+static CANVASES: Mutex<Vec<Canvas>> = Mutex::new(Vec::new());
+
+/// A canvas for drawing plots, a used one when there is one. Every pixel is painted over
+/// before anything is drawn, so what it held does not matter.
+pub(crate) fn take_canvas() -> Canvas {
+    CANVASES.lock().map(|mut c| c.pop()).ok().flatten().unwrap_or_default()
+}
+
+pub(crate) fn give_canvas(canvas: Canvas) {
+    if let Ok(mut canvases) = CANVASES.lock() {
+        canvases.push(canvas);
+    }
+}
+
 /// The chart as an SVG document.
 pub fn render_svg(chart: &Chart) -> Result<String, PlotError> {
     let fail = |message: String| PlotError { chart: chart.name.clone(), message };
@@ -78,33 +102,25 @@ pub fn render_svg(chart: &Chart) -> Result<String, PlotError> {
 
 /// The chart as a PNG file (8-bit RGB).
 pub fn render_png(chart: &Chart) -> Result<Vec<u8>, PlotError> {
-    render_png_with(chart, &mut Vec::new())
+    let mut canvas = take_canvas();
+    let png = render_png_with(chart, &mut canvas).map(<[u8]>::to_vec);
+    give_canvas(canvas);
+    png
 }
 
-/// [`render_png`] drawing into `pixels`, a buffer kept from one plot to the next.
-pub fn render_png_with(chart: &Chart, pixels: &mut Vec<u8>) -> Result<Vec<u8>, PlotError> {
+/// [`render_png`] drawing on `canvas`; the PNG lives in the canvas until its next plot.
+pub fn render_png_with<'c>(chart: &Chart, canvas: &'c mut Canvas) -> Result<&'c [u8], PlotError> {
     let fail = |message: String| PlotError { chart: chart.name.clone(), message };
     font().map_err(fail)?;
-    pixels.resize((WIDTH * HEIGHT * 3) as usize, 0);
+    canvas.pixels.resize((WIDTH * HEIGHT * 3) as usize, 0);
     {
-        let backend = Raster(BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT)));
+        let backend = Raster::new(&mut canvas.pixels, WIDTH, HEIGHT);
         let root = backend.into_drawing_area();
         draw(&root, chart).map_err(fail)?;
         root.present().map_err(|e| fail(format!("{e:?}")))?;
     }
-    encode_png(pixels, WIDTH, HEIGHT).map_err(|e| fail(e.to_string()))
-}
-
-fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::EncodingError> {
-    let mut out = Vec::with_capacity(rgb.len() / 8);
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Fastest);
-    let mut writer = encoder.write_header()?;
-    writer.write_image_data(rgb)?;
-    writer.finish()?;
-    Ok(out)
+    let encoded = canvas.encoder.encode(&canvas.pixels, WIDTH, HEIGHT);
+    encoded.ok_or_else(|| fail("the pixels do not fill the plot".into()))
 }
 
 fn rgb(c: Rgb) -> RGBColor {

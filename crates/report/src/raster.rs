@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
-use plotters::backend::BitMapBackend;
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
@@ -67,8 +66,53 @@ fn rasterise(id: GlyphId, size: f32) -> Option<Glyph> {
     Some(Glyph { left: bounds.min.x as i32, top: bounds.min.y as i32, width, coverage })
 }
 
-/// `BitMapBackend` with cached, correctly spaced text.
-pub struct Raster<'a>(pub BitMapBackend<'a>);
+/// How a colour of some opacity lands on a pixel, with plotters' bitmap arithmetic: nearly
+/// opaque replaces it, anything else blends in 1/256 steps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ink {
+    Skip,
+    Opaque,
+    Blend(u32),
+}
+
+impl Ink {
+    #[inline]
+    fn of(alpha: f64) -> Ink {
+        if alpha >= 1.0 - 1.0 / 256.0 {
+            Ink::Opaque
+        } else if alpha <= 0.0 {
+            Ink::Skip
+        } else {
+            // `alpha * 256` is in (0, 255) here, so the cast is its floor; NaN becomes 0.
+            Ink::Blend((alpha * 256.0) as u32)
+        }
+    }
+}
+
+/// `prev` moved `a`/256 of the way towards `new`.
+#[inline]
+fn blend(prev: u8, new: u8, a: u32) -> u8 {
+    if new > prev {
+        prev + (u32::from(new - prev) * a / 256) as u8
+    } else {
+        prev - (u32::from(prev - new) * a / 256) as u8
+    }
+}
+
+/// `v.floor()` without a call into libm; exact for every value a line coordinate can take.
+#[inline]
+fn floor(v: f64) -> f64 {
+    let t = v as i64 as f64;
+    if t > v { t - 1.0 } else { t }
+}
+
+/// An 8-bit RGB canvas that draws what plotters' `BitMapBackend` draws, pixel for pixel, with
+/// integer blending and no per-pixel calls, plus cached, correctly spaced text.
+pub struct Raster<'a> {
+    pixels: &'a mut [u8],
+    width: i32,
+    height: i32,
+}
 
 impl std::fmt::Debug for Raster<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -76,26 +120,152 @@ impl std::fmt::Debug for Raster<'_> {
     }
 }
 
-type Result<T, E> = std::result::Result<T, DrawingErrorKind<E>>;
-type BitMapError = <BitMapBackend<'static> as DrawingBackend>::ErrorType;
+/// Drawing into memory cannot fail.
+type Result<T> = std::result::Result<T, DrawingErrorKind<std::convert::Infallible>>;
+
+impl<'a> Raster<'a> {
+    /// A canvas over `pixels`, `width` × `height` RGB pixels, row by row; pixels beyond the
+    /// end of a short buffer are left out.
+    pub fn new(pixels: &'a mut [u8], width: u32, height: u32) -> Self {
+        let rows = (pixels.len() / 3 / width.max(1) as usize).min(height as usize);
+        Raster { pixels, width: width as i32, height: rows as i32 }
+    }
+
+    #[inline]
+    fn index(&self, x: i32, y: i32) -> Option<usize> {
+        let inside = x >= 0 && y >= 0 && x < self.width && y < self.height;
+        inside.then(|| (y as usize * self.width as usize + x as usize) * 3)
+    }
+
+    #[inline]
+    fn put(&mut self, x: i32, y: i32, (r, g, b): (u8, u8, u8), ink: Ink) {
+        let Some(i) = self.index(x, y) else { return };
+        let Some(p) = self.pixels.get_mut(i..i + 3) else { return };
+        match ink {
+            Ink::Skip => {}
+            Ink::Opaque => p.copy_from_slice(&[r, g, b]),
+            Ink::Blend(a) => {
+                p[0] = blend(p[0], r, a);
+                p[1] = blend(p[1], g, a);
+                p[2] = blend(p[2], b, a);
+            }
+        }
+    }
+
+    /// The pixel span of the rectangle with corners `a` and `b` (exclusive of the larger
+    /// coordinates), clipped to the canvas.
+    fn span(&self, a: BackendCoord, b: BackendCoord) -> Option<(usize, usize, usize, usize)> {
+        let (x0, y0) = (a.0.min(b.0).max(0), a.1.min(b.1).max(0));
+        let (x1, y1) = (a.0.max(b.0).min(self.width), a.1.max(b.1).min(self.height));
+        (x0 < x1 && y0 < y1).then_some((x0 as usize, y0 as usize, x1 as usize, y1 as usize))
+    }
+
+    fn fill_rect(&mut self, a: BackendCoord, b: BackendCoord, (r, g, b_): (u8, u8, u8)) {
+        let Some((x0, y0, x1, y1)) = self.span(a, b) else { return };
+        let w = self.width as usize;
+        for y in y0..y1 {
+            if let Some(row) = self.pixels.get_mut((y * w + x0) * 3..(y * w + x1) * 3) {
+                for p in row.chunks_exact_mut(3) {
+                    p.copy_from_slice(&[r, g, b_]);
+                }
+            }
+        }
+    }
+
+    /// plotters' translucent fill: whole groups of eight pixels from a row's start mix as
+    /// `(old·(256−a) + new·a) / 256`, the rest of the row as [`blend`] does.
+    fn blend_rect(&mut self, a: BackendCoord, b: BackendCoord, rgb: (u8, u8, u8), alpha: f64) {
+        let alpha = alpha.clamp(0.0, 1.0);
+        if alpha == 0.0 {
+            return;
+        }
+        let Some((x0, y0, x1, y1)) = self.span(a, b) else { return };
+        let a = (256.0 * alpha).floor() as u32;
+        let colour = [rgb.0, rgb.1, rgb.2];
+        let w = self.width as usize;
+        let grouped = (x1 - x0 - 1) / 8 * 8;
+        for y in y0..y1 {
+            let Some(row) = self.pixels.get_mut((y * w + x0) * 3..(y * w + x1) * 3) else {
+                continue;
+            };
+            let (head, tail) = row.split_at_mut(grouped * 3);
+            for p in head.chunks_exact_mut(3) {
+                for (v, &c) in p.iter_mut().zip(&colour) {
+                    *v = ((u32::from(*v) * (256 - a) + u32::from(c) * a) >> 8) as u8;
+                }
+            }
+            for p in tail.chunks_exact_mut(3) {
+                for (v, &c) in p.iter_mut().zip(&colour) {
+                    *v = blend(*v, c, a);
+                }
+            }
+        }
+    }
+
+    fn fill_vertical(&mut self, x: i32, (mut y0, mut y1): (i32, i32), rgb: (u8, u8, u8)) {
+        if x < 0 || x >= self.width {
+            return;
+        }
+        if y0 > y1 {
+            std::mem::swap(&mut y0, &mut y1);
+        }
+        for y in y0.max(0)..=y1.min(self.height - 1) {
+            self.put(x, y, rgb, Ink::Opaque);
+        }
+    }
+
+    /// plotters' one-pixel line that is neither horizontal nor vertical: two pixels per
+    /// step along the main direction, shaded by where the line passes between them.
+    fn slanted_line(&mut self, from: BackendCoord, to: BackendCoord, colour: BackendColor) {
+        let steep = (from.0 - to.0).abs() < (from.1 - to.1).abs();
+        let (from, to) = if steep { ((from.1, from.0), (to.1, to.0)) } else { (from, to) };
+        let (from, to) = if from.0 > to.0 { (to, from) } else { (from, to) };
+        let limit = if steep { (self.height, self.width) } else { (self.width, self.height) };
+        let grad = f64::from(to.1 - from.1) / f64::from(to.0 - from.0);
+        let rgb = colour.rgb;
+        let mut put = |x: i32, y: i32, share: f64| {
+            let ink = Ink::of(colour.alpha * share);
+            if steep { self.put(y, x, rgb, ink) } else { self.put(x, y, rgb, ink) }
+        };
+        let y_steps = floor(f64::from(to.1.min(limit.1 - 1).max(0) - from.1) / grad) as i32;
+        let start = (f64::from(from.1.min(limit.1 - 2).max(0) - from.1) / grad).abs().ceil() as i32
+            + from.0;
+        let end = to.0.min(limit.0 - 2).min(from.0 + y_steps - 1);
+        let mut y = f64::from(from.1) + f64::from(start - from.0) * grad;
+        for x in start..=end {
+            put(x, y as i32, 1.0 + floor(y) - y);
+            put(x, y as i32 + 1, y - floor(y));
+            y += grad;
+        }
+        if to.0 > end && y < f64::from(to.1) {
+            if 1.0 + floor(y) - y > 1e-5 {
+                put(end + 1, y as i32, 1.0 + floor(y) - y);
+            }
+            if y - floor(y) > 1e-5 && y + 1.0 < f64::from(to.1) {
+                put(end + 1, y as i32 + 1, y - floor(y));
+            }
+        }
+    }
+}
 
 impl DrawingBackend for Raster<'_> {
-    type ErrorType = BitMapError;
+    type ErrorType = std::convert::Infallible;
 
     fn get_size(&self) -> (u32, u32) {
-        self.0.get_size()
+        (self.width as u32, self.height as u32)
     }
 
-    fn ensure_prepared(&mut self) -> Result<(), BitMapError> {
-        self.0.ensure_prepared()
+    fn ensure_prepared(&mut self) -> Result<()> {
+        Ok(())
     }
 
-    fn present(&mut self) -> Result<(), BitMapError> {
-        self.0.present()
+    fn present(&mut self) -> Result<()> {
+        Ok(())
     }
 
-    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> Result<(), BitMapError> {
-        self.0.draw_pixel(point, color)
+    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> Result<()> {
+        self.put(point.0, point.1, color.rgb, Ink::of(color.alpha));
+        Ok(())
     }
 
     fn draw_line<S: BackendStyle>(
@@ -103,8 +273,24 @@ impl DrawingBackend for Raster<'_> {
         from: BackendCoord,
         to: BackendCoord,
         style: &S,
-    ) -> Result<(), BitMapError> {
-        self.0.draw_line(from, to, style)
+    ) -> Result<()> {
+        let colour = style.color();
+        if style.stroke_width() != 1 {
+            return plotters_backend::rasterizer::draw_line(self, from, to, style);
+        }
+        if from.0 == to.0 || from.1 == to.1 {
+            let end = (to.0 + 1, to.1 + 1);
+            if colour.alpha < 1.0 {
+                self.blend_rect(from, end, colour.rgb, colour.alpha);
+            } else if from.1 == to.1 {
+                self.fill_rect(from, end, colour.rgb);
+            } else {
+                self.fill_vertical(from.0, (from.1, to.1), colour.rgb);
+            }
+        } else if colour.alpha != 0.0 {
+            self.slanted_line(from, to, colour);
+        }
+        Ok(())
     }
 
     fn draw_rect<S: BackendStyle>(
@@ -113,8 +299,20 @@ impl DrawingBackend for Raster<'_> {
         bottom_right: BackendCoord,
         style: &S,
         fill: bool,
-    ) -> Result<(), BitMapError> {
-        self.0.draw_rect(upper_left, bottom_right, style, fill)
+    ) -> Result<()> {
+        let colour = style.color();
+        match (fill, colour.alpha >= 1.0) {
+            (true, true) => self.fill_rect(upper_left, bottom_right, colour.rgb),
+            (true, false) => self.blend_rect(upper_left, bottom_right, colour.rgb, colour.alpha),
+            (false, _) => plotters_backend::rasterizer::draw_rect(
+                self,
+                upper_left,
+                bottom_right,
+                style,
+                fill,
+            )?,
+        }
+        Ok(())
     }
 
     /// A wide line is drawn as `width` one-pixel lines side by side, offset across each
@@ -124,38 +322,32 @@ impl DrawingBackend for Raster<'_> {
         &mut self,
         path: I,
         style: &S,
-    ) -> Result<(), BitMapError> {
-        let width = style.stroke_width() as i32;
-        if width <= 1 {
-            return self.0.draw_path(path, style);
-        }
+    ) -> Result<()> {
         let colour = style.color();
+        let width = style.stroke_width() as i32;
+        if colour.alpha == 0.0 || width == 0 {
+            return Ok(());
+        }
         let points: Vec<BackendCoord> = path.into_iter().collect();
         for pair in points.windows(2) {
             let (a, b) = (pair[0], pair[1]);
             let flat = (b.0 - a.0).abs() >= (b.1 - a.1).abs();
             for k in -(width - 1) / 2..=width / 2 {
                 let (dx, dy) = if flat { (0, k) } else { (k, 0) };
-                self.0.draw_line((a.0 + dx, a.1 + dy), (b.0 + dx, b.1 + dy), &colour)?;
+                self.draw_line((a.0 + dx, a.1 + dy), (b.0 + dx, b.1 + dy), &colour)?;
             }
         }
         Ok(())
     }
 
-    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
-        &mut self,
-        vert: I,
-        style: &S,
-    ) -> Result<(), BitMapError> {
-        self.0.fill_polygon(vert, style)
-    }
-
+    /// Each glyph's cached coverage blended straight into the pixels, at the glyph's own
+    /// offset; the layout box (width, anchor) comes from plotters, as in the SVG.
     fn draw_text<S: BackendTextStyle>(
         &mut self,
         text: &str,
         style: &S,
         pos: BackendCoord,
-    ) -> Result<(), BitMapError> {
+    ) -> Result<()> {
         let colour = style.color();
         if colour.alpha == 0.0 {
             return Ok(());
@@ -173,6 +365,8 @@ impl DrawingBackend for Raster<'_> {
             VPos::Center => -height / 2,
             VPos::Bottom => -height,
         };
+        let inks: Vec<Ink> =
+            (0..=255u8).map(|c| Ink::of(colour.alpha * f64::from(c) / 255.0)).collect();
         let transform = style.transform();
         let size = style.size() as f32;
         let scaled = font().as_scaled(size);
@@ -187,14 +381,12 @@ impl DrawingBackend for Raster<'_> {
             previous = Some(id);
             if let Some(g) = glyph(id, size) {
                 let origin = (pen.round() as i32 + g.left + dx, baseline + g.top + dy);
-                for (i, &cover) in g.coverage.iter().enumerate().filter(|(_, c)| **c > 0) {
-                    let (x, y) = (origin.0 + (i % g.width) as i32, origin.1 + (i / g.width) as i32);
-                    let (x, y) = transform.transform(x, y);
-                    let alpha = colour.alpha * f64::from(cover) / 255.0;
-                    self.0.draw_pixel(
-                        (pos.0 + x, pos.1 + y),
-                        BackendColor { alpha, rgb: colour.rgb },
-                    )?;
+                for (row, line) in g.coverage.chunks(g.width.max(1)).enumerate() {
+                    for (col, &cover) in line.iter().enumerate().filter(|(_, c)| **c > 0) {
+                        let (x, y) = (origin.0 + col as i32, origin.1 + row as i32);
+                        let (x, y) = transform.transform(x, y);
+                        self.put(pos.0 + x, pos.1 + y, colour.rgb, inks[usize::from(cover)]);
+                    }
                 }
             }
             pen += scaled.h_advance(id);
