@@ -250,6 +250,8 @@ pub const LATENCY: &str = "latency";
 pub const THROUGHPUT: &str = "throughput";
 pub const QUEUES: &str = "queues";
 pub const LATENCY_CDF: &str = "latency-cdf";
+/// The names of the report's charts, in the order [`charts`] makes them.
+pub const CHART_NAMES: [&str; 4] = [LATENCY, THROUGHPUT, QUEUES, LATENCY_CDF];
 
 /// The report's charts, most telling first: latency over time, rates over time, queue depth
 /// over time, and the latency distribution.

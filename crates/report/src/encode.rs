@@ -17,6 +17,13 @@ pub struct PngEncoder {
 }
 
 impl PngEncoder {
+    /// An encoder whose output memory for a file of up to `bytes` is mapped already.
+    pub fn with_room(bytes: usize) -> PngEncoder {
+        let mut out = vec![0; bytes]; // written, so that its pages are there
+        out.clear();
+        PngEncoder { row: Vec::new(), out }
+    }
+
     /// The PNG file of `rgb`, `width` × `height` pixels of three bytes, row after row; `None`
     /// when the sizes do not fit together.
     pub fn encode(&mut self, rgb: &[u8], width: u32, height: u32) -> Option<&[u8]> {

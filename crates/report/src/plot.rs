@@ -86,6 +86,31 @@ pub(crate) fn give_canvas(canvas: Canvas) {
     }
 }
 
+/// Gets the renderer ready for plots to come: loads the font, rasterises the glyphs plot text
+/// mostly uses, and keeps `canvases` canvases with their pixel memory mapped. It changes no pixel
+/// of any plot (glyphs are a pure function of character and size); `stop` ends it early.
+pub(crate) fn warm_up(canvases: usize, stop: &dyn Fn() -> bool) {
+    // Tick labels, units, axis titles and most names; capitals are rare and done when met.
+    const TEXT: &str = " ()+,-./:%×→≤µ0123456789abcdefghijklmnopqrstuvwxyz";
+    if font().is_err() {
+        return;
+    }
+    for size in [LABEL_SIZE, AXIS_SIZE, TITLE_SIZE] {
+        if stop() {
+            return;
+        }
+        crate::raster::warm_up(TEXT, size);
+    }
+    for _ in 0..canvases {
+        if stop() {
+            return;
+        }
+        let pixels = vec![PAPER.0; (WIDTH * HEIGHT * 3) as usize];
+        // Room for a busy plot's PNG (they take 30 to 170 kB).
+        give_canvas(Canvas { pixels, encoder: PngEncoder::with_room(256 * 1024) });
+    }
+}
+
 /// The chart as an SVG document.
 pub fn render_svg(chart: &Chart) -> Result<String, PlotError> {
     let fail = |message: String| PlotError { chart: chart.name.clone(), message };

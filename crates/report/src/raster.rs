@@ -66,6 +66,14 @@ fn rasterise(id: GlyphId, size: f32) -> Option<Glyph> {
     Some(Glyph { left: bounds.min.x as i32, top: bounds.min.y as i32, width, coverage })
 }
 
+/// Rasterises the glyphs of `chars` at `size` into the cache.
+pub fn warm_up(chars: &str, size: f64) {
+    let scaled = font().as_scaled(size as f32);
+    for c in chars.chars() {
+        let _ = glyph(scaled.glyph_id(c), size as f32);
+    }
+}
+
 /// How a colour of some opacity lands on a pixel, with plotters' bitmap arithmetic: nearly
 /// opaque replaces it, anything else blends in 1/256 steps.
 #[derive(Debug, Clone, Copy, PartialEq)]
