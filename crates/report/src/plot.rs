@@ -106,7 +106,7 @@ pub(crate) fn warm_up(canvases: usize, stop: &dyn Fn() -> bool) {
             return;
         }
         let pixels = vec![PAPER.0; (WIDTH * HEIGHT * 3) as usize];
-        // Room for a busy plot's PNG (they take 30 to 170 kB).
+        // Room for a busy plot's PNG (they take 60 to 170 kB).
         give_canvas(Canvas { pixels, encoder: PngEncoder::with_room(256 * 1024) });
     }
 }
