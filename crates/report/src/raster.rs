@@ -107,6 +107,41 @@ fn blend(prev: u8, new: u8, a: u32) -> u8 {
     }
 }
 
+/// `(old·(256−a) + new·a) / 256` for each byte of eight RGB pixels at once: the bytes at even
+/// and at odd places of three 64-bit words each get a 16-bit lane, so that no product spills
+/// into the next byte (it stays below 256 · 256).
+struct Mix8 {
+    /// The new colour's bytes at even places (`[0]`) and at odd places (`[1]`) of each word.
+    colour: [[u64; 3]; 2],
+    a: u64,
+}
+
+impl Mix8 {
+    const LOW: u64 = 0x00ff_00ff_00ff_00ff;
+    const HIGH: u64 = 0xff00_ff00_ff00_ff00;
+
+    fn new(rgb: [u8; 3], a: u32) -> Self {
+        let mut pattern = [0u8; 24];
+        pattern.iter_mut().enumerate().for_each(|(i, v)| *v = rgb[i % 3]);
+        let word =
+            |k: usize| u64::from_le_bytes(pattern[8 * k..8 * k + 8].try_into().unwrap_or([0; 8]));
+        let even = [0, 1, 2].map(|k| word(k) & Self::LOW);
+        let odd = [0, 1, 2].map(|k| (word(k) >> 8) & Self::LOW);
+        Mix8 { colour: [even, odd], a: u64::from(a) }
+    }
+
+    #[inline]
+    fn apply(&self, eight: &mut [u8]) {
+        for (k, bytes) in eight.chunks_exact_mut(8).enumerate() {
+            let old = u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]));
+            let keep = 256 - self.a;
+            let even = (((old & Self::LOW) * keep + self.colour[0][k] * self.a) & Self::HIGH) >> 8;
+            let odd = (((old >> 8) & Self::LOW) * keep + self.colour[1][k] * self.a) & Self::HIGH;
+            bytes.copy_from_slice(&(even | odd).to_le_bytes());
+        }
+    }
+}
+
 /// `v.floor()` without a call into libm; exact for every value a line coordinate can take.
 #[inline]
 fn floor(v: f64) -> f64 {
@@ -171,11 +206,20 @@ impl<'a> Raster<'a> {
     fn fill_rect(&mut self, a: BackendCoord, b: BackendCoord, (r, g, b_): (u8, u8, u8)) {
         let Some((x0, y0, x1, y1)) = self.span(a, b) else { return };
         let w = self.width as usize;
+        let mut eight = [0u8; 24];
+        eight.iter_mut().enumerate().for_each(|(i, v)| *v = [r, g, b_][i % 3]);
         for y in y0..y1 {
-            if let Some(row) = self.pixels.get_mut((y * w + x0) * 3..(y * w + x1) * 3) {
-                for p in row.chunks_exact_mut(3) {
-                    p.copy_from_slice(&[r, g, b_]);
-                }
+            let Some(row) = self.pixels.get_mut((y * w + x0) * 3..(y * w + x1) * 3) else {
+                continue;
+            };
+            if r == g && g == b_ {
+                row.fill(r); // a grey (the paper): one byte value throughout
+                continue;
+            }
+            let mut groups = row.chunks_exact_mut(24);
+            groups.by_ref().for_each(|group| group.copy_from_slice(&eight));
+            for p in groups.into_remainder().chunks_exact_mut(3) {
+                p.copy_from_slice(&[r, g, b_]);
             }
         }
     }
@@ -190,6 +234,7 @@ impl<'a> Raster<'a> {
         let Some((x0, y0, x1, y1)) = self.span(a, b) else { return };
         let a = (256.0 * alpha).floor() as u32;
         let colour = [rgb.0, rgb.1, rgb.2];
+        let mix = Mix8::new(colour, a);
         let w = self.width as usize;
         let grouped = (x1 - x0 - 1) / 8 * 8;
         for y in y0..y1 {
@@ -197,11 +242,7 @@ impl<'a> Raster<'a> {
                 continue;
             };
             let (head, tail) = row.split_at_mut(grouped * 3);
-            for p in head.chunks_exact_mut(3) {
-                for (v, &c) in p.iter_mut().zip(&colour) {
-                    *v = ((u32::from(*v) * (256 - a) + u32::from(c) * a) >> 8) as u8;
-                }
-            }
+            head.chunks_exact_mut(24).for_each(|eight| mix.apply(eight));
             for p in tail.chunks_exact_mut(3) {
                 for (v, &c) in p.iter_mut().zip(&colour) {
                     *v = blend(*v, c, a);
