@@ -355,16 +355,15 @@ fn draw<DB: DrawingBackend>(area: &Area<DB>, chart: &Chart) -> Result<(), String
         fit(axis, right_values.map(|p| p.1), false)
     });
 
+    // Each style made once: making one looks the font up and copies its tables.
     let tick_style = |h, v| text_style(LABEL_SIZE, &SOFT_INK, h, v);
-    let label_h =
-        area.estimate_text_size("0", &tick_style(HPos::Left, VPos::Top)).map_err(err)?.1 as i32;
+    let measure = tick_style(HPos::Left, VPos::Top);
+    let label_h = area.estimate_text_size("0", &measure).map_err(err)?.1 as i32;
     let x_ticks = ticks(&x, 6);
     let y_ticks = ticks(&y, 5);
     let y2_ticks = y2.as_ref().map(|s| ticks(s, 5)).unwrap_or_default();
     let widest = |ticks: &[(f64, String)]| -> Result<i32, String> {
-        ticks.iter().try_fold(0, |w, (_, t)| {
-            Ok(w.max(text_width(area, t, &tick_style(HPos::Left, VPos::Top))?))
-        })
+        ticks.iter().try_fold(0, |w, (_, t)| Ok(w.max(text_width(area, t, &measure)?)))
     };
     let axis_h = AXIS_SIZE as i32;
     let left = MARGIN + axis_h + GAP + widest(&y_ticks)? + GAP + TICK;
@@ -372,7 +371,7 @@ fn draw<DB: DrawingBackend>(area: &Area<DB>, chart: &Chart) -> Result<(), String
         width - (MARGIN + axis_h + GAP + widest(&y2_ticks)? + GAP + TICK)
     } else {
         let last = x_ticks.last().map(|(_, t)| t.as_str()).unwrap_or("");
-        width - MARGIN - (text_width(area, last, &tick_style(HPos::Left, VPos::Top))? / 2).max(8)
+        width - MARGIN - (text_width(area, last, &measure)? / 2).max(8)
     };
     let bottom = height - (MARGIN + axis_h + GAP + label_h + GAP + TICK);
 
@@ -401,13 +400,13 @@ fn draw<DB: DrawingBackend>(area: &Area<DB>, chart: &Chart) -> Result<(), String
             area.draw(&Rectangle::new([(a, frame.top), (b, frame.bottom)], fill)).map_err(err)?;
         }
     }
+    let style = text_style(LABEL_SIZE, &INK, HPos::Left, VPos::Center);
     for (shade, label) in chart.bands.iter().zip(&band_rows) {
         let Some(label) = label else { continue };
         let y = top + label.row * ROW + ROW / 2;
         let swatch = tint(shade.colour, 0.6).filled();
         area.draw(&Rectangle::new([(label.x, y - 5), (label.x + 10, y + 5)], swatch))
             .map_err(err)?;
-        let style = text_style(LABEL_SIZE, &INK, HPos::Left, VPos::Center);
         area.draw_text(&shade.label, &style, (label.x + 14, y)).map_err(err)?;
     }
 
@@ -463,26 +462,26 @@ fn draw<DB: DrawingBackend>(area: &Area<DB>, chart: &Chart) -> Result<(), String
     // Frame, ticks, axis titles.
     let outline = Rectangle::new([(frame.left, frame.top), (frame.right, frame.bottom)], FRAME);
     area.draw(&outline).map_err(err)?;
+    let below = tick_style(HPos::Center, VPos::Top);
     for (v, label) in &x_ticks {
         if let Some(p) = frame.px(*v) {
             tick(area, (p, frame.bottom), (p, frame.bottom + TICK))?;
-            let style = tick_style(HPos::Center, VPos::Top);
-            area.draw_text(label, &style, (p, frame.bottom + TICK + 2)).map_err(err)?;
+            area.draw_text(label, &below, (p, frame.bottom + TICK + 2)).map_err(err)?;
         }
     }
+    let left_of = tick_style(HPos::Right, VPos::Center);
     for (v, label) in &y_ticks {
         if let Some(p) = frame.py(&frame.y, *v) {
             tick(area, (frame.left - TICK, p), (frame.left, p))?;
-            let style = tick_style(HPos::Right, VPos::Center);
-            area.draw_text(label, &style, (frame.left - TICK - 3, p)).map_err(err)?;
+            area.draw_text(label, &left_of, (frame.left - TICK - 3, p)).map_err(err)?;
         }
     }
     if let Some(span) = &frame.y2 {
+        let right_of = tick_style(HPos::Left, VPos::Center);
         for (v, label) in &y2_ticks {
             if let Some(p) = frame.py(span, *v) {
                 tick(area, (frame.right, p), (frame.right + TICK, p))?;
-                let style = tick_style(HPos::Left, VPos::Center);
-                area.draw_text(label, &style, (frame.right + TICK + 3, p)).map_err(err)?;
+                area.draw_text(label, &right_of, (frame.right + TICK + 3, p)).map_err(err)?;
             }
         }
     }

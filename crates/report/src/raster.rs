@@ -451,8 +451,8 @@ impl DrawingBackend for Raster<'_> {
             VPos::Center => -height / 2,
             VPos::Bottom => -height,
         };
-        let inks: Vec<Ink> =
-            (0..=255u8).map(|c| Ink::of(colour.alpha * f64::from(c) / 255.0)).collect();
+        let inks: [Ink; 256] =
+            std::array::from_fn(|c| Ink::of(colour.alpha * f64::from(c as u8) / 255.0));
         let transform = style.transform();
         let size = style.size() as f32;
         let scaled = font().as_scaled(size);
