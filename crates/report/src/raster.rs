@@ -1,9 +1,12 @@
-//! The PNG drawing backend: plotters' `BitMapBackend` with its own text path.
+//! The PNG drawing backend: an RGB pixel buffer that plotters draws into, with integer blending
+//! and its own text path.
 //!
-//! plotters' built-in `ab_glyph` text drops each glyph's left side bearing (letters bunch up
-//! unevenly) and rasterises every glyph of every label from its outline again. Here each glyph
-//! is rasterised once per size and kept, then blended into place at its proper offset; the
-//! layout (width, anchor) still comes from plotters, so text lines up as it does in the SVG.
+//! It puts down the pixels plotters' `BitMapBackend` would (the same anti-aliased line steps,
+//! the same 1/256 blending), without a float alpha and a libm call per pixel. plotters' built-in
+//! `ab_glyph` text drops each glyph's left side bearing (letters bunch up unevenly) and
+//! rasterises every glyph of every label from its outline again. Here each glyph is rasterised
+//! once per size and kept, then blended into place at its proper offset; the layout (width,
+//! anchor) still comes from plotters, so text lines up as it does in the SVG.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
