@@ -74,7 +74,7 @@ impl Latencies {
         self.quantiles(&[q])[0]
     }
 
-    /// [`Latencies::quantile`] for each of `qs` (ascending), in one pass over the buckets.
+    /// [`Latencies::quantile`] for each of `qs`, in one pass over the buckets.
     pub fn quantiles(&self, qs: &[f64]) -> Vec<SimDuration> {
         let top = |(_, end): (u64, u64)| SimDuration::from_nanos(end.min(self.max));
         let mut out: Vec<SimDuration> = self.quantile_buckets(qs).into_iter().map(top).collect();
@@ -88,7 +88,7 @@ impl Latencies {
         self.quantile_buckets(&[q]).first().copied()
     }
 
-    /// The buckets holding each of `qs` (ascending); empty when no value was recorded. The
+    /// The buckets holding each of `qs`; empty when no value was recorded. The
     /// crate's scan sums 32 counters at a step: this runs at every window's end.
     fn quantile_buckets(&self, qs: &[f64]) -> Vec<(u64, u64)> {
         let qs: Vec<f64> = qs.iter().map(|q| q.clamp(0.0, 1.0)).collect();

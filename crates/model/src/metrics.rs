@@ -336,10 +336,11 @@ impl Metrics {
     }
 
     fn pass_marks(&mut self, now: SimTime) {
-        let warming = self.services.first().is_some_and(|s| s.at_warmup.is_none());
-        if warming && now >= self.warmup {
+        if now >= self.warmup {
+            // Only the first mark past the warm-up snapshots: nothing has changed since it.
+            let warmup = self.warmup;
             for service in &mut self.services {
-                service.at_warmup = Some(service.occupancy.areas_at(self.warmup));
+                service.at_warmup.get_or_insert_with(|| service.occupancy.areas_at(warmup));
             }
         }
         while now >= self.window_end && self.window_start < self.end {

@@ -65,8 +65,8 @@ pub struct Areas {
 }
 
 impl Areas {
-    /// Average queue length and busy workers between `earlier` (taken at `from`) and these
-    /// (taken at `to`).
+    /// Average queue length and busy workers over a span `span_nanos` long, from the integrals
+    /// `earlier` taken at its start and these taken at its end.
     pub fn mean_since(&self, earlier: &Areas, span_nanos: u64) -> Areas {
         let span = span_nanos as f64;
         Areas {

@@ -209,11 +209,23 @@ pub(crate) fn report_files() -> Vec<String> {
 /// there are cores (at most four).
 fn emit(summary: &Summary, series: &Series, sink: &Sink<'_>) -> Result<(), ReportError> {
     let plots = Plots::new(charts(summary, series));
+    with_helpers(&plots, sink, report_threads() - 1, || {
+        make_text(summary, series, &plots.charts, sink).and(plots.make(End::Back, sink))
+    })
+}
+
+/// Runs `own` on this thread while `extra` more threads make plots from the front of the list;
+/// the first error of any of them, if one failed.
+pub(crate) fn with_helpers(
+    plots: &Plots,
+    sink: &Sink<'_>,
+    extra: usize,
+    own: impl FnOnce() -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
     thread::scope(|scope| {
         let helpers: Vec<_> =
-            (1..report_threads()).map(|_| scope.spawn(|| plots.make(End::Front, sink))).collect();
-        let text = make_text(summary, series, &plots.charts, sink);
-        let mut result = text.and(plots.make(End::Back, sink));
+            (0..extra).map(|_| scope.spawn(|| plots.make(End::Front, sink))).collect();
+        let mut result = own();
         for helper in helpers {
             result = result.and(helper.join().expect("drawing a plot does not panic"));
         }

@@ -14,7 +14,8 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 
 use crate::folder::{
-    End, Plots, ReportError, Sink, Staging, folder_name, make_text, report_files, report_threads,
+    End, Plots, ReportError, Staging, folder_name, make_text, report_files, report_threads,
+    with_helpers,
 };
 use crate::{Series, Summary, charts, write_report};
 
@@ -92,20 +93,7 @@ fn help(shared: &Shared) -> Result<(), ReportError> {
     let Order::Make(plots) = shared.wait() else { return Ok(()) };
     let Ok(staging) = shared.staging() else { return Ok(()) };
     let sink = |name: &str, bytes: &[u8]| staging.write(name, bytes);
-    make_beside(&plots, &sink, extra)
-}
-
-/// Makes plots on this thread and `extra` more.
-fn make_beside(plots: &Plots, sink: &Sink<'_>, extra: usize) -> Result<(), ReportError> {
-    thread::scope(|scope| {
-        let helpers: Vec<_> =
-            (0..extra).map(|_| scope.spawn(|| plots.make(End::Front, sink))).collect();
-        let mut result = plots.make(End::Front, sink);
-        for helper in helpers {
-            result = result.and(helper.join().expect("drawing a plot does not panic"));
-        }
-        result
-    })
+    with_helpers(&plots, &sink, extra, || plots.make(End::Front, &sink))
 }
 
 impl PendingReport {
