@@ -1,4 +1,4 @@
-//! PNG encoding for plots: 8-bit RGB, every row "Up"-filtered (stored as its difference from
+//! PNG encoding for plots: 8-bit palette indices, every row "Up"-filtered (stored as its difference from
 //! the row above, so that what repeats from row to row becomes zeros) and compressed with
 //! `fdeflate`, which is made for exactly that. The scratch memory is kept from one image to
 //! the next, so that a report's plots after the first touch no fresh memory.
@@ -8,7 +8,7 @@ use std::io;
 /// The filter type byte that starts every row: "Up".
 const UP: u8 = 2;
 
-/// Encodes RGB images to PNG, keeping its scratch memory for the next image.
+/// Encodes indexed-colour images to PNG, keeping its scratch memory for the next image.
 #[derive(Debug, Default)]
 pub struct PngEncoder {
     /// One filtered row, after its filter type byte.
@@ -24,11 +24,18 @@ impl PngEncoder {
         PngEncoder { row: Vec::new(), out }
     }
 
-    /// The PNG file of `rgb`, `width` × `height` pixels of three bytes, row after row; `None`
-    /// when the sizes do not fit together.
-    pub fn encode(&mut self, rgb: &[u8], width: u32, height: u32) -> Option<&[u8]> {
-        let stride = width as usize * 3;
-        if width == 0 || height == 0 || rgb.len() != stride * height as usize {
+    /// The PNG file of `pixels`, `width` × `height` indices into `palette`, row after row;
+    /// `None` when the sizes do not fit together or the palette is empty or too long.
+    pub fn encode(
+        &mut self,
+        pixels: &[u8],
+        palette: &[[u8; 3]],
+        width: u32,
+        height: u32,
+    ) -> Option<&[u8]> {
+        let stride = width as usize;
+        let fits = pixels.len() == stride * height as usize && (1..=256).contains(&palette.len());
+        if width == 0 || height == 0 || !fits {
             return None;
         }
         self.out.clear();
@@ -36,12 +43,13 @@ impl PngEncoder {
         let mut header = [0u8; 13];
         header[..4].copy_from_slice(&width.to_be_bytes());
         header[4..8].copy_from_slice(&height.to_be_bytes());
-        header[8..].copy_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB, deflate, filtered rows
+        header[8..].copy_from_slice(&[8, 3, 0, 0, 0]); // 8-bit indexed, deflate, filtered rows
         chunk(&mut self.out, b"IHDR", &header);
+        chunk(&mut self.out, b"PLTE", palette.as_flattened());
         let start = self.out.len();
         self.out.extend_from_slice(&[0, 0, 0, 0]);
         self.out.extend_from_slice(b"IDAT");
-        compress(&mut self.out, &mut self.row, rgb, stride).ok()?;
+        compress(&mut self.out, &mut self.row, pixels, stride).ok()?;
         let length = u32::try_from(self.out.len() - start - 8).ok()?;
         self.out[start..start + 4].copy_from_slice(&length.to_be_bytes());
         let crc = crc32fast::hash(&self.out[start + 4..]);
@@ -51,14 +59,14 @@ impl PngEncoder {
     }
 }
 
-/// Appends the zlib stream of the filtered rows of `rgb` to `out`.
-fn compress(out: &mut Vec<u8>, row: &mut Vec<u8>, rgb: &[u8], stride: usize) -> io::Result<()> {
+/// Appends the zlib stream of the filtered rows of `pixels` to `out`.
+fn compress(out: &mut Vec<u8>, row: &mut Vec<u8>, pixels: &[u8], stride: usize) -> io::Result<()> {
     row.clear();
     row.resize(1 + stride, 0);
     row[0] = UP;
     let mut compressor = fdeflate::Compressor::new(out)?;
     let mut above: &[u8] = &[];
-    for line in rgb.chunks_exact(stride) {
+    for line in pixels.chunks_exact(stride) {
         if above.is_empty() {
             row[1..].copy_from_slice(line); // "Up" from nothing: the row itself
         } else {
@@ -87,11 +95,14 @@ fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
 mod tests {
     use super::*;
 
+    /// The RGB pixels of a PNG, with its size.
     fn decode(png_bytes: &[u8]) -> (Vec<u8>, u32, u32) {
-        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        decoder.set_transformations(png::Transformations::EXPAND);
         let mut reader = decoder.read_info().expect("a valid PNG");
         let mut pixels = vec![0; reader.output_buffer_size().expect("size fits")];
         let info = reader.next_frame(&mut pixels).expect("one frame");
+        assert_eq!(info.color_type, png::ColorType::Rgb);
         pixels.truncate(info.buffer_size());
         (pixels, info.width, info.height)
     }
@@ -106,31 +117,36 @@ mod tests {
     fn round_trips_through_a_decoder() {
         let mut encoder = PngEncoder::default();
         let mut seed = 7;
+        let palette: Vec<[u8; 3]> = (0..=255u8).map(|v| [v, 255 - v, v / 2]).collect();
         let cases: [(u32, u32, u8); 6] =
             [(1, 1, 0), (3, 2, 1), (64, 40, 2), (200, 90, 3), (800, 450, 4), (5, 300, 5)];
         for (w, h, kind) in cases {
-            let mut rgb = vec![255u8; (w * h * 3) as usize];
-            for (i, v) in rgb.iter_mut().enumerate() {
+            let mut pixels = vec![0u8; (w * h) as usize];
+            for (i, v) in pixels.iter_mut().enumerate() {
                 *v = match kind {
                     0 => 7,
                     1 => noise(&mut seed),
                     2 if i % 97 < 20 => noise(&mut seed),
-                    3 | 4 if (i / 3) % 17 == 0 => 30,
+                    3 | 4 if i % 17 == 0 => 30,
                     5 => (i % 3 * 40) as u8,
                     _ => *v,
                 };
             }
-            let png = encoder.encode(&rgb, w, h).expect("sizes fit").to_vec();
+            let png = encoder.encode(&pixels, &palette, w, h).expect("sizes fit").to_vec();
             let (back, bw, bh) = decode(&png);
             assert_eq!((bw, bh), (w, h));
-            assert_eq!(back, rgb, "{w}×{h} kind {kind}");
+            let expected: Vec<u8> = pixels.iter().flat_map(|&i| palette[usize::from(i)]).collect();
+            assert_eq!(back, expected, "{w}×{h} kind {kind}");
         }
     }
 
     #[test]
     fn refuses_sizes_that_do_not_fit() {
         let mut encoder = PngEncoder::default();
-        assert!(encoder.encode(&[0; 5], 1, 2).is_none());
-        assert!(encoder.encode(&[], 0, 0).is_none());
+        let palette = [[0, 0, 0]];
+        assert!(encoder.encode(&[0; 5], &palette, 2, 2).is_none());
+        assert!(encoder.encode(&[], &palette, 0, 0).is_none());
+        assert!(encoder.encode(&[0; 4], &[], 2, 2).is_none());
+        assert!(encoder.encode(&[0; 4], &[[0, 0, 0]; 257], 2, 2).is_none());
     }
 }

@@ -7,6 +7,7 @@ pub mod chart;
 mod encode;
 mod folder;
 mod html;
+mod palette;
 mod pending;
 pub mod plot;
 mod raster;

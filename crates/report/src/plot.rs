@@ -22,6 +22,7 @@ use thiserror::Error;
 
 use crate::chart::{Axis, Chart, Direction, Rgb, Scale};
 use crate::encode::PngEncoder;
+use crate::palette::{LEVELS, Palette};
 use crate::raster::Raster;
 
 /// Size of every plot, in pixels.
@@ -63,11 +64,12 @@ fn font() -> Result<(), String> {
     if ok { Ok(()) } else { Err("the embedded font could not be loaded".into()) }
 }
 
-/// The memory one thread draws plots with: the pixels and the PNG encoder's scratch, kept
-/// from one plot to the next so that it is mapped already.
+/// The memory one thread draws plots with: the pixels (palette indices), the palette and the
+/// PNG encoder's scratch, kept from one plot to the next so that it is mapped already.
 #[derive(Debug, Default)]
 pub struct Canvas {
     pixels: Vec<u8>,
+    palette: Palette,
     encoder: PngEncoder,
 }
 
@@ -105,9 +107,10 @@ pub(crate) fn warm_up(canvases: usize, stop: &dyn Fn() -> bool) {
         if stop() {
             return;
         }
-        let pixels = vec![PAPER.0; (WIDTH * HEIGHT * 3) as usize];
-        // Room for a busy plot's PNG (they take 60 to 170 kB).
-        give_canvas(Canvas { pixels, encoder: PngEncoder::with_room(256 * 1024) });
+        let pixels = vec![0; (WIDTH * HEIGHT) as usize];
+        // Room for a busy plot's PNG.
+        let encoder = PngEncoder::with_room(128 * 1024);
+        give_canvas(Canvas { pixels, palette: Palette::default(), encoder });
     }
 }
 
@@ -125,7 +128,7 @@ pub fn render_svg(chart: &Chart) -> Result<String, PlotError> {
     Ok(svg)
 }
 
-/// The chart as a PNG file (8-bit RGB).
+/// The chart as a PNG file (8-bit indexed colour).
 pub fn render_png(chart: &Chart) -> Result<Vec<u8>, PlotError> {
     let mut canvas = take_canvas();
     let png = render_png_with(chart, &mut canvas).map(<[u8]>::to_vec);
@@ -137,14 +140,20 @@ pub fn render_png(chart: &Chart) -> Result<Vec<u8>, PlotError> {
 pub fn render_png_with<'c>(chart: &Chart, canvas: &'c mut Canvas) -> Result<&'c [u8], PlotError> {
     let fail = |message: String| PlotError { chart: chart.name.clone(), message };
     font().map_err(fail)?;
-    canvas.pixels.resize((WIDTH * HEIGHT * 3) as usize, 0);
-    {
-        let backend = Raster::new(&mut canvas.pixels, WIDTH, HEIGHT);
+    canvas.pixels.resize((WIDTH * HEIGHT) as usize, 0);
+    // The first number of opacity steps whose colours fit in the palette; the last always does.
+    for (attempt, &levels) in LEVELS.iter().enumerate() {
+        canvas.palette.clear(levels, attempt + 1 == LEVELS.len());
+        let backend = Raster::new(&mut canvas.pixels, &mut canvas.palette, WIDTH, HEIGHT);
         let root = backend.into_drawing_area();
         draw(&root, chart).map_err(fail)?;
         root.present().map_err(|e| fail(format!("{e:?}")))?;
+        drop(root);
+        if !canvas.palette.overflowed() {
+            break;
+        }
     }
-    let encoded = canvas.encoder.encode(&canvas.pixels, WIDTH, HEIGHT);
+    let encoded = canvas.encoder.encode(&canvas.pixels, canvas.palette.colours(), WIDTH, HEIGHT);
     encoded.ok_or_else(|| fail("the pixels do not fill the plot".into()))
 }
 

@@ -1,10 +1,11 @@
-//! The PNG drawing backend: an RGB pixel buffer that plotters draws into, with integer blending
-//! and its own text path.
+//! The PNG drawing backend: a buffer of palette indices that plotters draws into (see
+//! [`crate::palette`]), with integer blending and its own text path.
 //!
-//! It puts down the pixels plotters' `BitMapBackend` would (the same anti-aliased line steps,
-//! the same 1/256 blending), without a float alpha and a libm call per pixel. plotters' built-in
-//! `ab_glyph` text drops each glyph's left side bearing (letters bunch up unevenly) and
-//! rasterises every glyph of every label from its outline again. Here each glyph is rasterised
+//! It puts down the pixels plotters' `BitMapBackend` would (the same anti-aliased line steps),
+//! with each blend rounded to the palette's steps of opacity, and without a float alpha and a
+//! libm call per pixel. plotters' built-in `ab_glyph` text drops each glyph's left side
+//! bearing (letters bunch up unevenly) and rasterises every glyph of every label from its
+//! outline again. Here each glyph is rasterised
 //! once per size and kept, then blended into place at its proper offset; the layout (width,
 //! anchor) still comes from plotters, so text lines up as it does in the SVG.
 
@@ -16,6 +17,8 @@ use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
 };
+
+use crate::palette::Palette;
 
 /// Where the baseline sits below the top of plotters' layout box, as a fraction of the font
 /// size (the SVG backend's `dy` puts it at about the same place).
@@ -100,51 +103,6 @@ impl Ink {
     }
 }
 
-/// `prev` moved `a`/256 of the way towards `new`.
-#[inline]
-fn blend(prev: u8, new: u8, a: u32) -> u8 {
-    if new > prev {
-        prev + (u32::from(new - prev) * a / 256) as u8
-    } else {
-        prev - (u32::from(prev - new) * a / 256) as u8
-    }
-}
-
-/// `(old·(256−a) + new·a) / 256` for each byte of eight RGB pixels at once: the bytes at even
-/// and at odd places of three 64-bit words each get a 16-bit lane, so that no product spills
-/// into the next byte (it stays below 256 · 256).
-struct Mix8 {
-    /// The new colour's bytes at even places (`[0]`) and at odd places (`[1]`) of each word.
-    colour: [[u64; 3]; 2],
-    a: u64,
-}
-
-impl Mix8 {
-    const LOW: u64 = 0x00ff_00ff_00ff_00ff;
-    const HIGH: u64 = 0xff00_ff00_ff00_ff00;
-
-    fn new(rgb: [u8; 3], a: u32) -> Self {
-        let mut pattern = [0u8; 24];
-        pattern.iter_mut().enumerate().for_each(|(i, v)| *v = rgb[i % 3]);
-        let word =
-            |k: usize| u64::from_le_bytes(pattern[8 * k..8 * k + 8].try_into().unwrap_or([0; 8]));
-        let even = [0, 1, 2].map(|k| word(k) & Self::LOW);
-        let odd = [0, 1, 2].map(|k| (word(k) >> 8) & Self::LOW);
-        Mix8 { colour: [even, odd], a: u64::from(a) }
-    }
-
-    #[inline]
-    fn apply(&self, eight: &mut [u8]) {
-        for (k, bytes) in eight.chunks_exact_mut(8).enumerate() {
-            let old = u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]));
-            let keep = 256 - self.a;
-            let even = (((old & Self::LOW) * keep + self.colour[0][k] * self.a) & Self::HIGH) >> 8;
-            let odd = (((old >> 8) & Self::LOW) * keep + self.colour[1][k] * self.a) & Self::HIGH;
-            bytes.copy_from_slice(&(even | odd).to_le_bytes());
-        }
-    }
-}
-
 /// `v.floor()` without a call into libm; exact for every value a line coordinate can take.
 #[inline]
 fn floor(v: f64) -> f64 {
@@ -152,10 +110,12 @@ fn floor(v: f64) -> f64 {
     if t > v { t - 1.0 } else { t }
 }
 
-/// An 8-bit RGB canvas that draws what plotters' `BitMapBackend` draws, pixel for pixel, with
-/// integer blending and no per-pixel calls, plus cached, correctly spaced text.
+/// A canvas of palette indices that draws what plotters' `BitMapBackend` draws, with
+/// integer blending rounded to the palette's levels, no per-pixel calls, and cached, correctly
+/// spaced text.
 pub struct Raster<'a> {
     pixels: &'a mut [u8],
+    palette: &'a mut Palette,
     width: i32,
     height: i32,
 }
@@ -170,31 +130,27 @@ impl std::fmt::Debug for Raster<'_> {
 type Result<T> = std::result::Result<T, DrawingErrorKind<std::convert::Infallible>>;
 
 impl<'a> Raster<'a> {
-    /// A canvas over `pixels`, `width` × `height` RGB pixels, row by row; pixels beyond the
-    /// end of a short buffer are left out.
-    pub fn new(pixels: &'a mut [u8], width: u32, height: u32) -> Self {
-        let rows = (pixels.len() / 3 / width.max(1) as usize).min(height as usize);
-        Raster { pixels, width: width as i32, height: rows as i32 }
+    /// A canvas over `pixels`, `width` × `height` indices into `palette`, row by row; pixels
+    /// beyond the end of a short buffer are left out.
+    pub fn new(pixels: &'a mut [u8], palette: &'a mut Palette, width: u32, height: u32) -> Self {
+        let rows = (pixels.len() / width.max(1) as usize).min(height as usize);
+        Raster { pixels, palette, width: width as i32, height: rows as i32 }
     }
 
     #[inline]
     fn index(&self, x: i32, y: i32) -> Option<usize> {
         let inside = x >= 0 && y >= 0 && x < self.width && y < self.height;
-        inside.then(|| (y as usize * self.width as usize + x as usize) * 3)
+        inside.then(|| y as usize * self.width as usize + x as usize)
     }
 
     #[inline]
     fn put(&mut self, x: i32, y: i32, (r, g, b): (u8, u8, u8), ink: Ink) {
         let Some(i) = self.index(x, y) else { return };
-        let Some(p) = self.pixels.get_mut(i..i + 3) else { return };
+        let Some(p) = self.pixels.get_mut(i) else { return };
         match ink {
             Ink::Skip => {}
-            Ink::Opaque => p.copy_from_slice(&[r, g, b]),
-            Ink::Blend(a) => {
-                p[0] = blend(p[0], r, a);
-                p[1] = blend(p[1], g, a);
-                p[2] = blend(p[2], b, a);
-            }
+            Ink::Opaque => *p = self.palette.index([r, g, b]),
+            Ink::Blend(a) => *p = self.palette.mix(*p, [r, g, b], a),
         }
     }
 
@@ -207,50 +163,25 @@ impl<'a> Raster<'a> {
     }
 
     fn fill_rect(&mut self, a: BackendCoord, b: BackendCoord, (r, g, b_): (u8, u8, u8)) {
-        let Some((x0, y0, x1, y1)) = self.span(a, b) else { return };
-        let w = self.width as usize;
-        let mut eight = [0u8; 24];
-        eight.iter_mut().enumerate().for_each(|(i, v)| *v = [r, g, b_][i % 3]);
-        for y in y0..y1 {
-            let Some(row) = self.pixels.get_mut((y * w + x0) * 3..(y * w + x1) * 3) else {
-                continue;
-            };
-            if r == g && g == b_ {
-                row.fill(r); // a grey (the paper): one byte value throughout
-                continue;
-            }
-            let mut groups = row.chunks_exact_mut(24);
-            groups.by_ref().for_each(|group| group.copy_from_slice(&eight));
-            for p in groups.into_remainder().chunks_exact_mut(3) {
-                p.copy_from_slice(&[r, g, b_]);
-            }
-        }
+        let Some(span) = self.span(a, b) else { return };
+        let colour = self.palette.index([r, g, b_]);
+        rows(self.pixels, self.width, span).for_each(|row| row.fill(colour));
     }
 
-    /// plotters' translucent fill: whole groups of eight pixels from a row's start mix as
-    /// `(old·(256−a) + new·a) / 256`, the rest of the row as [`blend`] does.
+    /// plotters' translucent fill: every pixel moved `alpha` of the way to the colour. All
+    /// pixels of one colour become the same colour, so each is worked out once.
     fn blend_rect(&mut self, a: BackendCoord, b: BackendCoord, rgb: (u8, u8, u8), alpha: f64) {
         let alpha = alpha.clamp(0.0, 1.0);
         if alpha == 0.0 {
             return;
         }
-        let Some((x0, y0, x1, y1)) = self.span(a, b) else { return };
+        let Some(span) = self.span(a, b) else { return };
         let a = (256.0 * alpha).floor() as u32;
         let colour = [rgb.0, rgb.1, rgb.2];
-        let mix = Mix8::new(colour, a);
-        let w = self.width as usize;
-        let grouped = (x1 - x0 - 1) / 8 * 8;
-        for y in y0..y1 {
-            let Some(row) = self.pixels.get_mut((y * w + x0) * 3..(y * w + x1) * 3) else {
-                continue;
-            };
-            let (head, tail) = row.split_at_mut(grouped * 3);
-            head.chunks_exact_mut(24).for_each(|eight| mix.apply(eight));
-            for p in tail.chunks_exact_mut(3) {
-                for (v, &c) in p.iter_mut().zip(&colour) {
-                    *v = blend(*v, c, a);
-                }
-            }
+        let mut became: [Option<u8>; 256] = [None; 256];
+        let palette = &mut *self.palette;
+        for p in rows(self.pixels, self.width, span).flatten() {
+            *p = *became[usize::from(*p)].get_or_insert_with(|| palette.tint(*p, colour, a));
         }
     }
 
@@ -302,6 +233,17 @@ impl<'a> Raster<'a> {
             }
         }
     }
+}
+
+/// The rows of the rectangle `(x0, y0, x1, y1)` of a canvas `width` pixels wide, each cut to
+/// its columns.
+fn rows(
+    pixels: &mut [u8],
+    width: i32,
+    (x0, y0, x1, y1): (usize, usize, usize, usize),
+) -> impl Iterator<Item = &mut [u8]> {
+    let rows = pixels.chunks_exact_mut(width.max(1) as usize).skip(y0).take(y1 - y0);
+    rows.map(move |row| &mut row[x0..x1])
 }
 
 /// One in 32.32 fixed point.

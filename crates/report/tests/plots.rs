@@ -62,9 +62,10 @@ fn svg_texts(svg: &str) -> Vec<String> {
     texts
 }
 
-/// Decoded 8-bit RGB pixels of a PNG, with its size.
+/// Decoded 8-bit RGB pixels of a PNG (an indexed one expanded), with its size.
 fn decode(png_bytes: &[u8]) -> (Vec<u8>, u32, u32) {
-    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().expect("a valid PNG");
     let mut pixels = vec![0; reader.output_buffer_size().expect("size fits")];
     let info = reader.next_frame(&mut pixels).expect("one frame");
