@@ -82,10 +82,11 @@ impl Default for Palette {
 }
 
 impl Palette {
-    /// Forgets every colour, for the next plot, whose mixes take `levels` steps; `nearest`
-    /// lets it go past 256 colours by using the nearest.
+    /// Forgets every colour, for the next plot, whose mixes take `levels` steps (1 to 16).
+    /// Past 256 colours, a further one becomes the nearest there is when `nearest` is set;
+    /// otherwise the palette is marked as overflowed.
     pub fn clear(&mut self, levels: u32, nearest: bool) {
-        self.levels = levels.max(1);
+        self.levels = levels.clamp(1, 16);
         self.nearest = nearest;
         self.overflowed = false;
         self.colours.clear();
@@ -108,7 +109,7 @@ impl Palette {
         &self.colours
     }
 
-    /// The index of `rgb`: added when new, the nearest colour when the palette is full.
+    /// The index of `rgb`, added when new; past 256 colours see [`Palette::clear`].
     #[inline]
     pub fn index(&mut self, rgb: [u8; 3]) -> u8 {
         if self.overflowed {
@@ -135,17 +136,10 @@ impl Palette {
     /// The index of the colour `ink` makes laid at opacity `a`/256 over the colour at `under`.
     #[inline]
     pub fn mix(&mut self, under: u8, ink: [u8; 3], a: u32) -> u8 {
-        if self.overflowed {
-            return under;
-        }
-        let levels = self.levels;
-        let level = (a * levels + 128) / 256;
-        if level == 0 {
-            return under;
-        }
-        if level >= levels {
-            return self.index(ink);
-        }
+        let level = match self.level_of(under, ink, a) {
+            Ok(level) => level,
+            Err(done) => return done,
+        };
         if self.ink != Some(ink) {
             self.ink = Some(ink);
             self.made_by_ink.fill(u16::MAX);
@@ -167,14 +161,23 @@ impl Palette {
     /// `a`/256, as a translucent area does: unlike an edge ([`Palette::mix`]), a tint mixes
     /// with whatever is there, and what it makes is a ground of its own for edges drawn on it.
     pub fn tint(&mut self, under: u8, ink: [u8; 3], a: u32) -> u8 {
-        if self.overflowed {
-            return under;
+        match self.level_of(under, ink, a) {
+            Ok(level) => self.mix_anew(under, ink, level, false),
+            Err(done) => done,
         }
+    }
+
+    /// Opacity `a`/256 rounded to the palette's steps, strictly between none and full; or the
+    /// index a mix at that opacity comes to without mixing (`under` itself when the mix is too
+    /// faint to show or the palette overflowed, the ink when it is opaque).
+    fn level_of(&mut self, under: u8, ink: [u8; 3], a: u32) -> Result<u32, u8> {
         let level = (a * self.levels + 128) / 256;
-        match level {
-            0 => under,
-            l if l >= self.levels => self.index(ink),
-            l => self.mix_anew(under, ink, l, false),
+        if self.overflowed || level == 0 {
+            Err(under)
+        } else if level >= self.levels {
+            Err(self.index(ink))
+        } else {
+            Ok(level)
         }
     }
 
