@@ -3,6 +3,7 @@
 //!
 //! Built only from a finished run's outcome; nothing here influences a run.
 
+mod apart;
 pub mod chart;
 mod encode;
 mod folder;

@@ -3,7 +3,8 @@
 //! [`PendingReport::start`] is called before the simulation. A helper thread creates the
 //! staging folder and the report's empty files, rasterises the glyphs plots use and maps pixel
 //! buffers, all of which a report needs whatever the run does; then it waits. On a machine
-//! with a spare core this happens beside the single-threaded simulation. Once the run is over,
+//! with a spare core this happens beside the single-threaded simulation, and the helper is kept
+//! off the simulation's core (see [`crate::apart`]). Once the run is over,
 //! [`PendingReport::finish`] hands the charts over and both threads draw the plots.
 //!
 //! Nothing the helper does reads or changes the run, and every file's bytes are a pure function
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 
+use crate::apart::{self, Thread};
 use crate::folder::{
     End, Plots, ReportError, Staging, folder_name, make_text, report_files, report_threads,
     with_helpers,
@@ -37,6 +39,8 @@ struct Shared {
     staging: OnceLock<Result<Staging, ReportError>>,
     order: Mutex<Option<Order>>,
     given: Condvar,
+    /// The helper, once it runs: the run's thread keeps it off its own core.
+    helper: OnceLock<Thread>,
     /// What the helper's share of the work came to, once it is done.
     helped: Mutex<Option<Result<(), ReportError>>>,
 }
@@ -81,11 +85,12 @@ impl Shared {
     }
 }
 
-/// The helper: the folder first, then the renderer, then the plots it is given.
-fn help(shared: &Shared) -> Result<(), ReportError> {
-    // Sharing a core with the simulation, let it go first; on a core of its own this returns
-    // at once.
-    thread::yield_now();
+/// The helper: off the run's core, the folder first, then the renderer, then the plots it is
+/// given.
+fn help(shared: &Shared, run_core: usize) -> Result<(), ReportError> {
+    let me = apart::this_thread();
+    apart::keep_off(me, run_core);
+    let _ = shared.helper.set(me);
     let _ = shared.staging();
     let extra = report_threads().saturating_sub(2);
     // One canvas for this thread and one for the thread that runs the simulation.
@@ -113,12 +118,14 @@ impl PendingReport {
             staging: OnceLock::new(),
             order: Mutex::new(None),
             given: Condvar::new(),
+            helper: OnceLock::new(),
             helped: Mutex::new(None),
         });
+        let run_core = apart::this_core();
         let helper = {
             let shared = Arc::clone(&shared);
             let helping = move || {
-                let helped = help(&shared);
+                let helped = help(&shared, run_core);
                 if let Ok(mut slot) = shared.helped.lock() {
                     *slot = Some(helped);
                 }
@@ -140,6 +147,10 @@ impl PendingReport {
             return write_report(&root, summary, series, force);
         }
         let plots = Arc::new(Plots::new(charts(summary, series)));
+        if let Some(&helper) = self.shared.helper.get() {
+            // The run's thread may have changed cores since the helper started.
+            apart::keep_off(helper, apart::this_core());
+        }
         self.shared.give(Order::Make(Arc::clone(&plots)));
         let mut result = match self.shared.staging() {
             Ok(staging) => {
@@ -169,6 +180,12 @@ impl PendingReport {
     /// without its result (a panic, passed on).
     fn let_go(&mut self) -> Option<&mut Shared> {
         const SPINS: usize = 20_000;
+        if Arc::strong_count(&self.shared) > 1
+            && let Some(&helper) = self.shared.helper.get()
+        {
+            // This thread only waits now: its core is the helper's too.
+            apart::let_run_anywhere(helper);
+        }
         for _ in 0..SPINS {
             if Arc::strong_count(&self.shared) == 1 {
                 break;
