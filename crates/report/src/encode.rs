@@ -19,7 +19,9 @@ pub struct PngEncoder {
 impl PngEncoder {
     /// An encoder whose output memory for a file of up to `bytes` is mapped already.
     pub fn with_room(bytes: usize) -> PngEncoder {
-        let mut out = vec![0; bytes]; // written, so that its pages are there
+        // Written with a byte that is not zero, so that the pages are there: zeroed memory may
+        // be left unmapped until its first use.
+        let mut out = vec![u8::MAX; bytes];
         out.clear();
         PngEncoder { row: Vec::new(), out }
     }

@@ -82,6 +82,14 @@ impl Default for Palette {
 }
 
 impl Palette {
+    /// A palette whose memory is mapped already (zeroed memory may be left unmapped until
+    /// first used).
+    pub fn mapped() -> Palette {
+        let mut palette = Palette::default();
+        palette.slots.fill(std::hint::black_box(0));
+        palette
+    }
+
     /// Forgets every colour, for the next plot, whose mixes take `levels` steps (1 to 16).
     /// Past 256 colours, a further one becomes the nearest there is when `nearest` is set;
     /// otherwise the palette is marked as overflowed.

@@ -107,10 +107,12 @@ pub(crate) fn warm_up(canvases: usize, stop: &dyn Fn() -> bool) {
         if stop() {
             return;
         }
-        let pixels = vec![0; (WIDTH * HEIGHT) as usize];
+        // Written with a byte the allocator cannot leave to the kernel to zero on first touch:
+        // zeroed memory would get its pages only when the first plot is drawn, after the run.
+        let pixels = vec![u8::MAX; (WIDTH * HEIGHT) as usize];
         // Room for a busy plot's PNG.
         let encoder = PngEncoder::with_room(128 * 1024);
-        give_canvas(Canvas { pixels, palette: Palette::default(), encoder });
+        give_canvas(Canvas { pixels, palette: Palette::mapped(), encoder });
     }
 }
 
