@@ -4,7 +4,9 @@
 //! Anti-aliased edges and translucent bands make new colours by mixing an ink over what is
 //! there. Mixes are rounded to a few steps of opacity (the eye does not tell 1/16 steps of an
 //! anti-aliased edge from 1/256 ones), and an ink laid over its own mix (the two strokes of a
-//! wide line) stays a mix of that ink over the same ground, so a plot's colours stay few. A
+//! wide line) stays a mix of that ink over the same ground, so a plot's colours stay few. Over
+//! a translucent band, edges take half the steps: several lines crossing overlapping bands
+//! would otherwise make more colours than fit, and a band's tint hides the difference. A
 //! plot that still needs more than 256 says so ([`Palette::overflowed`]) and is drawn again with
 //! fewer steps; with the fewest, a further colour becomes the nearest one there is.
 //!
@@ -28,6 +30,17 @@ const EXACT: u64 = 1 << 40;
 const MIX: u64 = 2 << 40;
 const TINT: u64 = 3 << 40;
 
+/// How a colour came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Made {
+    /// Asked for by value.
+    Exact,
+    /// An anti-aliased edge.
+    Edge(Mix),
+    /// A translucent area over what was there: a ground of its own.
+    Tint,
+}
+
 /// A mix: `ink` at `level` steps of opacity over the colour at `ground`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Mix {
@@ -40,8 +53,8 @@ struct Mix {
 #[derive(Debug, Clone)]
 pub struct Palette {
     colours: Vec<[u8; 3]>,
-    /// The mix each colour was made as, if it was made as one.
-    made_as: Vec<Option<Mix>>,
+    /// How each colour was made.
+    made_as: Vec<Made>,
     /// Steps of opacity.
     levels: u32,
     /// A colour was needed past the 256th.
@@ -144,7 +157,8 @@ impl Palette {
     /// The index of the colour `ink` makes laid at opacity `a`/256 over the colour at `under`.
     #[inline]
     pub fn mix(&mut self, under: u8, ink: [u8; 3], a: u32) -> u8 {
-        let level = match self.level_of(under, ink, a) {
+        let levels = self.steps_over(under);
+        let level = match self.level_of(under, ink, a, levels) {
             Ok(level) => level,
             Err(done) => return done,
         };
@@ -158,7 +172,7 @@ impl Palette {
         {
             return made as u8;
         }
-        let index = self.mix_anew(under, ink, level, true);
+        let index = self.mix_anew(under, ink, level, Some(levels));
         if let Some(made) = self.made_by_ink.get_mut(slot) {
             *made = u16::from(index);
         }
@@ -169,33 +183,49 @@ impl Palette {
     /// `a`/256, as a translucent area does: unlike an edge ([`Palette::mix`]), a tint mixes
     /// with whatever is there, and what it makes is a ground of its own for edges drawn on it.
     pub fn tint(&mut self, under: u8, ink: [u8; 3], a: u32) -> u8 {
-        match self.level_of(under, ink, a) {
-            Ok(level) => self.mix_anew(under, ink, level, false),
+        match self.level_of(under, ink, a, self.levels) {
+            Ok(level) => self.mix_anew(under, ink, level, None),
             Err(done) => done,
         }
     }
 
-    /// Opacity `a`/256 rounded to the palette's steps, strictly between none and full; or the
+    /// Steps of opacity for an edge laid over the colour at `under`: half as many over a
+    /// translucent area as elsewhere. Each ink's edges make a colour per step over each ground,
+    /// and a plot with several lines across overlapping bands would otherwise need more than
+    /// 256; over a tint the coarser steps do not show.
+    fn steps_over(&self, under: u8) -> u32 {
+        let made = |index: u8| self.made_as.get(usize::from(index)).copied();
+        let ground = match made(under) {
+            Some(Made::Edge(mix)) => mix.ground,
+            _ => under,
+        };
+        if made(ground) == Some(Made::Tint) { (self.levels / 2).max(1) } else { self.levels }
+    }
+
+    /// Opacity `a`/256 rounded to `levels` steps, strictly between none and full; or the
     /// index a mix at that opacity comes to without mixing (`under` itself when the mix is too
     /// faint to show or the palette overflowed, the ink when it is opaque).
-    fn level_of(&mut self, under: u8, ink: [u8; 3], a: u32) -> Result<u32, u8> {
-        let level = (a * self.levels + 128) / 256;
+    fn level_of(&mut self, under: u8, ink: [u8; 3], a: u32, levels: u32) -> Result<u32, u8> {
+        let level = (a * levels + 128) / 256;
         if self.overflowed || level == 0 {
             Err(under)
-        } else if level >= self.levels {
+        } else if level >= levels {
             Err(self.index(ink))
         } else {
             Ok(level)
         }
     }
 
-    /// The mix of `ink` at `level` steps over the colour at `under`, as an anti-aliased `edge`
-    /// or as a tint, worked out from the table of known mixes.
-    fn mix_anew(&mut self, under: u8, ink: [u8; 3], mut level: u32, edge: bool) -> u8 {
-        let levels = self.levels;
+    /// The mix of `ink` at `level` steps over the colour at `under`, as an anti-aliased edge
+    /// (`edge` holds the steps it was rounded to) or as a tint (`None`: the palette's steps),
+    /// worked out from the table of known mixes.
+    fn mix_anew(&mut self, under: u8, ink: [u8; 3], mut level: u32, edge: Option<u32>) -> u8 {
+        let levels = edge.unwrap_or(self.levels);
         let mut ground = under;
-        let made_as =
-            if edge { self.made_as.get(usize::from(under)).copied().flatten() } else { None };
+        let made_as = match self.made_as.get(usize::from(under)) {
+            Some(&Made::Edge(mix)) if edge.is_some() => Some(mix),
+            _ => None,
+        };
         if let Some(made) = made_as {
             if made.ink == ink {
                 // The same ink over its own mix: one mix of the two opacities together.
@@ -209,7 +239,7 @@ impl Palette {
         if level >= levels {
             return self.index(ink);
         }
-        let tag = if edge { MIX } else { TINT };
+        let tag = if edge.is_some() { MIX } else { TINT };
         let key = tag | u64::from(level) << 32 | u64::from(ground) << 24 | rgb24(ink);
         if let Some(index) = self.find(key) {
             return index;
@@ -219,8 +249,10 @@ impl Palette {
         let mixed = [0, 1, 2].map(|c| blend(base[c], ink[c], share));
         let known = self.colours.len();
         let index = self.index(mixed);
-        if edge && self.colours.len() > known {
-            self.made_as[usize::from(index)] = Some(Mix { ground, ink, level });
+        if self.colours.len() > known {
+            let made =
+                if edge.is_some() { Made::Edge(Mix { ground, ink, level }) } else { Made::Tint };
+            self.made_as[usize::from(index)] = made;
         }
         self.remember(key, index);
         index
@@ -261,7 +293,7 @@ impl Palette {
     fn add(&mut self, rgb: [u8; 3]) -> u8 {
         if self.colours.len() < MAX_COLOURS {
             self.colours.push(rgb);
-            self.made_as.push(None);
+            self.made_as.push(Made::Exact);
             return (self.colours.len() - 1) as u8;
         }
         if !self.nearest {
@@ -334,6 +366,24 @@ mod tests {
         assert_eq!(three_quarters, palette.mix(white, BLUE, 192));
         let expected = [0, 1, 2].map(|c| blend(WHITE[c], BLUE[c], 192));
         assert_eq!(palette.colours()[usize::from(three_quarters)], expected);
+    }
+
+    #[test]
+    fn over_a_tint_an_edge_takes_half_the_steps() {
+        const ORANGE: [u8; 3] = [213, 94, 0];
+        let mut palette = Palette::default();
+        let white = palette.index(WHITE);
+        let band = palette.tint(white, ORANGE, 56);
+        // 7/16 and 8/16 of blue are two colours over the paper, one (4/8) over the band.
+        assert_ne!(palette.mix(white, BLUE, 112), palette.mix(white, BLUE, 128));
+        let over_band = palette.mix(band, BLUE, 128);
+        assert_eq!(palette.mix(band, BLUE, 112), over_band);
+        let expected =
+            [0, 1, 2].map(|c| blend(palette.colours()[usize::from(band)][c], BLUE[c], 128));
+        assert_eq!(palette.colours()[usize::from(over_band)], expected);
+        // Fifteen 256ths round to a sixteenth over the paper, to nothing over the band.
+        assert_ne!(palette.mix(white, BLUE, 15), white);
+        assert_eq!(palette.mix(band, BLUE, 15), band);
     }
 
     #[test]
