@@ -30,17 +30,6 @@ const EXACT: u64 = 1 << 40;
 const MIX: u64 = 2 << 40;
 const TINT: u64 = 3 << 40;
 
-/// How a colour came to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Made {
-    /// Asked for by value.
-    Exact,
-    /// An anti-aliased edge.
-    Edge(Mix),
-    /// A translucent area over what was there: a ground of its own.
-    Tint,
-}
-
 /// A mix: `ink` at `level` steps of opacity over the colour at `ground`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Mix {
@@ -53,8 +42,11 @@ struct Mix {
 #[derive(Debug, Clone)]
 pub struct Palette {
     colours: Vec<[u8; 3]>,
-    /// How each colour was made.
-    made_as: Vec<Made>,
+    /// The edge each colour was made as, if it was made as one.
+    made_as: Vec<Option<Mix>>,
+    /// Steps of opacity an edge laid over each colour is rounded to (see
+    /// [`Palette::steps_over`]), kept per colour because every edge pixel asks.
+    steps: [u8; MAX_COLOURS],
     /// Steps of opacity.
     levels: u32,
     /// A colour was needed past the 256th.
@@ -82,6 +74,7 @@ impl Default for Palette {
         Palette {
             colours: Vec::new(),
             made_as: Vec::new(),
+            steps: [LEVELS[0] as u8; MAX_COLOURS],
             levels: LEVELS[0],
             overflowed: false,
             nearest: false,
@@ -190,16 +183,12 @@ impl Palette {
     }
 
     /// Steps of opacity for an edge laid over the colour at `under`: half as many over a
-    /// translucent area as elsewhere. Each ink's edges make a colour per step over each ground,
-    /// and a plot with several lines across overlapping bands would otherwise need more than
-    /// 256; over a tint the coarser steps do not show.
+    /// translucent area (or over an edge on one) as elsewhere. Each ink's edges make a colour
+    /// per step over each ground, and a plot with several lines across overlapping bands would
+    /// otherwise need more than 256; over a tint the coarser steps do not show.
+    #[inline]
     fn steps_over(&self, under: u8) -> u32 {
-        let made = |index: u8| self.made_as.get(usize::from(index)).copied();
-        let ground = match made(under) {
-            Some(Made::Edge(mix)) => mix.ground,
-            _ => under,
-        };
-        if made(ground) == Some(Made::Tint) { (self.levels / 2).max(1) } else { self.levels }
+        u32::from(self.steps[usize::from(under)])
     }
 
     /// Opacity `a`/256 rounded to `levels` steps, strictly between none and full; or the
@@ -222,9 +211,10 @@ impl Palette {
     fn mix_anew(&mut self, under: u8, ink: [u8; 3], mut level: u32, edge: Option<u32>) -> u8 {
         let levels = edge.unwrap_or(self.levels);
         let mut ground = under;
-        let made_as = match self.made_as.get(usize::from(under)) {
-            Some(&Made::Edge(mix)) if edge.is_some() => Some(mix),
-            _ => None,
+        let made_as = if edge.is_some() {
+            self.made_as.get(usize::from(under)).copied().flatten()
+        } else {
+            None
         };
         if let Some(made) = made_as {
             if made.ink == ink {
@@ -250,9 +240,14 @@ impl Palette {
         let known = self.colours.len();
         let index = self.index(mixed);
         if self.colours.len() > known {
-            let made =
-                if edge.is_some() { Made::Edge(Mix { ground, ink, level }) } else { Made::Tint };
+            // Edges laid over an edge mix over its ground, so it keeps that ground's steps; a
+            // tint is a ground of its own, with half the steps.
+            let (made, steps) = match edge {
+                Some(_) => (Some(Mix { ground, ink, level }), levels),
+                None => (None, (self.levels / 2).max(1)),
+            };
             self.made_as[usize::from(index)] = made;
+            self.steps[usize::from(index)] = steps as u8;
         }
         self.remember(key, index);
         index
@@ -292,9 +287,11 @@ impl Palette {
     /// use the nearest) 0 with the palette marked as overflowed.
     fn add(&mut self, rgb: [u8; 3]) -> u8 {
         if self.colours.len() < MAX_COLOURS {
+            let index = self.colours.len();
             self.colours.push(rgb);
-            self.made_as.push(Made::Exact);
-            return (self.colours.len() - 1) as u8;
+            self.made_as.push(None);
+            self.steps[index] = self.levels as u8;
+            return index as u8;
         }
         if !self.nearest {
             self.overflowed = true;
