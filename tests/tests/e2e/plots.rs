@@ -2,7 +2,7 @@
 //! more than one series, and text that shows in the PNG as well as the SVG; the same run gives
 //! the same bytes whatever the threads do; the sweep plot draws a curve.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use faultline_report::chart::{Chart, Direction, Scale};
 use faultline_report::{
@@ -12,7 +12,7 @@ use faultline_report::{
 use faultline_scenario::{Overrides, Scenario, load};
 
 fn scenarios_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
+    faultline_tests::workspace_root().join("scenarios")
 }
 
 /// Every bundled scenario, once per variant (or once when it has none).

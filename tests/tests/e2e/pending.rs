@@ -13,7 +13,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn scenario(name: &str) -> Scenario {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../scenarios/{name}.ron"));
+    let file = faultline_tests::scenario_path(name);
     let text = std::fs::read_to_string(&file).expect("a bundled scenario");
     load(&file.display().to_string(), &text, &Overrides::default())
         .unwrap_or_else(|e| panic!("{e}"))

@@ -1,0 +1,15 @@
+//! Faultline's end-to-end tests, one module per concern, linked into one test binary: every
+//! extra integration-test binary would link the whole workspace again.
+
+mod analytic;
+mod bad_input;
+mod catalogue;
+mod determinism;
+mod mechanisms;
+mod metrics;
+mod pending;
+mod plots;
+mod readme;
+mod report;
+mod retry_storm;
+mod vary;
