@@ -196,6 +196,10 @@ pub struct Metrics {
     /// At the end: pools that cannot make progress.
     pub starved_pools: Vec<StarvedPool>,
     latency: Latencies,
+    /// How long client requests that arrived after the warm-up took to fail (error or timeout,
+    /// after any retries), and to be turned away: the other half of the latency story.
+    failed_latency: Latencies,
+    rejected_latency: Latencies,
     /// Time in system of every client request that ended (any outcome), for L = λW: seconds
     /// summed, and how many.
     sojourn: (f64, u64),
@@ -240,6 +244,8 @@ impl Metrics {
             oldest_in_flight: None,
             starved_pools: Vec::new(),
             latency: Latencies::new(max),
+            failed_latency: Latencies::new(max),
+            rejected_latency: Latencies::new(max),
             sojourn: (0.0, 0),
             in_system: TimeAverage::starting_at(warmup),
             services: services
@@ -276,6 +282,17 @@ impl Metrics {
     /// End-to-end latency of client requests that succeeded, arrived after the warm-up.
     pub fn latency(&self) -> LatencySummary {
         self.latency.summary()
+    }
+
+    /// How long client requests that failed (error or timeout) took to fail, after the warm-up.
+    pub fn failed_latency(&self) -> LatencySummary {
+        self.failed_latency.summary()
+    }
+
+    /// How long client requests that were turned away took to get that answer (retries
+    /// included), after the warm-up.
+    pub fn rejected_latency(&self) -> LatencySummary {
+        self.rejected_latency.summary()
     }
 
     /// The histogram behind [`Metrics::latency`], in nanoseconds.
@@ -435,11 +452,17 @@ impl Metrics {
             Outcome::Rejected(_) => {
                 self.rejected += 1;
                 self.current.rejected += 1;
+                if arrived >= self.warmup {
+                    self.rejected_latency.record(latency);
+                }
             }
             Outcome::Error | Outcome::Timeout => {
                 self.failed += 1;
                 self.current.failed += 1;
                 self.timed_out += u64::from(outcome == Outcome::Timeout);
+                if arrived >= self.warmup {
+                    self.failed_latency.record(latency);
+                }
             }
         }
         if arrived >= self.warmup {

@@ -11,8 +11,8 @@ use faultline_engine::human_secs;
 
 use crate::chart::Chart;
 use crate::plot::{HEIGHT, WIDTH};
-use crate::text::thousands;
-use crate::{ServiceSummary, Summary};
+use crate::text::{latency_scope, thousands};
+use crate::{LatencyStats, ServiceSummary, Summary};
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
@@ -179,28 +179,17 @@ fn row(out: &mut String, label: &str, cells: &[String]) {
 
 fn tables(out: &mut String, s: &Summary) {
     let r = &s.requests;
-    let l = &s.latency_s;
     let ll = &s.littles_law;
     out.push_str("<h2>Summary</h2>\n<table>\n");
     out.push_str(
         "<tr><th>requests</th><th class=\"n\">arrived</th><th class=\"n\">completed</th>\
-         <th class=\"n\">rejected</th><th class=\"n\">in flight</th></tr>\n",
+         <th class=\"n\">failed</th><th class=\"n\">rejected</th><th class=\"n\">in flight</th>\
+         </tr>\n",
     );
-    row(out, "", &[r.arrived, r.completed, r.rejected, r.in_flight].map(thousands));
-    out.push_str("</table>\n<table>\n");
-    let warm = if s.warmup_s > 0.0 {
-        format!("latency (after {} warm-up)", human_secs(s.warmup_s))
-    } else {
-        "latency".to_string()
-    };
-    let _ = writeln!(
-        out,
-        "<tr><th>{}</th><th class=\"n\">mean</th><th class=\"n\">p50</th><th class=\"n\">p99</th>\
-         <th class=\"n\">p99.9</th><th class=\"n\">max</th></tr>",
-        escape(&warm)
-    );
-    row(out, "", &[l.mean, l.p50, l.p99, l.p999, l.max].map(human_secs));
+    let counts = [r.arrived, r.completed, r.failed, r.rejected, r.in_flight];
+    row(out, "", &counts.map(thousands));
     out.push_str("</table>\n");
+    latency_table(out, s);
     let _ = writeln!(
         out,
         "<p>Little's law: L = {:.3} requests in the system on average; λW = {:.3}/s × {} = {:.3}.</p>",
@@ -218,6 +207,37 @@ fn tables(out: &mut String, s: &Summary) {
         row(out, name, &service_cells(v));
     }
     out.push_str("</table>\n");
+}
+
+/// The latency headline; when a noticeable share of requests did not succeed, a warning beside
+/// it and a row for how long the failed and the rejected ones took.
+fn latency_table(out: &mut String, s: &Summary) {
+    let title =
+        latency_scope(s).map_or("latency".to_string(), |scope| format!("latency ({scope})"));
+    let f = &s.failures;
+    if let Some(warning) = &f.warning {
+        let _ = writeln!(out, "<p class=\"banner bad\">⚠ {}</p>", escape(warning));
+    }
+    let _ = writeln!(
+        out,
+        "<table>\n<tr><th>{}</th><th class=\"n\">count</th><th class=\"n\">mean</th>\
+         <th class=\"n\">p50</th><th class=\"n\">p99</th><th class=\"n\">p99.9</th>\
+         <th class=\"n\">max</th></tr>",
+        escape(&title)
+    );
+    let label = if f.noticeable { "succeeded" } else { "" };
+    latency_row(out, label, &s.latency_s);
+    if f.noticeable {
+        latency_row(out, "failed", &f.failed_latency_s);
+        latency_row(out, "rejected", &f.rejected_latency_s);
+    }
+    out.push_str("</table>\n");
+}
+
+fn latency_row(out: &mut String, label: &str, l: &LatencyStats) {
+    let mut cells = vec![thousands(l.count)];
+    cells.extend([l.mean, l.p50, l.p99, l.p999, l.max].map(human_secs));
+    row(out, label, &cells);
 }
 
 fn service_cells(v: &ServiceSummary) -> [String; 8] {

@@ -3,10 +3,13 @@
 use std::collections::BTreeMap;
 
 use faultline_check::Invariant;
+use faultline_engine::human_secs;
 use faultline_model::policy::BreakerState;
 use faultline_model::{Fault, FaultKind, LatencySummary, LoadShape, Metrics, Rejection, Window};
 use faultline_scenario::{Outcome, Scenario};
 use serde::Serialize;
+
+use crate::text::thousands;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Requests {
@@ -48,6 +51,98 @@ pub struct Rejections {
     pub breaker_open: u64,
     pub shed: u64,
     pub bulkhead: u64,
+}
+
+/// The requests that did not succeed, beside the headline latency (which is that of the
+/// successful ones): how many, what share, and how long they took to fail. Survivor latency
+/// alone reads as health while most requests fail.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Failures {
+    /// Failed and rejected client requests as a share of those that ended (0 when none did).
+    pub share: f64,
+    /// Whether the share is above [`Failures::NOTICEABLE`]: then the headline latency says it
+    /// covers survivors only, in the text, the JSON (`warning`) and the page.
+    pub noticeable: bool,
+    pub failed: u64,
+    pub timed_out: u64,
+    pub rejected: u64,
+    /// How long failed requests (error or timeout, after retries) took to fail, after the
+    /// warm-up.
+    pub failed_latency_s: LatencyStats,
+    /// How long rejected requests took to be turned away (retries included), after the warm-up.
+    pub rejected_latency_s: LatencyStats,
+    /// The sentence the text summary and the page show when `noticeable`.
+    pub warning: Option<String>,
+}
+
+impl Failures {
+    /// Above this share of failed or rejected requests, the latency headline is qualified.
+    pub const NOTICEABLE: f64 = 0.01;
+
+    fn new(m: &Metrics) -> Self {
+        let ended = m.completed + m.failed + m.rejected;
+        let unsuccessful = m.failed + m.rejected;
+        let share = if ended == 0 { 0.0 } else { unsuccessful as f64 / ended as f64 };
+        let mut failures = Failures {
+            share,
+            noticeable: share > Self::NOTICEABLE,
+            failed: m.failed,
+            timed_out: m.timed_out,
+            rejected: m.rejected,
+            failed_latency_s: latency_stats(&m.failed_latency()),
+            rejected_latency_s: latency_stats(&m.rejected_latency()),
+            warning: None,
+        };
+        if failures.noticeable {
+            failures.warning = Some(failures.sentence(ended));
+        }
+        failures
+    }
+
+    /// `66.5 % of 23,051 requests did not succeed: 15,338 failed (1,218 timed out) after p50
+    /// 510ms, p99 3s; 120 rejected after …. The latency figures are of the successful 33.5 %
+    /// only.`
+    fn sentence(&self, ended: u64) -> String {
+        let mut parts = Vec::new();
+        if self.failed > 0 {
+            let mut part = format!("{} failed", thousands(self.failed));
+            if self.timed_out > 0 {
+                part += &format!(" ({} timed out)", thousands(self.timed_out));
+            }
+            parts.push(part + &took(&self.failed_latency_s));
+        }
+        if self.rejected > 0 {
+            parts.push(
+                format!("{} rejected", thousands(self.rejected)) + &took(&self.rejected_latency_s),
+            );
+        }
+        format!(
+            "{} of {} requests did not succeed: {}. The latency figures are of the successful {} \
+             only.",
+            percent(self.share),
+            thousands(ended),
+            parts.join("; "),
+            percent(1.0 - self.share)
+        )
+    }
+}
+
+/// ` after p50 1s, p99 3s` (how long they took), ` at once`, or nothing when none came after
+/// the warm-up.
+fn took(l: &LatencyStats) -> String {
+    if l.count == 0 {
+        return String::new();
+    }
+    if l.max == 0.0 {
+        return " at once".into();
+    }
+    format!(" after p50 {}, p99 {}", human_secs(l.p50), human_secs(l.p99))
+}
+
+/// `83.4 %`, `0.3 %`, `100 %`.
+fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p >= 99.95 || p == 0.0 { format!("{p:.0} %") } else { format!("{p:.1} %") }
 }
 
 /// A circuit breaker changed state.
@@ -187,7 +282,10 @@ pub struct Summary {
     pub load: Load,
     pub rejections: Rejections,
     pub breaker_changes: Vec<BreakerEvent>,
+    /// Latency of the client requests that succeeded, after the warm-up.
     pub latency_s: LatencyStats,
+    /// The requests that did not succeed; read it beside `latency_s`.
+    pub failures: Failures,
     pub littles_law: LittlesLaw,
     pub services: BTreeMap<String, ServiceSummary>,
     pub classes: BTreeMap<String, ClassSummary>,
@@ -236,6 +334,7 @@ impl Summary {
                 })
                 .collect(),
             latency_s: latency_stats(&latency),
+            failures: Failures::new(m),
             littles_law: LittlesLaw {
                 arrival_rate_per_s: m.arrival_rate(),
                 mean_latency_s: m.mean_sojourn(),

@@ -71,11 +71,7 @@ fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
     );
     load(out, s);
     let l = &s.latency_s;
-    let warm = if s.warmup_s > 0.0 {
-        format!("  (after {} warm-up)", human_secs(s.warmup_s))
-    } else {
-        String::new()
-    };
+    let warm = latency_scope(s).map(|scope| format!("  ({scope})")).unwrap_or_default();
     let _ = writeln!(
         out,
         "latency     mean {}  p50 {}  p99 {}  p99.9 {}  max {}{warm}",
@@ -85,6 +81,9 @@ fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
         human_secs(l.p999),
         human_secs(l.max)
     );
+    if let Some(warning) = &s.failures.warning {
+        let _ = writeln!(out, "failures    {warning}");
+    }
     if let Some(trend) = p99_trend {
         let _ = writeln!(out, "p99 trend   {trend}");
     }
@@ -97,6 +96,17 @@ fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
         ll.arrival_rate_per_s,
         human_secs(ll.mean_latency_s)
     );
+}
+
+/// What the latency figures cover, when it needs saying: only the successful requests (when
+/// a noticeable share did not succeed), and only after the warm-up.
+pub(crate) fn latency_scope(s: &Summary) -> Option<String> {
+    let warm = (s.warmup_s > 0.0).then(|| format!("after {} warm-up", human_secs(s.warmup_s)));
+    match (s.failures.noticeable, warm) {
+        (true, Some(warm)) => Some(format!("successful requests only, {warm}")),
+        (true, None) => Some("successful requests only".into()),
+        (false, warm) => warm,
+    }
 }
 
 /// Offered load against what was done, and retries: shown only when they tell something.

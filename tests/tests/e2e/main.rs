@@ -5,6 +5,7 @@ mod analytic;
 mod bad_input;
 mod catalogue;
 mod determinism;
+mod headline;
 mod mechanisms;
 mod metrics;
 mod pending;
