@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use faultline_report::{PendingReport, Series, Summary, p99_sparkline_of, render_text_with_trend};
+use faultline_report::{Series, Summary, p99_sparkline_of, render_text_with_trend, write_report};
 use faultline_scenario::{Overrides, load};
 
 use crate::args::{Format, RunArgs};
@@ -29,11 +29,6 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         }
     };
     let seed = args.seed.unwrap_or(scenario.seed);
-    // The report folder and the plot renderer get ready on a spare core while the run goes on.
-    let pending = (!args.no_report).then(|| {
-        let variant = scenario.variant.as_deref();
-        PendingReport::start(&args.out, &scenario.name, variant, seed, args.force)
-    });
     let started = Instant::now();
     let outcome = match scenario.run(seed) {
         Ok(outcome) => outcome,
@@ -45,12 +40,12 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
     };
     let wall = started.elapsed().as_secs_f64();
     let summary = Summary::new(&scenario, &outcome, wall, reproduce_command(args, seed));
-    let report = match pending {
-        Some(pending) => {
-            let series = Series::new(&scenario, &outcome.metrics);
-            Some(pending.finish(&summary, &series).context("writing the report")?)
-        }
-        None => None,
+    let report = if args.no_report {
+        None
+    } else {
+        let series = Series::new(&scenario, &outcome.metrics);
+        let folder = write_report(&args.out, &summary, &series, args.force);
+        Some(folder.context("writing the report")?)
     };
     match args.format {
         Format::Json => out.write_all(summary.to_json().as_bytes())?,

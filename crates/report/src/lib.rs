@@ -3,15 +3,10 @@
 //!
 //! Built only from a finished run's outcome; nothing here influences a run.
 
-mod apart;
 pub mod chart;
-mod encode;
 mod folder;
 mod html;
-mod palette;
-mod pending;
 pub mod plot;
-mod raster;
 mod spark;
 mod summary;
 mod text;
@@ -20,7 +15,6 @@ mod vary;
 pub use chart::{Chart, charts, vary_chart};
 pub use folder::{ReportError, ReportFile, render_report, write_report, write_vary_report};
 pub use html::render_html;
-pub use pending::PendingReport;
 pub use plot::{PlotError, render_png, render_svg};
 pub use spark::{p99_sparkline, p99_sparkline_of, sparkline};
 pub use summary::{

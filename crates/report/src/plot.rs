@@ -8,7 +8,7 @@
 //! Output is a pure function of the chart: no clock, no randomness, no hash-map iteration, so
 //! the same chart gives byte-identical files.
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use plotters::backend::{DrawingBackend, SVGBackend};
 use plotters::coord::Shift;
@@ -18,12 +18,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{
     Color, FontDesc, FontFamily, FontStyle, FontTransform, RGBColor, TextStyle, register_font,
 };
+use resvg::{tiny_skia, usvg};
 use thiserror::Error;
 
 use crate::chart::{Axis, Chart, Direction, Rgb, Scale};
-use crate::encode::PngEncoder;
-use crate::palette::{LEVELS, Palette};
-use crate::raster::Raster;
 
 /// Size of every plot, in pixels.
 pub const WIDTH: u32 = 800;
@@ -51,6 +49,9 @@ const GRID: RGBColor = RGBColor(228, 228, 228);
 const FRAME: RGBColor = RGBColor(140, 140, 140);
 const PAPER: RGBColor = RGBColor(255, 255, 255);
 
+/// The family of the embedded font.
+const FAMILY: &str = "Noto Sans";
+
 /// How strongly a band tints the plot (overlapping bands mix).
 const BAND_TINT: f64 = 0.22;
 
@@ -62,58 +63,6 @@ fn font() -> Result<(), String> {
             .is_ok()
     });
     if ok { Ok(()) } else { Err("the embedded font could not be loaded".into()) }
-}
-
-/// The memory one thread draws plots with: the pixels (palette indices), the palette and the
-/// PNG encoder's scratch, kept from one plot to the next so that it is mapped already.
-#[derive(Debug, Default)]
-pub struct Canvas {
-    pixels: Vec<u8>,
-    palette: Palette,
-    encoder: PngEncoder,
-}
-
-/// Canvases used before, kept for the next plot.
-static CANVASES: Mutex<Vec<Canvas>> = Mutex::new(Vec::new());
-
-/// A canvas for drawing plots, a used one when there is one. Every pixel is painted over
-/// before anything is drawn, so what it held does not matter.
-pub(crate) fn take_canvas() -> Canvas {
-    CANVASES.lock().map(|mut c| c.pop()).ok().flatten().unwrap_or_default()
-}
-
-pub(crate) fn give_canvas(canvas: Canvas) {
-    if let Ok(mut canvases) = CANVASES.lock() {
-        canvases.push(canvas);
-    }
-}
-
-/// Gets the renderer ready for plots to come: loads the font, rasterises the glyphs plot text
-/// mostly uses, and keeps `canvases` canvases with their pixel memory mapped. It changes no pixel
-/// of any plot (glyphs are a pure function of character and size); `stop` ends it early.
-pub(crate) fn warm_up(canvases: usize, stop: &dyn Fn() -> bool) {
-    // Tick labels, units, axis titles and most names; capitals are rare and done when met.
-    const TEXT: &str = " ()+,-./:%×→≤µ0123456789abcdefghijklmnopqrstuvwxyz";
-    if font().is_err() {
-        return;
-    }
-    for size in [LABEL_SIZE, AXIS_SIZE, TITLE_SIZE] {
-        if stop() {
-            return;
-        }
-        crate::raster::warm_up(TEXT, size);
-    }
-    for _ in 0..canvases {
-        if stop() {
-            return;
-        }
-        // Written with a byte the allocator cannot leave to the kernel to zero on first touch:
-        // zeroed memory would get its pages only when the first plot is drawn, after the run.
-        let pixels = vec![u8::MAX; (WIDTH * HEIGHT) as usize];
-        // Room for a busy plot's PNG.
-        let encoder = PngEncoder::with_room(128 * 1024);
-        give_canvas(Canvas { pixels, palette: Palette::mapped(), encoder });
-    }
 }
 
 /// The chart as an SVG document.
@@ -130,33 +79,35 @@ pub fn render_svg(chart: &Chart) -> Result<String, PlotError> {
     Ok(svg)
 }
 
-/// The chart as a PNG file (8-bit indexed colour).
+/// The chart as a PNG file: its SVG (see [`render_svg`]) rendered by resvg, so that both show
+/// the same drawing.
 pub fn render_png(chart: &Chart) -> Result<Vec<u8>, PlotError> {
-    let mut canvas = take_canvas();
-    let png = render_png_with(chart, &mut canvas).map(<[u8]>::to_vec);
-    give_canvas(canvas);
-    png
+    svg_to_png(chart, &render_svg(chart)?)
 }
 
-/// [`render_png`] drawing on `canvas`; the PNG lives in the canvas until its next plot.
-pub fn render_png_with<'c>(chart: &Chart, canvas: &'c mut Canvas) -> Result<&'c [u8], PlotError> {
+/// `svg`, the chart's SVG, rendered to PNG.
+pub(crate) fn svg_to_png(chart: &Chart, svg: &str) -> Result<Vec<u8>, PlotError> {
     let fail = |message: String| PlotError { chart: chart.name.clone(), message };
-    font().map_err(fail)?;
-    canvas.pixels.resize((WIDTH * HEIGHT) as usize, 0);
-    // The first number of opacity steps whose colours fit in the palette; the last always does.
-    for (attempt, &levels) in LEVELS.iter().enumerate() {
-        canvas.palette.clear(levels, attempt + 1 == LEVELS.len());
-        let backend = Raster::new(&mut canvas.pixels, &mut canvas.palette, WIDTH, HEIGHT);
-        let root = backend.into_drawing_area();
-        draw(&root, chart).map_err(fail)?;
-        root.present().map_err(|e| fail(format!("{e:?}")))?;
-        drop(root);
-        if !canvas.palette.overflowed() {
-            break;
-        }
-    }
-    let encoded = canvas.encoder.encode(&canvas.pixels, canvas.palette.colours(), WIDTH, HEIGHT);
-    encoded.ok_or_else(|| fail("the pixels do not fill the plot".into()))
+    let tree = usvg::Tree::from_str(svg, svg_options()).map_err(|e| fail(e.to_string()))?;
+    let mut pixmap = tiny_skia::Pixmap::new(WIDTH, HEIGHT)
+        .ok_or_else(|| fail("no room for the pixels".into()))?;
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|e| fail(e.to_string()))
+}
+
+/// How resvg reads plot SVGs: with the embedded Noto Sans as the only font, never a system
+/// font, so that a PNG does not depend on the machine. Built once per process.
+fn svg_options() -> &'static usvg::Options<'static> {
+    static OPTIONS: OnceLock<usvg::Options<'static>> = OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        let mut fonts = usvg::fontdb::Database::new();
+        fonts.load_font_data(ttf_noto_sans::REGULAR.to_vec());
+        fonts.set_sans_serif_family(FAMILY);
+        let mut options = usvg::Options::default();
+        options.font_family = FAMILY.into();
+        options.fontdb = Arc::new(fonts);
+        options
+    })
 }
 
 fn rgb(c: Rgb) -> RGBColor {

@@ -62,32 +62,54 @@ fn svg_texts(svg: &str) -> Vec<String> {
     texts
 }
 
-/// Decoded 8-bit RGB pixels of a PNG (an indexed one expanded), with its size.
+/// Decoded 8-bit RGBA pixels of a PNG, with its size.
 fn decode(png_bytes: &[u8]) -> (Vec<u8>, u32, u32) {
-    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
-    decoder.set_transformations(png::Transformations::EXPAND);
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
     let mut reader = decoder.read_info().expect("a valid PNG");
     let mut pixels = vec![0; reader.output_buffer_size().expect("size fits")];
     let info = reader.next_frame(&mut pixels).expect("one frame");
-    assert_eq!(info.color_type, png::ColorType::Rgb);
+    assert_eq!((info.color_type, info.bit_depth), (png::ColorType::Rgba, png::BitDepth::Eight));
     pixels.truncate(info.buffer_size());
     (pixels, info.width, info.height)
 }
 
 /// Pixels in the rectangle that are dark enough to be text (or lines) on the white paper.
-fn dark_pixels(rgb: &[u8], width: u32, (x0, y0, x1, y1): (u32, u32, u32, u32)) -> usize {
+fn dark_pixels(rgba: &[u8], width: u32, (x0, y0, x1, y1): (u32, u32, u32, u32)) -> usize {
     let mut n = 0;
     for y in y0..y1 {
         for x in x0..x1 {
-            let i = ((y * width + x) * 3) as usize;
+            let i = ((y * width + x) * 4) as usize;
+            assert_eq!(rgba[i + 3], 255, "the paper is opaque");
             let luma =
-                (u32::from(rgb[i]) * 3 + u32::from(rgb[i + 1]) * 6 + u32::from(rgb[i + 2])) / 10;
+                (u32::from(rgba[i]) * 3 + u32::from(rgba[i + 1]) * 6 + u32::from(rgba[i + 2])) / 10;
             if luma < 110 {
                 n += 1;
             }
         }
     }
     n
+}
+
+/// Stretches of at least four columns without dark pixels between the first and the last
+/// column with some, in the rectangle: the gaps between words of a line of text.
+fn word_gaps(rgba: &[u8], width: u32, (x0, y0, x1, y1): (u32, u32, u32, u32)) -> usize {
+    let inked: Vec<bool> =
+        (x0..x1).map(|x| dark_pixels(rgba, width, (x, y0, x + 1, y1)) > 0).collect();
+    let (Some(first), Some(last)) = (inked.iter().position(|&i| i), inked.iter().rposition(|&i| i))
+    else {
+        return 0;
+    };
+    let mut gaps = 0;
+    let mut blank = 0;
+    for &ink in &inked[first..=last] {
+        if ink {
+            gaps += usize::from(blank >= 4);
+            blank = 0;
+        } else {
+            blank += 1;
+        }
+    }
+    gaps
 }
 
 fn check_chart(context: &str, chart: &Chart) {
@@ -116,16 +138,20 @@ fn check_chart(context: &str, chart: &Chart) {
         assert!(legend.len() > 1, "{what}: several series but no legend");
     }
     let png_bytes = render_png(chart).expect("draws");
-    let (rgb, width, height) = decode(&png_bytes);
+    let (rgba, width, height) = decode(&png_bytes);
     assert_eq!((width, height), (plot::WIDTH, plot::HEIGHT));
     // Text shows: the title across the top, the x axis title along the bottom, the y axis title
     // up the left edge.
-    let title = dark_pixels(&rgb, width, (width / 4, 8, width * 3 / 4, 36));
-    let x_title = dark_pixels(&rgb, width, (width / 4, height - 30, width * 3 / 4, height - 4));
-    let y_title = dark_pixels(&rgb, width, (4, height / 4, 30, height * 3 / 4));
+    let title = dark_pixels(&rgba, width, (width / 4, 8, width * 3 / 4, 36));
+    let x_title = dark_pixels(&rgba, width, (width / 4, height - 30, width * 3 / 4, height - 4));
+    let y_title = dark_pixels(&rgba, width, (4, height / 4, 30, height * 3 / 4));
     for (part, n) in [("title", title), ("x axis title", x_title), ("y axis title", y_title)] {
         assert!(n > 80, "{what}: the {part} is not visible in the PNG ({n} dark pixels)");
     }
+    // Words stay apart, as in the SVG: the title has a gap between ink at each of its spaces.
+    let spaces = chart.title.matches(' ').count();
+    let gaps = word_gaps(&rgba, width, (0, 8, width, 36));
+    assert!(gaps >= spaces, "{what}: {gaps} gaps between words of `{}` in the PNG", chart.title);
 }
 
 #[test]
