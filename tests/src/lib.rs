@@ -29,3 +29,28 @@ pub fn load_bundled(name: &str, variant: Option<&str>, sets: &[&str]) -> Scenari
 pub fn run(scenario: &Scenario, seed: u64) -> Outcome {
     scenario.run(seed).unwrap_or_else(|e| panic!("{}: {e}", scenario.name))
 }
+
+/// Every bundled scenario, once per variant (or once when it has none), sorted by file name.
+pub fn catalogue() -> Vec<Scenario> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(workspace_root().join("scenarios"))
+        .expect("scenarios/ exists")
+        .map(|e| e.expect("readable").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    files.sort();
+    let mut all = Vec::new();
+    for file in files {
+        let name = file.display().to_string();
+        let text = std::fs::read_to_string(&file).expect("readable");
+        let base = load(&name, &text, &Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
+        if base.variants.is_empty() {
+            all.push(base);
+            continue;
+        }
+        for (variant, _) in &base.variants {
+            let overrides = Overrides { variant: Some(variant.clone()), sets: vec![] };
+            all.push(load(&name, &text, &overrides).unwrap_or_else(|e| panic!("{e}")));
+        }
+    }
+    all
+}

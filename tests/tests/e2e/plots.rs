@@ -17,26 +17,7 @@ fn scenarios_dir() -> PathBuf {
 
 /// Every bundled scenario, once per variant (or once when it has none).
 fn every_scenario() -> Vec<Scenario> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())
-        .expect("scenarios/ exists")
-        .map(|e| e.expect("readable").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-        .collect();
-    files.sort();
-    let mut all = Vec::new();
-    for file in files {
-        let name = file.display().to_string();
-        let text = std::fs::read_to_string(&file).expect("readable");
-        let base = load(&name, &text, &Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
-        if base.variants.is_empty() {
-            all.push(base);
-            continue;
-        }
-        for (variant, _) in &base.variants {
-            let overrides = Overrides { variant: Some(variant.clone()), sets: vec![] };
-            all.push(load(&name, &text, &overrides).unwrap_or_else(|e| panic!("{e}")));
-        }
-    }
+    let all = faultline_tests::catalogue();
     assert!(all.len() >= 3, "the catalogue has scenarios");
     all
 }
