@@ -8,7 +8,7 @@
 
 use faultline_engine::human_secs;
 
-use crate::{Series, SeriesWindow, Summary, VaryPoint, VaryReport};
+use crate::{BandKind, Series, SeriesWindow, Summary, VaryPoint, VaryReport};
 
 /// An RGB colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,29 +26,17 @@ pub const PALETTE: [Rgb; 7] = [
     Rgb(80, 80, 80),    // grey
 ];
 
-/// Band shades by what the band marks (see [`band_colour`]).
-pub const WARMUP_COLOUR: Rgb = Rgb(150, 150, 150);
-pub const LOAD_COLOUR: Rgb = Rgb(240, 228, 66);
-pub const FAULT_COLOUR: Rgb = Rgb(213, 94, 0);
-pub const BREAKER_COLOUR: Rgb = Rgb(86, 180, 233);
-/// Windows in which nothing succeeded.
-pub const NOTHING_COLOUR: Rgb = Rgb(214, 39, 40);
-
-/// A band's shade from its label (as `Series::bands` writes them): `warm-up`; a change of load
-/// (`users × 3 load`, `users load → 70/s`, `users ramps to 90/s`); an open breaker
-/// (`breaker api→db open`); anything else is a fault (`db down`, `db 3× slower`, …).
-pub fn band_colour(label: &str) -> Rgb {
-    if label == "warm-up" {
-        WARMUP_COLOUR
-    } else if label.starts_with("breaker ") {
-        BREAKER_COLOUR
-    } else if label.ends_with(" load") || label.contains(" load → ") || label.contains(" ramps to ")
-    {
-        LOAD_COLOUR
-    } else {
-        FAULT_COLOUR
+/// The colour of a band: chosen by what it marks, never by its label.
+pub fn band_colour(kind: BandKind) -> Rgb {
+    match kind {
+        BandKind::WarmUp => Rgb(150, 150, 150),
+        BandKind::LoadChange => Rgb(221, 170, 51),
+        BandKind::Fault => Rgb(170, 68, 153),
+        BandKind::BreakerOpen => Rgb(86, 180, 233),
+        BandKind::NoSuccess => Rgb(214, 39, 40),
     }
 }
+
 /// The colour of objectives and violations.
 pub const SLO_COLOUR: Rgb = Rgb(200, 0, 0);
 
@@ -136,10 +124,17 @@ impl Line {
 /// labelled above the plot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shade {
+    pub kind: BandKind,
     pub label: String,
     pub start: f64,
     pub end: f64,
-    pub colour: Rgb,
+}
+
+impl Shade {
+    /// The shade's colour, from its kind.
+    pub fn colour(&self) -> Rgb {
+        band_colour(self.kind)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -308,10 +303,10 @@ impl Clock {
             match shades.last_mut() {
                 Some(open) if start <= last_end => open.end = end,
                 _ => shades.push(Shade {
+                    kind: BandKind::NoSuccess,
                     label: "no request succeeded".into(),
                     start,
                     end,
-                    colour: NOTHING_COLOUR,
                 }),
             }
             last_end = end;
@@ -325,10 +320,10 @@ impl Clock {
             .bands
             .iter()
             .map(|b| Shade {
+                kind: b.kind,
                 label: b.label.clone(),
                 start: self.unit.of(b.start_s),
                 end: self.unit.of(b.end_s),
-                colour: band_colour(&b.label),
             })
             .collect()
     }
@@ -399,16 +394,22 @@ type CountOf = fn(&SeriesWindow) -> u64;
 
 /// The throughput chart's lines: legend, count per window, colour, and whether to draw it when
 /// it is zero throughout. A mechanism that counts something per window adds one row here.
-const RATE_LINES: [(&str, CountOf, Rgb, bool); 6] = [
+const RATE_LINES: [(&str, CountOf, Rgb, bool); 10] = [
     ("offered load", |w| w.arrived, Rgb(60, 60, 60), true),
     ("throughput (jobs served)", |w| w.served, PALETTE[0], true),
     ("goodput (succeeded)", |w| w.completed, PALETTE[2], true),
     ("retries", |w| w.retries, PALETTE[3], false),
     ("failed", |w| w.failed, PALETTE[5], false),
-    ("rejected", |w| w.rejected, PALETTE[1], false),
+    // Attempts turned away, at any layer, one line per reason.
+    ("rejected: queue full", |w| w.rejections.queue_full, PALETTE[1], false),
+    ("rejected: rate limited", |w| w.rejections.rate_limited, PALETTE[4], false),
+    ("rejected: breaker open", |w| w.rejections.breaker_open, Rgb(153, 52, 4), false),
+    ("rejected: shed", |w| w.rejections.shed, Rgb(153, 153, 51), false),
+    ("rejected: bulkhead full", |w| w.rejections.bulkhead, Rgb(136, 34, 85), false),
 ];
 
-/// Offered load, throughput and the other per-window rates, in requests per second.
+/// Offered load, throughput and the other per-window rates, in requests per second; the
+/// attempts turned away, by reason, when there are any.
 pub fn throughput_chart(summary: &Summary, series: &Series) -> Chart {
     let clock = Clock::new(summary, series);
     let mut chart = Chart::new(
@@ -449,6 +450,16 @@ pub fn queue_chart(summary: &Summary, series: &Series) -> Chart {
             .map(|w| (clock.mid(w), w.queue_max.get(i).map_or(f64::NAN, |&q| q as f64)))
             .collect();
         chart.lines.push(Line::new(name.clone(), points));
+    }
+    // Each `QueueBounded` limit, dashed in the colour of the service it names.
+    for bound in &series.queue_bounds {
+        let Some(i) = series.services.iter().position(|s| *s == bound.service) else { continue };
+        chart.rules.push(Rule {
+            label: Some(format!("bound: queue of {} ≤ {}", bound.service, bound.max)),
+            direction: Direction::Horizontal,
+            at: bound.max as f64,
+            colour: chart.line_colour(i),
+        });
     }
     chart
 }
@@ -545,14 +556,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bands_are_shaded_by_what_they_mark() {
-        assert_eq!(band_colour("warm-up"), WARMUP_COLOUR);
-        assert_eq!(band_colour("users × 3 load"), LOAD_COLOUR);
-        assert_eq!(band_colour("analysts load → 70/s"), LOAD_COLOUR);
-        assert_eq!(band_colour("users ramps to 90/s"), LOAD_COLOUR);
-        assert_eq!(band_colour("breaker api→payments open"), BREAKER_COLOUR);
-        assert_eq!(band_colour("payments 20× slower"), FAULT_COLOUR);
-        assert_eq!(band_colour("db down"), FAULT_COLOUR);
+    fn every_kind_of_band_has_a_colour_of_its_own() {
+        let mut colours: Vec<Rgb> = BandKind::ALL.iter().map(|&k| band_colour(k)).collect();
+        colours.dedup();
+        assert_eq!(colours.len(), BandKind::ALL.len(), "{colours:?}");
+    }
+
+    #[test]
+    fn bands_are_shaded_by_their_kind_whatever_their_label() {
+        // Labels that read like another kind: a service named `breaker`, a client `load`.
+        let bands = [
+            (BandKind::Fault, "breaker down"),
+            (BandKind::Fault, "api ramps to 9× slower"),
+            (BandKind::LoadChange, "breaker × 3 load"),
+            (BandKind::BreakerOpen, "breaker load→db open"),
+            (BandKind::WarmUp, "db down"),
+        ];
+        let series = Series {
+            window_s: 1.0,
+            services: Vec::new(),
+            windows: Vec::new(),
+            bands: bands
+                .iter()
+                .map(|&(kind, label)| crate::Band {
+                    kind,
+                    label: label.into(),
+                    start_s: 1.0,
+                    end_s: 2.0,
+                })
+                .collect(),
+            slos: Vec::new(),
+            queue_bounds: Vec::new(),
+            latency_cdf: Vec::new(),
+        };
+        let clock = Clock { unit: TimeUnit::for_clock(10.0), end_s: 10.0, window_s: 1.0 };
+        for ((kind, label), shade) in bands.iter().zip(clock.shades(&series)) {
+            assert_eq!((shade.kind, shade.label.as_str()), (*kind, *label));
+            assert_eq!(shade.colour(), band_colour(*kind), "{label}");
+        }
     }
 
     #[test]

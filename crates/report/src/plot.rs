@@ -52,8 +52,12 @@ const PAPER: RGBColor = RGBColor(255, 255, 255);
 /// The family of the embedded font.
 const FAMILY: &str = "Noto Sans";
 
-/// How strongly a band tints the plot (overlapping bands mix).
-const BAND_TINT: f64 = 0.22;
+/// How strongly a band tints the plot: overlapping bands mix into a shade of their own.
+const BAND_TINT: f64 = 0.2;
+/// The height of a row of band labels and strips above the plot.
+const BAND_ROW: i32 = 23;
+/// The height of a band's strip, at the bottom of its row.
+const STRIP: i32 = 5;
 
 /// Registers the embedded font once; every drawing needs it, SVG included (for text metrics).
 fn font() -> Result<(), String> {
@@ -103,21 +107,16 @@ fn svg_options() -> &'static usvg::Options<'static> {
         let mut fonts = usvg::fontdb::Database::new();
         fonts.load_font_data(ttf_noto_sans::REGULAR.to_vec());
         fonts.set_sans_serif_family(FAMILY);
-        let mut options = usvg::Options::default();
-        options.font_family = FAMILY.into();
-        options.fontdb = Arc::new(fonts);
-        options
+        usvg::Options {
+            font_family: FAMILY.into(),
+            fontdb: Arc::new(fonts),
+            ..usvg::Options::default()
+        }
     })
 }
 
 fn rgb(c: Rgb) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
-}
-
-/// `c` laid over white paper with opacity `alpha`, as an opaque colour.
-fn tint(c: Rgb, alpha: f64) -> RGBColor {
-    let mix = |v: u8| (255.0 - (255.0 - f64::from(v)) * alpha).round() as u8;
-    RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
 fn text_style(size: f64, colour: &RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
@@ -346,31 +345,11 @@ fn draw<DB: DrawingBackend>(area: &Area<DB>, chart: &Chart) -> Result<(), String
         top = draw_legend(area, &legend, left, right, top)?;
     }
     let mut frame = Frame { left, right, top, bottom, x, y, y2 };
-    let band_rows = place_band_labels(area, chart, &frame)?;
-    let rows = band_rows.iter().flatten().map(|b| b.row + 1).max().unwrap_or(0);
-    frame.top = top + rows * ROW + if rows > 0 { 2 } else { GAP };
+    let tracks = place_bands(area, chart, &frame)?;
+    let rows = tracks.iter().map(|t| t.row + 1).max().unwrap_or(0);
+    frame.top = top + rows * BAND_ROW + if rows > 0 { 2 } else { GAP };
     let frame = frame;
-
-    // Bands, then their labels above the plot.
-    for shade in &chart.bands {
-        let from = frame.px(shade.start.max(frame.x.low));
-        let to = frame.px(shade.end.min(frame.x.high));
-        if let (Some(a), Some(b)) = (from, to)
-            && b > a
-        {
-            let fill = rgb(shade.colour).mix(BAND_TINT).filled();
-            area.draw(&Rectangle::new([(a, frame.top), (b, frame.bottom)], fill)).map_err(err)?;
-        }
-    }
-    let style = text_style(LABEL_SIZE, &INK, HPos::Left, VPos::Center);
-    for (shade, label) in chart.bands.iter().zip(&band_rows) {
-        let Some(label) = label else { continue };
-        let y = top + label.row * ROW + ROW / 2;
-        let swatch = tint(shade.colour, 0.6).filled();
-        area.draw(&Rectangle::new([(label.x, y - 5), (label.x + 10, y + 5)], swatch))
-            .map_err(err)?;
-        area.draw_text(&shade.label, &style, (label.x + 14, y)).map_err(err)?;
-    }
+    draw_bands(area, chart, &frame, &tracks, top)?;
 
     // Grid.
     for (v, _) in &x_ticks {
@@ -551,42 +530,154 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(y + ROW / 2 + GAP)
 }
 
-/// Where a band's label goes: its left edge and its row above the plot.
-struct BandLabel {
-    x: i32,
+/// Where a band goes above the plot: its row, and where its label starts if it shows one.
+struct Track {
     row: i32,
+    label_x: Option<i32>,
+    /// The band's strip, from and to, in pixels.
+    from: i32,
+    to: i32,
 }
 
-/// Puts each band's label above the band's start, on the first row where it overlaps no other.
-/// A label already shown (a breaker that opens again) is not repeated: its bands share a shade.
-fn place_band_labels<DB: DrawingBackend>(
+/// Lays the bands out above the plot, each as a strip of its colour over its stretch of the
+/// x axis, with its label above the strip's start. Bands of one label (a breaker that opens
+/// again and again) share a row and show the label once; every other label gets the first row
+/// where neither its label nor its strips overlap anything already there, so that bands which
+/// overlap in time stay apart, each in its own row.
+fn place_bands<DB: DrawingBackend>(
     area: &Area<DB>,
     chart: &Chart,
     frame: &Frame,
-) -> Result<Vec<Option<BandLabel>>, String> {
+) -> Result<Vec<Track>, String> {
     let style = text_style(LABEL_SIZE, &INK, HPos::Left, VPos::Center);
+    let strip = |shade: &crate::chart::Shade| {
+        let from = frame.px(shade.start.max(frame.x.low)).unwrap_or(frame.left);
+        let to = frame.px(shade.end.min(frame.x.high)).unwrap_or(frame.right);
+        (from.clamp(frame.left, frame.right), to.clamp(frame.left, frame.right).max(from + 1))
+    };
     let mut taken: Vec<(i32, i32, i32)> = Vec::new(); // (row, from, to)
-    let mut placed = Vec::new();
-    for (i, shade) in chart.bands.iter().enumerate() {
-        if chart.bands[..i].iter().any(|b| b.label == shade.label) {
-            placed.push(None);
+    let mut tracks: Vec<Option<Track>> = chart.bands.iter().map(|_| None).collect();
+    for (first, shade) in chart.bands.iter().enumerate() {
+        if tracks[first].is_some() {
             continue;
         }
-        let w = 14 + text_width(area, &shade.label, &style)?;
-        let start = frame.px(shade.start.max(frame.x.low)).unwrap_or(frame.left);
-        let x = start.min(frame.right - w).max(frame.left);
+        let group: Vec<usize> = (first..chart.bands.len())
+            .filter(|&i| chart.bands[i].label == shade.label && chart.bands[i].kind == shade.kind)
+            .collect();
+        let w = text_width(area, &shade.label, &style)?;
+        let label_x = strip(shade).0.min(frame.right - w).max(frame.left);
+        let mut spans = vec![(label_x, label_x + w + 2 * GAP)];
+        spans.extend(group.iter().map(|&i| strip(&chart.bands[i])));
         let row = (0..)
-            .find(|&r| !taken.iter().any(|&(tr, a, b)| tr == r && x < b + 2 * GAP && a < x + w))
+            .find(|&r| {
+                !taken
+                    .iter()
+                    .any(|&(tr, a, b)| tr == r && spans.iter().any(|&(x, y)| x < b && a < y))
+            })
             .expect("some row is free");
-        taken.push((row, x, x + w));
-        placed.push(Some(BandLabel { x, row }));
+        taken.extend(spans.iter().map(|&(a, b)| (row, a, b)));
+        for &i in &group {
+            let (from, to) = strip(&chart.bands[i]);
+            let label_x = (i == first).then_some(label_x);
+            tracks[i] = Some(Track { row, label_x, from, to });
+        }
     }
-    Ok(placed)
+    Ok(tracks.into_iter().map(|t| t.expect("every band placed")).collect())
+}
+
+/// The bands: a tint over the plot (where bands overlap, their tints mix), and above the plot
+/// each band's strip, in a row of its own, and its label.
+fn draw_bands<DB: DrawingBackend>(
+    area: &Area<DB>,
+    chart: &Chart,
+    frame: &Frame,
+    tracks: &[Track],
+    top: i32,
+) -> Result<(), String> {
+    for (shade, track) in chart.bands.iter().zip(tracks) {
+        let fill = rgb(shade.colour()).mix(BAND_TINT).filled();
+        let tinted = [(track.from, frame.top), (track.to, frame.bottom)];
+        area.draw(&Rectangle::new(tinted, fill)).map_err(err)?;
+    }
+    let style = text_style(LABEL_SIZE, &INK, HPos::Left, VPos::Center);
+    for (shade, track) in chart.bands.iter().zip(tracks) {
+        let colour = rgb(shade.colour());
+        let row_top = top + track.row * BAND_ROW;
+        let bar =
+            [(track.from, row_top + BAND_ROW - STRIP - 1), (track.to, row_top + BAND_ROW - 1)];
+        area.draw(&Rectangle::new(bar, colour.filled())).map_err(err)?;
+        if let Some(x) = track.label_x {
+            let y = row_top + (BAND_ROW - STRIP) / 2;
+            area.draw_text(&shade.label, &style, (x, y)).map_err(err)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::BandKind;
+    use crate::chart::Shade;
+
+    fn shade(kind: BandKind, label: &str, start: f64, end: f64) -> Shade {
+        Shade { kind, label: label.into(), start, end }
+    }
+
+    #[test]
+    fn overlapping_bands_get_rows_of_their_own_and_labels_never_collide() {
+        font().expect("the font loads");
+        let mut chart =
+            Chart::new("t", "t", Axis::linear("time", "s"), Axis::linear("latency", "ms"));
+        chart.bands = vec![
+            shade(BandKind::WarmUp, "warm-up", 0.0, 10.0),
+            shade(BandKind::LoadChange, "users × 3 load", 8.0, 30.0),
+            shade(BandKind::Fault, "db down", 9.0, 12.0),
+            shade(BandKind::BreakerOpen, "breaker api→db open", 10.0, 14.0),
+            shade(BandKind::NoSuccess, "no request succeeded", 11.0, 13.0),
+            shade(BandKind::BreakerOpen, "breaker api→db open", 40.0, 45.0),
+            shade(BandKind::Fault, "cache down", 70.0, 80.0),
+        ];
+        let x = Span { low: 0.0, high: 100.0, log: false };
+        let y = Span { low: 0.0, high: 1.0, log: false };
+        let frame = Frame { left: 50, right: 750, top: 80, bottom: 400, x, y, y2: None };
+        let mut svg = String::new();
+        let area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let tracks = place_bands(&area, &chart, &frame).expect("placed");
+        let style = text_style(LABEL_SIZE, &INK, HPos::Left, VPos::Center);
+        let label = |i: usize| {
+            let x = tracks[i].label_x?;
+            Some((x, x + text_width(&area, &chart.bands[i].label, &style).unwrap()))
+        };
+        for i in 0..tracks.len() {
+            for j in i + 1..tracks.len() {
+                let (a, b) = (&tracks[i], &tracks[j]);
+                if chart.bands[i].label == chart.bands[j].label {
+                    assert_eq!(a.row, b.row, "one label, one row");
+                    continue;
+                }
+                if a.row != b.row {
+                    continue;
+                }
+                assert!(a.to <= b.from || b.to <= a.from, "strips {i} and {j} overlap in a row");
+                if let (Some(l), Some(m)) = (label(i), label(j)) {
+                    assert!(l.1 <= m.0 || m.1 <= l.0, "labels {i} and {j} collide");
+                }
+            }
+        }
+        // Bands that overlap in time are in different rows; the rows are few.
+        let rows: Vec<i32> = tracks.iter().map(|t| t.row).collect();
+        for (i, a) in chart.bands.iter().enumerate() {
+            for (j, b) in chart.bands.iter().enumerate().skip(i + 1) {
+                if a.start < b.end && b.start < a.end {
+                    assert_ne!(rows[i], rows[j], "bands {i} and {j} overlap: {rows:?}");
+                }
+            }
+        }
+        assert_eq!(rows.iter().max(), Some(&3), "{rows:?}");
+        // A label repeated is shown once.
+        assert!(tracks[3].label_x.is_some() && tracks[5].label_x.is_none());
+    }
 
     #[test]
     fn steps_are_round() {

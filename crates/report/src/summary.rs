@@ -217,9 +217,37 @@ pub struct InvariantSummary {
 /// A stretch of the run worth marking on a time axis: the warm-up, a load spike, a fault.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Band {
+    pub kind: BandKind,
     pub label: String,
     pub start_s: f64,
     pub end_s: f64,
+}
+
+/// What a band marks; plots shade a band by its kind, never by its label.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum BandKind {
+    /// The warm-up, left out of the figures.
+    WarmUp,
+    /// A client's load changes: a spike, a step or a ramp.
+    LoadChange,
+    /// A fault: a service slowed down, failing or down.
+    Fault,
+    /// A circuit breaker open, until it half-opens or closes.
+    BreakerOpen,
+    /// Requests arrived but none succeeded (found in the windows by the plots).
+    NoSuccess,
+}
+
+impl BandKind {
+    /// Every kind, in the order plots stack their strips.
+    pub const ALL: [BandKind; 5] = [
+        BandKind::WarmUp,
+        BandKind::LoadChange,
+        BandKind::Fault,
+        BandKind::BreakerOpen,
+        BandKind::NoSuccess,
+    ];
 }
 
 /// A latency objective to draw as a line: `percentile` of latency should stay ≤ `bound_s`.
@@ -230,6 +258,13 @@ pub struct SloLine {
     pub bound_s: f64,
 }
 
+/// A `QueueBounded` invariant's limit: the queue of `service` should hold at most `max`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct QueueBound {
+    pub service: String,
+    pub max: usize,
+}
+
 /// The fixed-window time series of a run, and what plots need to annotate it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Series {
@@ -238,6 +273,7 @@ pub struct Series {
     pub windows: Vec<SeriesWindow>,
     pub bands: Vec<Band>,
     pub slos: Vec<SloLine>,
+    pub queue_bounds: Vec<QueueBound>,
     /// End-to-end latency CDF after the warm-up: (seconds, cumulative fraction).
     pub latency_cdf: Vec<(f64, f64)>,
 }
@@ -445,6 +481,7 @@ impl Series {
             windows: metrics.windows.iter().map(series_window).collect(),
             bands: [bands(scenario), breaker_bands(metrics)].concat(),
             slos: slos(scenario),
+            queue_bounds: queue_bounds(scenario),
             latency_cdf: metrics.latency_cdf(),
         }
     }
@@ -461,6 +498,7 @@ fn bands(scenario: &Scenario) -> Vec<Band> {
     let mut bands = Vec::new();
     if !scenario.warmup.is_zero() {
         bands.push(Band {
+            kind: BandKind::WarmUp,
             label: "warm-up".into(),
             start_s: 0.0,
             end_s: scenario.warmup.as_secs_f64(),
@@ -482,9 +520,11 @@ fn bands(scenario: &Scenario) -> Vec<Band> {
                 end.as_secs_f64(),
             ),
         };
-        bands.push(Band { label: band.0, start_s: band.1, end_s: band.2.min(end) });
+        let (label, start_s, end_s) = band;
+        bands.push(Band { kind: BandKind::LoadChange, label, start_s, end_s: end_s.min(end) });
     }
     bands.extend(scenario.world.faults.iter().map(|f| Band {
+        kind: BandKind::Fault,
         label: fault_label(scenario, f),
         start_s: f.start.as_secs_f64(),
         end_s: f.end.as_secs_f64().min(end),
@@ -511,6 +551,7 @@ fn breaker_bands(metrics: &Metrics) -> Vec<Band> {
             open_since.entry(change.site.as_str()).or_insert(at);
         } else if let Some(start) = open_since.remove(change.site.as_str()) {
             bands.push(Band {
+                kind: BandKind::BreakerOpen,
                 label: format!("breaker {} open", change.site),
                 start_s: start,
                 end_s: at,
@@ -519,6 +560,7 @@ fn breaker_bands(metrics: &Metrics) -> Vec<Band> {
     }
     let end = metrics.end().as_secs_f64();
     bands.extend(open_since.into_iter().map(|(site, start)| Band {
+        kind: BandKind::BreakerOpen,
         label: format!("breaker {site} open"),
         start_s: start,
         end_s: end,
@@ -536,6 +578,19 @@ fn slos(scenario: &Scenario) -> Vec<SloLine> {
                 percentile: *percentile,
                 bound_s: bound.as_secs_f64(),
             }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn queue_bounds(scenario: &Scenario) -> Vec<QueueBound> {
+    scenario
+        .invariants
+        .iter()
+        .filter_map(|inv| match inv {
+            Invariant::QueueBounded { service_name, max, .. } => {
+                Some(QueueBound { service: service_name.clone(), max: *max })
+            }
             _ => None,
         })
         .collect()

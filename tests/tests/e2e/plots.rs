@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use faultline_report::chart::{Chart, Direction, Scale};
 use faultline_report::{
-    Series, Summary, VaryPoint, VaryReport, charts, plot, render_png, render_report, render_svg,
-    vary_chart,
+    Series, SeriesWindow, Summary, VaryPoint, VaryReport, charts, plot, render_png, render_report,
+    render_svg, vary_chart,
 };
 use faultline_scenario::{Overrides, Scenario, load};
 
@@ -135,8 +135,20 @@ fn check_chart(context: &str, chart: &Chart) {
     assert!(gaps >= spaces, "{what}: {gaps} gaps between words of `{}` in the PNG", chart.title);
 }
 
+type CountOf = fn(&SeriesWindow) -> u64;
+
+/// The throughput plot's line for each reason an attempt is turned away, and its count.
+const REJECTION_LINES: [(&str, CountOf); 5] = [
+    ("rejected: queue full", |w| w.rejections.queue_full),
+    ("rejected: rate limited", |w| w.rejections.rate_limited),
+    ("rejected: breaker open", |w| w.rejections.breaker_open),
+    ("rejected: shed", |w| w.rejections.shed),
+    ("rejected: bulkhead full", |w| w.rejections.bulkhead),
+];
+
 #[test]
 fn every_plot_is_titled_labelled_and_readable() {
+    let (mut bounds_drawn, mut reasons_drawn) = (0, 0);
     for scenario in every_scenario() {
         let context = format!("{}/{}", scenario.name, scenario.variant.as_deref().unwrap_or("-"));
         let (summary, series) = run(&scenario, scenario.seed);
@@ -161,16 +173,39 @@ fn every_plot_is_titled_labelled_and_readable() {
                 "{context}: the CDF lacks the SLO line"
             );
         }
-        // Bands from the series (warm-up, load changes, faults, open breakers) are shaded.
-        let labels: Vec<&str> = charts[0].bands.iter().map(|b| b.label.as_str()).collect();
+        // Bands from the series (warm-up, load changes, faults, open breakers) are shaded by
+        // their kind.
         for band in &series.bands {
             assert!(
-                labels.contains(&band.label.as_str()),
+                charts[0].bands.iter().any(|b| b.label == band.label && b.kind == band.kind),
                 "{context}: band {} missing",
                 band.label
             );
         }
+        // Each `QueueBounded` limit is a dashed rule on the queue plot, labelled with its
+        // service and drawn in that service's colour.
+        let queues = &charts[2];
+        for bound in &series.queue_bounds {
+            let i = series.services.iter().position(|s| *s == bound.service).expect("a service");
+            let drawn = queues.rules.iter().any(|r| {
+                r.direction == Direction::Horizontal
+                    && r.at == bound.max as f64
+                    && r.colour == queues.line_colour(i)
+                    && r.label.as_deref().is_some_and(|l| l.contains(&bound.service))
+            });
+            assert!(drawn, "{context}: the queue plot lacks the bound of {}", bound.service);
+            bounds_drawn += 1;
+        }
+        // One line per reason attempts were turned away for, and none for the others.
+        for (label, count) in REJECTION_LINES {
+            let occurred = series.windows.iter().any(|w| count(w) > 0);
+            let drawn = charts[1].lines.iter().any(|l| l.label == label);
+            assert_eq!(drawn, occurred, "{context}: `{label}`");
+            reasons_drawn += usize::from(drawn);
+        }
     }
+    assert!(bounds_drawn > 0, "the catalogue has queue bounds to draw");
+    assert!(reasons_drawn > 0, "the catalogue has rejections to draw");
 }
 
 #[test]
