@@ -14,6 +14,7 @@ test:
 
 bench:
     cargo bench -p faultline-tests --bench mm1
+    cargo bench -p faultline-tests --bench report
 
 ci:
     .ci/run
