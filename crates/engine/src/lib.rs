@@ -12,6 +12,6 @@ mod trace;
 
 pub use queue::EventQueue;
 pub use rng::{RngStreams, SimRng, stream_id};
-pub use run::{LimitExceeded, Limits, Model, RunStats, Scheduler, TraceKey, run};
+pub use run::{Activity, LimitExceeded, Limits, Model, RunStats, Scheduler, TraceKey, run};
 pub use time::{SimDuration, SimTime, human_secs};
 pub use trace::TraceHash;

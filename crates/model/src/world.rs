@@ -6,7 +6,7 @@
 //! decides an outcome in advance: collapse and recovery come out of these mechanics.
 
 use faultline_engine::{
-    LimitExceeded, Model, RngStreams, Scheduler, SimDuration, SimTime, TraceKey,
+    Activity, LimitExceeded, Model, RngStreams, Scheduler, SimDuration, SimTime, TraceKey,
 };
 use rand::RngExt;
 
@@ -46,6 +46,10 @@ struct Batcher {
     epoch: u32,
 }
 
+/// Handling an event goes on until it is done, or stops the run at a limit. Boxed so that the
+/// result fits in a register: every function on the hot path returns one.
+type Flow = Result<(), Box<LimitExceeded>>;
+
 /// How often a service holding its queue (breaker open) checks whether it may resume.
 const HOLD_POLL: SimDuration = SimDuration::from_millis(100);
 
@@ -53,6 +57,9 @@ const HOLD_POLL: SimDuration = SimDuration::from_millis(100);
 #[derive(Debug)]
 pub struct World<O> {
     clients: Vec<Client>,
+    /// Names, only for saying where a run got stuck.
+    client_names: Vec<String>,
+    service_names: Vec<String>,
     /// The class of each client's requests.
     client_class: Vec<u8>,
     services: Vec<Service>,
@@ -91,6 +98,8 @@ impl<O: Observer> World<O> {
         config.clients.iter().for_each(|c| entry[c.call.target] = true);
         World {
             clients: config.clients.iter().map(|c| Client::new(c, &streams)).collect(),
+            client_names: config.clients.iter().map(|c| c.name.clone()).collect(),
+            service_names: config.services.iter().map(|s| s.name.clone()).collect(),
             client_class: config.clients.iter().map(|c| c.class).collect(),
             services: config
                 .services
@@ -193,15 +202,15 @@ impl<O: Observer> World<O> {
         }
     }
 
-    fn arrive(&mut self, client: u32, sched: &mut Scheduler<Event>) -> Result<(), LimitExceeded> {
+    fn arrive(&mut self, client: u32, sched: &mut Scheduler<Event>) -> Flow {
         let now = sched.now();
         if self.requests_in_flight >= self.max_in_flight as usize {
-            return Err(LimitExceeded::Model {
+            return Err(Box::new(LimitExceeded::Model {
                 what: "client requests in flight",
                 limit: u64::from(self.max_in_flight),
                 at: now,
                 hint: "the system is not keeping up; bound a queue, add timeouts, or raise `limits.max_in_flight`",
-            });
+            }));
         }
         let request = self.next_request_id;
         self.next_request_id += 1;
@@ -209,7 +218,7 @@ impl<O: Observer> World<O> {
         self.metrics.on_arrival(now, self.requests_in_flight);
         self.observer.on_arrival(now, client as usize, request);
         let class = self.client_class[client as usize];
-        self.new_call(client, Caller::Client, (request, class), now, sched);
+        self.new_call(client, Caller::Client, (request, class), now, sched)?;
         self.schedule_next_arrival(client, sched);
         Ok(())
     }
@@ -222,9 +231,9 @@ impl<O: Observer> World<O> {
         (request, class): (u64, u8),
         arrived: SimTime,
         sched: &mut Scheduler<Event>,
-    ) {
+    ) -> Flow {
         let weight = self.sites[site as usize].weight;
-        self.new_weighted_call(site, caller, (request, class), arrived, weight, sched);
+        self.new_weighted_call(site, caller, (request, class), arrived, weight, sched)
     }
 
     fn new_weighted_call(
@@ -235,7 +244,7 @@ impl<O: Observer> World<O> {
         arrived: SimTime,
         weight: f64,
         sched: &mut Scheduler<Event>,
-    ) {
+    ) -> Flow {
         let call = Call {
             weight,
             site,
@@ -254,10 +263,10 @@ impl<O: Observer> World<O> {
         let slot = self
             .calls
             .insert_with(call, |old, new| new.generation = old.generation.wrapping_add(1));
-        self.send_attempt(slot, sched);
+        self.send_attempt(slot, sched)
     }
 
-    fn send_attempt(&mut self, slot: u32, sched: &mut Scheduler<Event>) {
+    fn send_attempt(&mut self, slot: u32, sched: &mut Scheduler<Event>) -> Flow {
         let now = sched.now();
         let call = self.calls.get_mut(slot);
         call.attempt += 1;
@@ -311,17 +320,17 @@ impl<O: Observer> World<O> {
         };
         let job_slot = self.jobs.insert(job);
         self.calls.get_mut(slot).job = job_slot;
-        self.admit(target, job_slot, sched);
+        self.admit(target, job_slot, sched)
     }
 
-    fn admit(&mut self, service: usize, job: u32, sched: &mut Scheduler<Event>) {
+    fn admit(&mut self, service: usize, job: u32, sched: &mut Scheduler<Event>) -> Flow {
         let now = sched.now();
         let class = self.jobs.get(job).class;
         let rejection = if !self.services[service].passes_limiter(now) {
             Some(Rejection::RateLimited)
         } else if self.services[service].has_idle_worker() && self.may_start(service, now) {
             self.services[service].occupy();
-            self.start_job(job, sched);
+            self.start_job(job, sched)?;
             None
         } else if self.services[service].queue_full() {
             Some(Rejection::QueueFull)
@@ -337,9 +346,10 @@ impl<O: Observer> World<O> {
             let call = self.jobs.get(job).call;
             self.free_job(job);
             self.metrics.on_reject(service, reason);
-            self.resolve_attempt(call, Outcome::Rejected(reason), sched);
+            self.resolve_attempt(call, Outcome::Rejected(reason), sched)?;
         }
         self.note_queue(service, now);
+        Ok(())
     }
 
     /// Whether the service may start a job now: not held back by an open breaker, and (when
@@ -370,20 +380,30 @@ impl<O: Observer> World<O> {
     }
 
     /// Idle workers take queued jobs, as far as holding and pacing allow.
-    fn wake(&mut self, service: usize, sched: &mut Scheduler<Event>) {
+    fn wake(&mut self, service: usize, sched: &mut Scheduler<Event>) -> Flow {
         self.wake_pending[service] = false;
         let now = sched.now();
         while self.services[service].has_idle_worker() && self.services[service].queue_len() > 0 {
+            // Ends only when starting a job changes the queue or the workers.
+            sched.tick(|| self.activity_at(service, "starting queued work"))?;
             if !self.may_start(service, now) {
-                return self.schedule_wake(service, sched);
+                self.schedule_wake(service, sched);
+                return Ok(());
             }
             self.services[service].occupy();
-            self.take_next(service, sched);
+            self.take_next(service, sched)?;
         }
         self.note_queue(service, now);
+        Ok(())
     }
 
-    fn start_job(&mut self, slot: u32, sched: &mut Scheduler<Event>) {
+    /// A service and what it is doing, for a run stuck at one instant.
+    fn activity_at(&self, service: usize, doing: &str) -> Activity {
+        let component = format!("service `{}`", self.service_names[service]);
+        Activity { component, doing: doing.to_string() }
+    }
+
+    fn start_job(&mut self, slot: u32, sched: &mut Scheduler<Event>) -> Flow {
         let now = sched.now();
         let job = self.jobs.get_mut(slot);
         job.started = now;
@@ -392,11 +412,11 @@ impl<O: Observer> World<O> {
         let (request, class) = (job.request, job.class);
         self.metrics.on_start(counted, service, class, wait);
         self.observer.on_start(now, service, request, class, wait);
-        self.advance(slot, sched);
+        self.advance(slot, sched)
     }
 
     /// Runs the job's handler from its current step until it waits for something or ends.
-    fn advance(&mut self, slot: u32, sched: &mut Scheduler<Event>) {
+    fn advance(&mut self, slot: u32, sched: &mut Scheduler<Event>) -> Flow {
         loop {
             let job = self.jobs.get(slot);
             if self.is_cancelled(job) {
@@ -410,28 +430,37 @@ impl<O: Observer> World<O> {
                 StepPlan::Work { time, contention } => {
                     let (time, contention) = (*time, *contention);
                     let took = self.work_time(service, time, contention, weight, sched.now());
-                    return sched.after(took, Event::WorkDone { job: slot });
+                    sched.after(took, Event::WorkDone { job: slot });
+                    return Ok(());
                 }
                 StepPlan::Calls { first, count } => {
                     let (first, count) = (*first, *count);
-                    if self.issue_calls(slot, first, count, sched) > 0 {
-                        return;
+                    if self.issue_calls(slot, first, count, sched)? > 0 {
+                        return Ok(());
                     }
                     self.jobs.get_mut(slot).step += 1;
                 }
                 StepPlan::Batch { batcher } => {
                     let batcher = *batcher;
-                    if self.join_batch(slot, batcher, sched) > 0 {
-                        return;
+                    if self.join_batch(slot, batcher, sched)? > 0 {
+                        return Ok(());
                     }
                     self.jobs.get_mut(slot).step += 1;
                 }
             }
+            // A step answered at once (its calls rejected, say): the next one runs at this
+            // same instant.
+            sched.tick(|| self.activity_at(service, "running handler steps"))?;
         }
     }
 
     /// Adds the job to a batch; sends the batch when full. Returns whether the job still waits.
-    fn join_batch(&mut self, slot: u32, batcher: u32, sched: &mut Scheduler<Event>) -> u16 {
+    fn join_batch(
+        &mut self,
+        slot: u32,
+        batcher: u32,
+        sched: &mut Scheduler<Event>,
+    ) -> Result<u16, Box<LimitExceeded>> {
         let job = self.jobs.get_mut(slot);
         job.pending = 1;
         job.issuing = true;
@@ -443,22 +472,23 @@ impl<O: Observer> World<O> {
             sched.after(plan.wait, Event::Flush { batcher, epoch });
         }
         if b.members.len() >= usize::from(plan.max) {
-            self.send_batch(batcher, sched);
+            self.send_batch(batcher, sched)?;
         }
         let job = self.jobs.get_mut(slot);
         job.issuing = false;
-        job.pending
+        Ok(job.pending)
     }
 
-    fn flush(&mut self, batcher: u32, epoch: u32, sched: &mut Scheduler<Event>) {
+    fn flush(&mut self, batcher: u32, epoch: u32, sched: &mut Scheduler<Event>) -> Flow {
         let b = &self.batchers[batcher as usize];
         if b.epoch == epoch && !b.members.is_empty() {
-            self.send_batch(batcher, sched);
+            self.send_batch(batcher, sched)?;
         }
+        Ok(())
     }
 
     /// One call for every request collected so far.
-    fn send_batch(&mut self, batcher: u32, sched: &mut Scheduler<Event>) {
+    fn send_batch(&mut self, batcher: u32, sched: &mut Scheduler<Event>) -> Flow {
         let plan = self.batcher_plans[batcher as usize];
         let b = &mut self.batchers[batcher as usize];
         b.epoch = b.epoch.wrapping_add(1);
@@ -468,14 +498,7 @@ impl<O: Observer> World<O> {
         let weight = self.sites[plan.site as usize].weight * (1.0 + extra);
         let batch = self.batches.insert(members);
         let owner = (first.request, first.class);
-        self.new_weighted_call(
-            plan.site,
-            Caller::Batch(batch),
-            owner,
-            first.arrived,
-            weight,
-            sched,
-        );
+        self.new_weighted_call(plan.site, Caller::Batch(batch), owner, first.arrived, weight, sched)
     }
 
     /// Sends one call per site for the job's current step; returns how many are still pending.
@@ -485,17 +508,17 @@ impl<O: Observer> World<O> {
         first: u32,
         count: u16,
         sched: &mut Scheduler<Event>,
-    ) -> u16 {
+    ) -> Result<u16, Box<LimitExceeded>> {
         let job = self.jobs.get_mut(slot);
         job.pending = count;
         job.issuing = true;
         let (request, arrived) = ((job.request, job.class), job.arrived);
         for site in first..first + u32::from(count) {
-            self.new_call(site, Caller::Job(slot), request, arrived, sched);
+            self.new_call(site, Caller::Job(slot), request, arrived, sched)?;
         }
         let job = self.jobs.get_mut(slot);
         job.issuing = false;
-        job.pending
+        Ok(job.pending)
     }
 
     fn work_time(
@@ -522,13 +545,13 @@ impl<O: Observer> World<O> {
         call.generation == job.call_gen && call.job != NONE
     }
 
-    fn work_done(&mut self, slot: u32, sched: &mut Scheduler<Event>) {
+    fn work_done(&mut self, slot: u32, sched: &mut Scheduler<Event>) -> Flow {
         self.jobs.get_mut(slot).step += 1;
-        self.advance(slot, sched);
+        self.advance(slot, sched)
     }
 
     /// The job ends: its worker moves on, and its caller gets the answer if still waiting.
-    fn finish_job(&mut self, slot: u32, sched: &mut Scheduler<Event>) {
+    fn finish_job(&mut self, slot: u32, sched: &mut Scheduler<Event>) -> Flow {
         let now = sched.now();
         let job = *self.jobs.get(slot);
         let service = job.service as usize;
@@ -544,11 +567,12 @@ impl<O: Observer> World<O> {
         };
         self.metrics.on_job_done(now, done);
         self.free_job(slot);
-        self.next_for_worker(service, sched);
+        self.next_for_worker(service, sched)?;
         self.note_queue(service, now);
         if waited_for {
-            self.resolve_attempt(job.call, outcome, sched);
+            self.resolve_attempt(job.call, outcome, sched)?;
         }
+        Ok(())
     }
 
     /// Success, unless a call failed or an injected fault strikes.
@@ -561,43 +585,54 @@ impl<O: Observer> World<O> {
 
     /// A worker is free: it takes the next queued job if it may start one now; otherwise it
     /// goes idle and the service looks again later.
-    fn next_for_worker(&mut self, service: usize, sched: &mut Scheduler<Event>) {
+    fn next_for_worker(&mut self, service: usize, sched: &mut Scheduler<Event>) -> Flow {
         let now = sched.now();
         if self.services[service].queue_len() == 0 {
-            return self.services[service].idle();
+            self.services[service].idle();
+            return Ok(());
         }
         if !self.may_start(service, now) {
             self.services[service].idle();
-            return self.schedule_wake(service, sched);
+            self.schedule_wake(service, sched);
+            return Ok(());
         }
-        self.take_next(service, sched);
+        self.take_next(service, sched)
     }
 
     /// The worker already claimed takes the next queued job, dropping (shedding) those that
     /// waited too long to be worth starting; it goes idle if none is left.
-    fn take_next(&mut self, service: usize, sched: &mut Scheduler<Event>) {
+    fn take_next(&mut self, service: usize, sched: &mut Scheduler<Event>) -> Flow {
         let now = sched.now();
         while let Some(next) = self.services[service].pop(now) {
             let waited = now - self.jobs.get(next).enqueued;
             if self.shed_after[service].is_none_or(|limit| waited <= limit) {
                 return self.start_job(next, sched);
             }
-            self.shed(next, service, sched);
+            self.shed(next, service, sched)?;
+            // Answering a shed job's caller may queue more work here at this same instant.
+            sched.tick(|| self.activity_at(service, "shedding queued work"))?;
         }
         self.services[service].idle();
+        Ok(())
     }
 
-    fn shed(&mut self, slot: u32, service: usize, sched: &mut Scheduler<Event>) {
+    fn shed(&mut self, slot: u32, service: usize, sched: &mut Scheduler<Event>) -> Flow {
         let job = *self.jobs.get(slot);
         self.free_job(slot);
         self.metrics.on_reject(service, Rejection::Shed);
         if self.is_waited_for(&job) {
-            self.resolve_attempt(job.call, Outcome::Rejected(Rejection::Shed), sched);
+            self.resolve_attempt(job.call, Outcome::Rejected(Rejection::Shed), sched)?;
         }
+        Ok(())
     }
 
     /// The current attempt of `slot` ended: retry it, or finish the call.
-    fn resolve_attempt(&mut self, slot: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
+    fn resolve_attempt(
+        &mut self,
+        slot: u32,
+        outcome: Outcome,
+        sched: &mut Scheduler<Event>,
+    ) -> Flow {
         let now = sched.now();
         let call = self.calls.get_mut(slot);
         call.job = NONE;
@@ -620,12 +655,13 @@ impl<O: Observer> World<O> {
             Some(delay) => {
                 self.calls.get_mut(slot).last_delay = Some(delay);
                 sched.after(delay, Event::Retry { call: slot, generation });
+                Ok(())
             }
             None => self.finish_call(slot, outcome, sched),
         }
     }
 
-    fn finish_call(&mut self, slot: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
+    fn finish_call(&mut self, slot: u32, outcome: Outcome, sched: &mut Scheduler<Event>) -> Flow {
         let now = sched.now();
         let call = *self.calls.get(slot);
         // Bumping the generation invalidates every timer and late answer for this call.
@@ -638,38 +674,38 @@ impl<O: Observer> World<O> {
                 let done = RootDone { arrived: call.arrived, class: call.class, outcome };
                 self.metrics.on_root_done(now, done, self.requests_in_flight);
                 self.observer.on_done(now, call.request, call.arrived, outcome);
+                Ok(())
             }
             Caller::Job(job) => self.answer_job(job, outcome, sched),
             Caller::Batch(batch) => {
                 let members = std::mem::take(self.batches.get_mut(batch));
                 self.batches.free(batch);
-                for job in members {
-                    self.answer_job(job, outcome, sched);
-                }
+                members.into_iter().try_for_each(|job| self.answer_job(job, outcome, sched))
             }
         }
     }
 
     /// One of the calls a job waits for has its final answer.
-    fn answer_job(&mut self, slot: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
+    fn answer_job(&mut self, slot: u32, outcome: Outcome, sched: &mut Scheduler<Event>) -> Flow {
         let job = self.jobs.get_mut(slot);
         job.failed |= !outcome.is_success();
         job.pending -= 1;
         if job.pending == 0 && !job.issuing {
             job.step += 1;
-            self.advance(slot, sched);
+            return self.advance(slot, sched);
         }
+        Ok(())
     }
 
-    fn timeout(&mut self, slot: u32, generation: u32, sched: &mut Scheduler<Event>) {
+    fn timeout(&mut self, slot: u32, generation: u32, sched: &mut Scheduler<Event>) -> Flow {
         let call = *self.calls.get(slot);
         if call.generation != generation || call.job == NONE {
-            return; // answered already, or between attempts
+            return Ok(()); // answered already, or between attempts
         }
         if self.sites[call.site as usize].cancel_on_timeout {
             self.withdraw(call.job, sched.now());
         }
-        self.resolve_attempt(slot, Outcome::Timeout, sched);
+        self.resolve_attempt(slot, Outcome::Timeout, sched)
     }
 
     /// Cancellation: a queued job leaves the queue at once; a running one stops at its next step.
@@ -681,11 +717,12 @@ impl<O: Observer> World<O> {
         }
     }
 
-    fn retry(&mut self, slot: u32, generation: u32, sched: &mut Scheduler<Event>) {
+    fn retry(&mut self, slot: u32, generation: u32, sched: &mut Scheduler<Event>) -> Flow {
         let call = self.calls.get(slot);
         if call.generation == generation && call.job == NONE {
-            self.send_attempt(slot, sched);
+            return self.send_attempt(slot, sched);
         }
+        Ok(())
     }
 
     fn note_queue(&mut self, service: usize, now: SimTime) {
@@ -713,15 +750,15 @@ impl<O: Observer> Model for World<O> {
     #[inline]
     fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) -> Result<(), LimitExceeded> {
         self.metrics.advance_to(sched.now());
-        match event {
-            Event::Arrival { client } => self.arrive(client, sched)?,
+        let flow = match event {
+            Event::Arrival { client } => self.arrive(client, sched),
             Event::WorkDone { job } => self.work_done(job, sched),
             Event::Timeout { call, generation } => self.timeout(call, generation, sched),
             Event::Retry { call, generation } => self.retry(call, generation, sched),
             Event::Wake { service } => self.wake(service as usize, sched),
             Event::Flush { batcher, epoch } => self.flush(batcher, epoch, sched),
-        }
-        Ok(())
+        };
+        flow.map_err(|stop| *stop)
     }
 
     fn trace_key(&self, event: &Event) -> TraceKey {
@@ -745,6 +782,28 @@ impl<O: Observer> Model for World<O> {
             }
         }
     }
+
+    fn activity(&self, event: &Event) -> Activity {
+        let site = |site: u32, doing: &str| Activity {
+            component: format!("call `{}`", self.sites[site as usize].name),
+            doing: doing.to_string(),
+        };
+        match *event {
+            Event::Arrival { client } => Activity {
+                component: format!("client `{}`", self.client_names[client as usize]),
+                doing: "sending requests".into(),
+            },
+            Event::WorkDone { job } => {
+                self.activity_at(self.jobs.get(job).service as usize, "finishing work")
+            }
+            Event::Timeout { call, .. } => site(self.calls.get(call).site, "timing out"),
+            Event::Retry { call, .. } => site(self.calls.get(call).site, "retrying"),
+            Event::Wake { service } => self.activity_at(service as usize, "looking at its queue"),
+            Event::Flush { batcher, .. } => {
+                site(self.batcher_plans[batcher as usize].site, "sending a batch")
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -753,5 +812,93 @@ mod size_tests {
     #[test]
     fn events_stay_small() {
         assert!(std::mem::size_of::<super::Event>() <= 12);
+    }
+}
+
+#[cfg(test)]
+mod stuck_tests {
+    use faultline_engine::{Limits, run};
+
+    use super::*;
+    use crate::policy::{BreakerConfig, CountsAsFailure, Window};
+    use crate::{
+        ArrivalProcess, CallConfig, ClientConfig, Discipline, Fault, FaultKind, LoadShape,
+        NoObserver, Rate, ServiceConfig, Step,
+    };
+
+    fn service(name: &str, steps: Vec<Step>, discipline: Discipline) -> ServiceConfig {
+        ServiceConfig {
+            name: name.into(),
+            workers: 4,
+            queue_capacity: None,
+            steps,
+            rate_limit: None,
+            discipline,
+            hold_while_open: true,
+            drain_rate: None,
+            ageing: None,
+            shed_after: None,
+        }
+    }
+
+    fn client(name: &str, rate: f64, class: u8) -> ClientConfig {
+        ClientConfig {
+            name: name.into(),
+            process: ArrivalProcess::Fixed,
+            rate: Rate(rate),
+            shape: LoadShape::Const,
+            call: CallConfig::plain(0, None),
+            class,
+        }
+    }
+
+    /// A service whose strict priority leaves out the class most of its work has (a config
+    /// validation refuses), held while its breaker is open: when the breaker lets calls through
+    /// again, idle workers face a queue they cannot take from.
+    fn unreachable_class() -> WorldConfig {
+        let breaker = BreakerConfig {
+            window: Window::Count(10),
+            failure_rate: 0.5,
+            slow_call_rate: f64::INFINITY,
+            slow_call_duration: SimDuration::MAX,
+            minimum_calls: 2,
+            open_duration: SimDuration::from_secs(2),
+            half_open_probes: 1,
+            count_as_failure: CountsAsFailure { error: true, timeout: true, rejected: false },
+        };
+        let call = CallConfig { breaker: Some(breaker), ..CallConfig::plain(1, None) };
+        let work = Step::Work { time: Dist::Exp { mean: 0.001 }, contention: SimDuration::ZERO };
+        let start = SimTime::ZERO + SimDuration::from_secs(5);
+        WorldConfig {
+            classes: vec!["high".into(), "low".into()],
+            clients: vec![client("a", 1.0, 0), client("b", 50.0, 1)],
+            services: vec![
+                service("api", vec![Step::Call(call)], Discipline::Strict { order: vec![0] }),
+                service("db", vec![work], Discipline::Fifo),
+            ],
+            faults: vec![Fault {
+                service: 1,
+                kind: FaultKind::Fail { share: 1.0 },
+                start,
+                end: start + SimDuration::from_secs(5),
+            }],
+            warmup: SimTime::ZERO,
+            end: SimTime::ZERO + SimDuration::from_secs(60),
+            window: SimDuration::from_secs(1),
+            max_in_flight: 1_000_000,
+        }
+    }
+
+    #[test]
+    fn a_queue_no_worker_can_take_from_stops_the_run_saying_where() {
+        let config = unreachable_class();
+        let mut world = World::new(&config, 1, NoObserver);
+        let limits =
+            Limits { end: config.end, max_events: 10_000_000, max_work_per_instant: 10_000 };
+        let err = run(&mut world, limits).unwrap_err();
+        let LimitExceeded::Stuck { limit, at, component, doing } = err else { panic!("{err}") };
+        assert_eq!((limit, component.as_str()), (10_000, "service `api`"));
+        assert_eq!(doing, "starting queued work");
+        assert!(at > SimTime::ZERO + SimDuration::from_secs(5), "stuck at {at}");
     }
 }

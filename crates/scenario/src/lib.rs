@@ -19,7 +19,10 @@ use faultline_model::WorldConfig;
 pub use error::{Origin, Problem, ScenarioError, did_you_mean};
 pub use run::Outcome;
 pub use units::{parse_duration, parse_rate};
-pub use validate::{DEFAULT_MAX_EVENTS, DEFAULT_MAX_IN_FLIGHT, MAX_WINDOWS, default_window};
+pub use validate::{
+    DEFAULT_MAX_EVENTS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_WORK_PER_INSTANT, MAX_WINDOWS,
+    default_window,
+};
 
 /// A checked scenario, with a variant and command-line patches already applied.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,6 +38,8 @@ pub struct Scenario {
     pub duration: SimDuration,
     pub warmup: SimDuration,
     pub max_events: u64,
+    /// Events and queued work looked at, at one simulated instant, before the run is stuck.
+    pub max_work_per_instant: u64,
     pub invariants: Vec<Invariant>,
     pub world: WorldConfig,
 }

@@ -43,6 +43,8 @@ pub struct LimitsRaw {
     pub max_events: Option<i64>,
     #[serde(default)]
     pub max_in_flight: Option<i64>,
+    #[serde(default)]
+    pub max_work_per_instant: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

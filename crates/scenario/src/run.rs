@@ -30,7 +30,11 @@ impl Scenario {
         let warmup = SimTime::ZERO + self.warmup;
         let monitor = Monitor::new(self.invariants.clone(), self.duration, warmup);
         let mut world = World::new(&self.world, seed, monitor);
-        let limits = Limits { end: SimTime::ZERO + self.duration, max_events: self.max_events };
+        let limits = Limits {
+            end: SimTime::ZERO + self.duration,
+            max_events: self.max_events,
+            max_work_per_instant: self.max_work_per_instant,
+        };
         let stats = run(&mut world, limits)?;
         let (metrics, monitor, in_flight) = world.finish();
         let verdicts = monitor.verdicts(&metrics, in_flight);

@@ -4,7 +4,7 @@
 //! file positions. Checking never stops at the first problem.
 
 use faultline_check::Invariant;
-use faultline_engine::{SimDuration, SimTime};
+use faultline_engine::{Limits, SimDuration, SimTime};
 use faultline_model::policy::{Backoff, BreakerConfig, CountsAsFailure, Jitter, Window};
 use faultline_model::{
     ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, Fault, FaultKind, LoadShape, Rate,
@@ -24,6 +24,8 @@ use crate::units::{parse_duration, parse_rate};
 pub const DEFAULT_MAX_EVENTS: u64 = 500_000_000;
 /// Used when a scenario sets no `limits.max_in_flight`.
 pub const DEFAULT_MAX_IN_FLIGHT: u64 = 1_000_000;
+/// Used when a scenario sets no `limits.max_work_per_instant`.
+pub const DEFAULT_MAX_WORK_PER_INSTANT: u64 = Limits::DEFAULT_MAX_WORK_PER_INSTANT;
 /// The time series never has more windows than this, so its memory stays small.
 pub const MAX_WINDOWS: u64 = 10_000;
 /// Windows a run gets when the scenario does not choose a width.
@@ -117,14 +119,14 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let invariants = check_invariants(&mut c, raw, &names, duration, triggers);
     let limits = check_limits(&mut c, raw);
     let window = duration.and_then(|d| check_window(&mut c, raw, d));
-    if let (Some(d), Some(clients), Some((max_events, _))) = (duration, &clients, limits) {
-        check_event_budget(&mut c, clients, d, max_events);
+    if let (Some(d), Some(clients), Some(limits)) = (duration, &clients, limits) {
+        check_event_budget(&mut c, clients, d, limits.max_events);
     }
     if !c.problems.is_empty() {
         return Err(c.problems);
     }
     let (duration, warmup, window) = (duration.unwrap(), warmup.unwrap(), window.unwrap());
-    let (max_events, max_in_flight) = limits.unwrap();
+    let RunLimits { max_events, max_in_flight, max_work_per_instant } = limits.unwrap();
     Ok(Scenario {
         name: raw.name.clone(),
         lesson: raw.lesson.clone(),
@@ -134,6 +136,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         duration,
         warmup,
         max_events,
+        max_work_per_instant,
         invariants: invariants.unwrap(),
         world: WorldConfig {
             classes,
@@ -143,7 +146,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
             warmup: SimTime::ZERO + warmup,
             end: SimTime::ZERO + duration,
             window,
-            max_in_flight: max_in_flight as u32,
+            max_in_flight,
         },
     })
 }
@@ -965,16 +968,37 @@ fn check_percentile(c: &mut Checker, at: &[&str], percentile: f64) {
     }
 }
 
-fn check_limits(c: &mut Checker, raw: &ScenarioFile) -> Option<(u64, u64)> {
-    let events = match raw.limits.max_events {
-        Some(n) => c.count(&["limits", "max_events"], n, 1, i64::MAX),
-        None => Some(DEFAULT_MAX_EVENTS),
+/// The run's bounds from `limits: (...)`, each defaulted when left out.
+#[derive(Clone, Copy, Debug)]
+struct RunLimits {
+    max_events: u64,
+    max_in_flight: u32,
+    max_work_per_instant: u64,
+}
+
+fn check_limits(c: &mut Checker, raw: &ScenarioFile) -> Option<RunLimits> {
+    let mut limit = |name: &'static str, value: Option<i64>, max: i64, default: u64| match value {
+        Some(n) => c.count(&["limits", name], n, 1, max),
+        None => Some(default),
     };
-    let in_flight = match raw.limits.max_in_flight {
-        Some(n) => c.count(&["limits", "max_in_flight"], n, 1, i64::from(u32::MAX)),
-        None => Some(DEFAULT_MAX_IN_FLIGHT),
-    };
-    Some((events?, in_flight?))
+    let events = limit("max_events", raw.limits.max_events, i64::MAX, DEFAULT_MAX_EVENTS);
+    let in_flight = limit(
+        "max_in_flight",
+        raw.limits.max_in_flight,
+        i64::from(u32::MAX),
+        DEFAULT_MAX_IN_FLIGHT,
+    );
+    let work = limit(
+        "max_work_per_instant",
+        raw.limits.max_work_per_instant,
+        i64::MAX,
+        DEFAULT_MAX_WORK_PER_INSTANT,
+    );
+    Some(RunLimits {
+        max_events: events?,
+        max_in_flight: u32::try_from(in_flight?).ok()?,
+        max_work_per_instant: work?,
+    })
 }
 
 fn check_window(c: &mut Checker, raw: &ScenarioFile, duration: SimDuration) -> Option<SimDuration> {

@@ -226,6 +226,16 @@ const CASES: &[Case] = &[
         at: Some("0)"),
         says: "max_events",
     },
+    Case {
+        name: "zero work per instant",
+        edits: &[(
+            "duration: \"60s\",",
+            "duration: \"60s\",\n    limits: (max_work_per_instant: 0),",
+        )],
+        args: &[],
+        at: Some("0)"),
+        says: "max_work_per_instant",
+    },
     Case { name: "empty file", edits: &[(BASE, "")], args: &[], at: None, says: "" },
     Case {
         name: "unknown variant",

@@ -112,7 +112,12 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
 
 fn arrivals_of(config: &WorldConfig, client: usize) -> Vec<SimTime> {
     let mut world = World::new(config, 9, ArrivalLog::default());
-    run(&mut world, Limits { end: config.end, max_events: 10_000_000 }).expect("within limits");
+    let limits = Limits {
+        end: config.end,
+        max_events: 10_000_000,
+        max_work_per_instant: Limits::DEFAULT_MAX_WORK_PER_INSTANT,
+    };
+    run(&mut world, limits).expect("within limits");
     let (_, log, _) = world.finish();
     log.times.into_iter().filter(|(c, _)| *c == client).map(|(_, t)| t).collect()
 }
