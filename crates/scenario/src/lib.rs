@@ -8,6 +8,7 @@ mod doc;
 mod error;
 mod patch;
 mod raw;
+mod reach;
 mod run;
 mod units;
 mod validate;

@@ -18,6 +18,7 @@ use crate::raw::{
     InvariantRaw, JitterRaw, OutcomeRaw, QueueRaw, RateLimitRaw, RetryRaw, ScenarioFile,
     ServiceRaw, ShapeRaw, StepRaw,
 };
+use crate::reach::{Reach, classes_reaching};
 use crate::units::{parse_duration, parse_rate};
 
 /// Used when a scenario sets no `limits.max_events`.
@@ -111,7 +112,8 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let service_names: Vec<&str> = raw.services.keys().map(String::as_str).collect();
     let classes = class_names(raw);
     let class_refs: Vec<&str> = classes.iter().map(String::as_str).collect();
-    let names = Names { services: &service_names, classes: &class_refs };
+    let reach = classes_reaching(raw);
+    let names = Names { services: &service_names, classes: &class_refs, reach: &reach };
     let services = check_services(&mut c, raw, &names);
     let faults = check_faults(&mut c, raw, &service_names);
     let clients = check_clients(&mut c, raw, &names);
@@ -151,10 +153,12 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     })
 }
 
-/// Names things can refer to: services and request classes.
+/// Names things can refer to: services and request classes, and which classes reach which
+/// service.
 struct Names<'a> {
     services: &'a [&'a str],
     classes: &'a [&'a str],
+    reach: &'a Reach<'a>,
 }
 
 /// Request classes: every class a client names, in name order; `default` for clients naming none.
@@ -188,7 +192,7 @@ fn check_service(
     s: &ServiceRaw,
     names: &Names,
 ) -> Option<ServiceConfig> {
-    let (discipline, ageing) = check_queue(c, name, s.queue.as_ref(), names.classes)?;
+    let (discipline, ageing) = check_queue(c, name, s.queue.as_ref(), names)?;
     let names = names.services;
     let at = |f: &'static str| ["services", name, f];
     let workers = c.count(&at("workers"), s.workers, 1, 1_000_000);
@@ -237,19 +241,23 @@ fn check_queue(
     c: &mut Checker,
     service: &str,
     raw: Option<&QueueRaw>,
-    classes: &[&str],
+    names: &Names,
 ) -> Option<(Discipline, Option<SimDuration>)> {
     let at = ["services", service, "queue"];
-    let class_index =
-        |c: &mut Checker, name: &str| find_class(c, &at, name, classes).map(|i| i as u8);
+    let classes = names.classes;
+    let class_index = |c: &mut Checker, name: &str| {
+        find_class(c, &at, name, classes).and_then(|i| u8::try_from(i).ok())
+    };
     match raw {
         None | Some(QueueRaw::Fifo) => Some((Discipline::Fifo, None)),
         Some(QueueRaw::Priority { order, ageing }) => {
+            let complete = check_priority_order(c, service, order, names);
             let order: Vec<Option<u8>> = order.iter().map(|n| class_index(c, n)).collect();
             let ageing = optional(ageing.as_deref(), |t| {
                 c.positive_duration(&[&at[..], &["ageing"]].concat(), t)
             });
-            Some((Discipline::Strict { order: order.into_iter().collect::<Option<_>>()? }, ageing?))
+            let order = order.into_iter().collect::<Option<_>>().filter(|_| complete)?;
+            Some((Discipline::Strict { order }, ageing?))
         }
         Some(QueueRaw::WeightedFair { weights }) => {
             let mut per_class = vec![1u32; classes.len()];
@@ -266,6 +274,45 @@ fn check_queue(
             Some((Discipline::Weighted { weights: per_class }, None))
         }
     }
+}
+
+/// A strict priority order must name each class that reaches the service exactly once: a
+/// class left out could never be taken from the queue, so its requests would wait forever
+/// while workers sit idle. Returns whether the order is complete and has no repeats.
+fn check_priority_order(c: &mut Checker, service: &str, order: &[String], names: &Names) -> bool {
+    let at = ["services", service, "queue", "order"];
+    let unique = check_no_repeats(c, &at, order);
+    let reaching = names.reach.get(service).into_iter().flatten();
+    let missing: Vec<(&str, &str)> = reaching
+        .filter(|(class, _)| !order.contains(&class.to_string()))
+        .map(|(k, v)| (*k, *v))
+        .collect();
+    let Some(&(class, client)) = missing.first() else { return unique };
+    let left_out: Vec<&str> = missing.iter().map(|(class, _)| *class).collect();
+    let full: Vec<&str> =
+        order.iter().map(String::as_str).chain(left_out.iter().copied()).collect();
+    c.report(
+        &at,
+        format!(
+            "the priority order of service `{service}` leaves out {}; requests of class \
+             `{class}` (from client `{client}`) could never leave its queue",
+            list(&left_out)
+        ),
+        Some(format!("name every class that reaches `{service}`: `order: {full:?}`")),
+    );
+    false
+}
+
+/// Reports each name that repeats an earlier one; true when there is none.
+fn check_no_repeats(c: &mut Checker, at: &[&str], order: &[String]) -> bool {
+    let mut unique = true;
+    for (i, class) in order.iter().enumerate().filter(|(i, class)| order[..*i].contains(class)) {
+        let index = i.to_string();
+        let message = format!("class `{class}` is named twice in the priority order");
+        c.report(&[at, &[index.as_str()]].concat(), message, None);
+        unique = false;
+    }
+    unique
 }
 
 /// `Some(None)` when absent, `Some(Some(v))` when present and valid, `None` when invalid.

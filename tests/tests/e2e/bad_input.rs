@@ -30,6 +30,12 @@ struct Case {
     says: &'static str,
 }
 
+/// Gives the base's one client the class `low` and adds a client of class `high`.
+const TWO_CLASSES: (&str, &str) = (
+    "\"web\": (target: \"api\", rate: \"10/s\"),",
+    "\"web\": (target: \"api\", rate: \"10/s\", class: \"low\"),\n        \"vip\": (target: \"api\", rate: \"1/s\", class: \"high\"),",
+);
+
 const CASES: &[Case] = &[
     Case {
         name: "misspelt field",
@@ -236,6 +242,23 @@ const CASES: &[Case] = &[
         at: Some("0)"),
         says: "max_work_per_instant",
     },
+    Case {
+        name: "priority order leaving out a class",
+        edits: &[TWO_CLASSES, ("workers: 2,", "workers: 2, queue: Priority(order: [\"high\"]),")],
+        args: &[],
+        at: Some("[\"high\"]"),
+        says: "leaves out `low`",
+    },
+    Case {
+        name: "priority order naming a class twice",
+        edits: &[
+            TWO_CLASSES,
+            ("workers: 2,", "workers: 2, queue: Priority(order: [\"high\", \"low\", \"high\"]),"),
+        ],
+        args: &[],
+        at: Some("\"high\"]"),
+        says: "named twice",
+    },
     Case { name: "empty file", edits: &[(BASE, "")], args: &[], at: None, says: "" },
     Case {
         name: "unknown variant",
@@ -367,6 +390,33 @@ fn validation_reports_every_problem_not_just_the_first() {
             "missing {line}:{col} in:\n{message}"
         );
     }
+}
+
+/// This file used to hang `faultline run`: the priority order leaves out `low`, so once the
+/// breaker lets work through again, idle workers face a queue they cannot take from. (With
+/// validation bypassed, the model stops with `LimitExceeded::Stuck`; see `World`'s tests.)
+const HUNG: &str = r#"Scenario(name: "x", duration: "60s",
+  clients: {"a": (target: "api", rate: "1/s", class: "high"), "b": (target: "api", rate: "50/s", class: "low")},
+  services: {
+    "api": (workers: 4, queue: Priority(order: ["high"]), hold_while_open: true,
+            steps: [Call(to: "db", breaker: (window: Count(10), failure_rate: 0.5, minimum_calls: 2, open_duration: "2s"))]),
+    "db": (workers: 4, service_time: Exp(mean: "1ms")),
+  },
+  faults: [Fail(service: "db", share: 1.0, at: "5s", length: "5s")],
+  invariants: [NoLostRequests])
+"#;
+
+#[test]
+fn a_priority_order_that_would_hang_the_run_is_refused_at_validation() {
+    let path = write_case(1001, HUNG);
+    let argv = ["faultline", "run", path.to_str().unwrap(), "--no-report"];
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = faultline_cli::main_with(argv.iter().map(Into::into), &mut out, &mut err);
+    let message = String::from_utf8_lossy(&err);
+    assert_eq!(code, 2, "{message}");
+    let (line, col) = line_col(HUNG, "[\"high\"]");
+    assert!(message.contains(&format!(":{line}:{col}: ")), "{message}");
+    assert!(message.contains("leaves out `low`") && message.contains("client `b`"), "{message}");
 }
 
 /// Thousands of garbled versions of the bundled scenarios: every one must load or fail with a
