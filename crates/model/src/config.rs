@@ -8,6 +8,14 @@ use faultline_engine::{SimDuration, SimTime};
 use crate::policy::{Backoff, BreakerConfig, Jitter};
 use crate::{Discipline, Dist, LoadShape, Rate};
 
+/// Request classes in a world: requests carry their class as a `u8` index.
+pub const MAX_CLASSES: usize = 1 << u8::BITS;
+/// Steps in one handler (a service's, or a fan-out's sub-tasks'): jobs count them in a `u16`.
+pub const MAX_STEPS: usize = 1_000;
+/// Calls one step makes at once (`Parallel` calls, `Fanout` sub-tasks): jobs count the answers
+/// they wait for in a `u16`.
+pub const MAX_CALLS_PER_STEP: usize = 1_000;
+
 /// How a client spaces its requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArrivalProcess {
@@ -80,10 +88,11 @@ pub enum Step {
     Work { time: Dist, contention: SimDuration },
     /// A call to another service; the handler waits for the answer.
     Call(CallConfig),
-    /// Calls made at once; the handler waits for all of them.
+    /// Calls made at once (at most [`MAX_CALLS_PER_STEP`]); the handler waits for all of them.
     Parallel(Vec<CallConfig>),
-    /// `count` sub-tasks running `steps` on this same service's workers; the handler waits for
-    /// all of them while holding its own worker (so a full pool can starve itself).
+    /// `count` sub-tasks (at most [`MAX_CALLS_PER_STEP`]) running `steps` on this same service's
+    /// workers; the handler waits for all of them while holding its own worker (so a full pool
+    /// can starve itself).
     Fanout { count: u16, timeout: Option<SimDuration>, steps: Vec<Step> },
     /// Structured batching: requests reaching this step are collected until `max` have joined
     /// or `wait` has passed since the first, then one call is made for all of them. The call
@@ -117,7 +126,7 @@ pub struct ServiceConfig {
     pub workers: u32,
     /// Maximum number of waiting requests; `None` is unbounded.
     pub queue_capacity: Option<u32>,
-    /// The handler: at least one step.
+    /// The handler: 1 to [`MAX_STEPS`] steps.
     pub steps: Vec<Step>,
     pub rate_limit: Option<RateLimit>,
     pub discipline: Discipline,
@@ -154,7 +163,7 @@ pub struct Fault {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorldConfig {
-    /// Names of the request classes (at least one).
+    /// Names of the request classes (1 to [`MAX_CLASSES`]).
     pub classes: Vec<String>,
     pub clients: Vec<ClientConfig>,
     pub services: Vec<ServiceConfig>,

@@ -25,8 +25,8 @@ mod world;
 
 pub use call::{Outcome, Rejection};
 pub use config::{
-    ArrivalProcess, CallConfig, ClientConfig, Fault, FaultKind, RateLimit, RetryConfig, RetryOn,
-    ServiceConfig, Step, WorldConfig,
+    ArrivalProcess, CallConfig, ClientConfig, Fault, FaultKind, MAX_CALLS_PER_STEP, MAX_CLASSES,
+    MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig, Step, WorldConfig,
 };
 pub use dist::Dist;
 pub use latencies::{Latencies, LatencySummary};

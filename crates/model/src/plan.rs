@@ -130,6 +130,8 @@ impl Planner<'_> {
             let handler = handler.unwrap_or(config.target as u32);
             self.sites.push(CallSite::new(name, config, handler, self.streams));
         }
-        StepPlan::Calls { first, count: configs.len() as u16 }
+        let count =
+            u16::try_from(configs.len()).expect("a step makes at most MAX_CALLS_PER_STEP calls");
+        StepPlan::Calls { first, count }
     }
 }

@@ -7,8 +7,9 @@ use faultline_check::Invariant;
 use faultline_engine::{Limits, SimDuration, SimTime};
 use faultline_model::policy::{Backoff, BreakerConfig, CountsAsFailure, Jitter, Window};
 use faultline_model::{
-    ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, Fault, FaultKind, LoadShape, Rate,
-    RateLimit, RetryConfig, RetryOn, ServiceConfig, Step, WorldConfig,
+    ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, Fault, FaultKind, LoadShape,
+    MAX_CALLS_PER_STEP, MAX_CLASSES, MAX_STEPS, Rate, RateLimit, RetryConfig, RetryOn,
+    ServiceConfig, Step, WorldConfig,
 };
 
 use crate::Scenario;
@@ -75,17 +76,19 @@ impl Checker {
         parse_rate(text).map_err(|e| self.report(at, e, None)).ok()
     }
 
-    fn count(&mut self, at: &[&str], value: i64, min: i64, max: i64) -> Option<u64> {
-        if value < min || value > max {
+    /// `value` as the integer type the model keeps it in, if it lies in `min..=max` (a range
+    /// the type holds, so the conversion is checked, never a truncating cast).
+    fn count<T: TryFrom<i64>>(&mut self, at: &[&str], value: i64, min: i64, max: i64) -> Option<T> {
+        let converted = (min..=max).contains(&value).then(|| T::try_from(value).ok()).flatten();
+        if converted.is_none() {
             let what = at.join(".");
             self.report(
                 at,
                 format!("`{what}` is {value}; it must be between {min} and {max}"),
                 None,
             );
-            return None;
         }
-        Some(value as u64)
+        converted
     }
 }
 
@@ -211,8 +214,8 @@ fn check_service(
         discipline,
         ageing,
         name: name.to_string(),
-        workers: workers? as u32,
-        queue_capacity: capacity?.map(|cap| cap as u32),
+        workers: workers?,
+        queue_capacity: capacity?,
         steps: steps?,
         rate_limit: rate_limit?,
         shed_after: shed_after?,
@@ -233,7 +236,7 @@ fn check_rate_limit(
         c.report(&field("rate"), "a rate limit must be above zero", None);
         return None;
     }
-    Some(Some(RateLimit { rate: rate?, burst: burst? as u32 }))
+    Some(Some(RateLimit { rate: rate?, burst: burst? }))
 }
 
 /// The queue discipline, with class names resolved to class indices.
@@ -269,7 +272,7 @@ fn check_queue(
                     1,
                     1_000_000,
                 );
-                per_class[index? as usize] = weight? as u32;
+                per_class[index? as usize] = weight?;
             }
             Some((Discipline::Weighted { weights: per_class }, None))
         }
@@ -352,21 +355,28 @@ fn check_handler(c: &mut Checker, name: &str, s: &ServiceRaw, names: &[&str]) ->
                 contention: contention?.unwrap_or(SimDuration::ZERO),
             }])
         }
-        (None, Some(steps)) => {
-            if steps.is_empty() {
-                c.report(&["services", name, "steps"], "a handler needs at least one step", None);
-                return None;
-            }
-            let checked: Vec<Option<Step>> = steps
-                .iter()
-                .enumerate()
-                .map(|(i, step)| {
-                    check_step(c, &["services", name, "steps", &i.to_string()], step, names)
-                })
-                .collect();
-            checked.into_iter().collect()
-        }
+        (None, Some(steps)) => check_steps(c, &["services", name, "steps"], steps, names),
     }
+}
+
+/// The steps of a handler or of a fan-out's sub-tasks, listed at path `at`.
+fn check_steps(
+    c: &mut Checker,
+    at: &[&str],
+    steps: &[StepRaw],
+    names: &[&str],
+) -> Option<Vec<Step>> {
+    if steps.is_empty() || steps.len() > MAX_STEPS {
+        let count = steps.len();
+        c.report(at, format!("{count} steps; a handler has 1 to {MAX_STEPS}"), None);
+        return None;
+    }
+    let checked: Vec<Option<Step>> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| check_step(c, &[at, &[i.to_string().as_str()]].concat(), step, names))
+        .collect();
+    checked.into_iter().collect()
 }
 
 /// Checks the step at path `at` (`services.NAME.steps.I`, or deeper inside a fan-out).
@@ -403,31 +413,23 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, names: &[&str]) -> O
                 );
                 return None;
             }
-            Some(Step::Batch { call: call?, max: max? as u16, wait: wait?, per_item })
+            Some(Step::Batch { call: call?, max: max?, wait: wait?, per_item })
         }
         StepRaw::Fanout { count, timeout, steps } => {
-            let count = c.count(&[at, &["count"]].concat(), *count, 1, 1_000);
+            let max = MAX_CALLS_PER_STEP as i64;
+            let count = c.count(&[at, &["count"]].concat(), *count, 1, max);
             let timeout = optional(timeout.as_deref(), |t| {
                 c.positive_duration(&[at, &["timeout"]].concat(), t)
             });
-            if steps.is_empty() {
-                c.report(&[at, &["steps"]].concat(), "a fan-out needs at least one step", None);
-                return None;
-            }
-            let inner: Vec<Option<Step>> = steps
-                .iter()
-                .enumerate()
-                .map(|(i, step)| {
-                    let index = i.to_string();
-                    check_step(c, &[at, &["steps", index.as_str()]].concat(), step, names)
-                })
-                .collect();
-            let steps = inner.into_iter().collect::<Option<Vec<_>>>()?;
-            Some(Step::Fanout { count: count? as u16, timeout: timeout?, steps })
+            let steps = check_steps(c, &[at, &["steps"]].concat(), steps, names);
+            Some(Step::Fanout { count: count?, timeout: timeout?, steps: steps? })
         }
         StepRaw::Parallel(calls) => {
-            if calls.is_empty() {
-                c.report(at, "`Parallel` needs at least one call", None);
+            if calls.is_empty() || calls.len() > MAX_CALLS_PER_STEP {
+                let count = calls.len();
+                let message =
+                    format!("`Parallel` has {count} calls; it takes 1 to {MAX_CALLS_PER_STEP}");
+                c.report(at, message, None);
                 return None;
             }
             let checked: Vec<Option<CallConfig>> = calls
@@ -486,9 +488,7 @@ fn check_call(c: &mut Checker, at: &[&str], spec: &CallSpec, names: &[&str]) -> 
         None => Some(None),
     };
     let max_concurrent = match spec.max_concurrent {
-        Some(n) => {
-            c.count(&field("max_concurrent"), n, 1, i64::from(u32::MAX)).map(|n| Some(n as u32))
-        }
+        Some(n) => c.count(&field("max_concurrent"), n, 1, i64::from(u32::MAX)).map(Some),
         None => Some(None),
     };
     let weight = spec.weight.unwrap_or(1.0);
@@ -552,7 +552,7 @@ fn check_retry(c: &mut Checker, at: &[&str], raw: &RetryRaw) -> Option<RetryConf
         rejected: on.contains(&OutcomeRaw::Rejected),
     };
     Some(RetryConfig {
-        max_attempts: max_attempts? as u32,
+        max_attempts: max_attempts?,
         backoff: backoff?,
         jitter,
         budget: budget?,
@@ -579,9 +579,7 @@ fn check_percent(c: &mut Checker, at: &[&str], text: &str) -> Option<f64> {
 fn check_breaker(c: &mut Checker, at: &[&str], raw: &BreakerRaw) -> Option<BreakerConfig> {
     let field = |f: &'static str| [at, &[f]].concat();
     let window = match &raw.window {
-        BreakerWindowRaw::Count(n) => {
-            c.count(&field("window"), *n, 1, 100_000).map(|n| Window::Count(n as u32))
-        }
+        BreakerWindowRaw::Count(n) => c.count(&field("window"), *n, 1, 100_000).map(Window::Count),
         BreakerWindowRaw::Time(d) => c.positive_duration(&field("window"), d).map(Window::Time),
     };
     let rate = |c: &mut Checker, name: &'static str, value: f64| {
@@ -614,9 +612,9 @@ fn check_breaker(c: &mut Checker, at: &[&str], raw: &BreakerRaw) -> Option<Break
         failure_rate: failure_rate?,
         slow_call_rate: slow_call_rate?,
         slow_call_duration: slow?.unwrap_or(SimDuration::MAX),
-        minimum_calls: minimum_calls? as u32,
+        minimum_calls: minimum_calls?,
         open_duration: open_duration?,
-        half_open_probes: probes? as u32,
+        half_open_probes: probes?,
         count_as_failure: CountsAsFailure {
             error: counted.contains(&OutcomeRaw::Error),
             timeout: counted.contains(&OutcomeRaw::Timeout),
@@ -788,15 +786,32 @@ fn check_client(
         ArrivalsRaw::Fixed => ArrivalProcess::Fixed,
     };
     let class = raw.class.as_deref().unwrap_or("default");
-    let class = names.classes.iter().position(|k| *k == class).map(|i| i as u8);
+    let class = check_class_count(c, name, names.classes.iter().position(|k| *k == class));
     Some(ClientConfig {
-        class: class.expect("classes are collected from the clients"),
+        class: class?,
         name: name.to_string(),
         process,
         rate: Rate(rate?),
         shape: shape?,
         call: call?,
     })
+}
+
+/// A client's class index, which requests carry as a `u8`: at most [`MAX_CLASSES`] classes.
+fn check_class_count(c: &mut Checker, client: &str, index: Option<usize>) -> Option<u8> {
+    let index = index.expect("classes are collected from the clients");
+    let class = u8::try_from(index).ok(); // MAX_CLASSES is the `u8` range
+    if class.is_none() {
+        c.report(
+            &["clients", client, "class"],
+            format!(
+                "this is request class number {}; a scenario has at most {MAX_CLASSES}",
+                index + 1
+            ),
+            Some("clients may share a class: give several the same `class`".into()),
+        );
+    }
+    class
 }
 
 fn check_shape(c: &mut Checker, at: &[&str], raw: &ShapeRaw) -> Option<LoadShape> {
@@ -880,7 +895,7 @@ fn check_invariant(
             let index = find_class(c, &at("class"), class, names.classes);
             let bound = c.positive_duration(&at("bound"), bound);
             Some(Invariant::ClassMaxWait {
-                class: index? as u8,
+                class: u8::try_from(index?).ok()?,
                 class_name: class.clone(),
                 bound: bound?,
             })
@@ -913,7 +928,7 @@ fn check_invariant(
             Some(Invariant::QueueBounded {
                 service: index?,
                 service_name: service.clone(),
-                max: max? as usize,
+                max: max?,
             })
         }
         InvariantRaw::NoLostRequests => Some(Invariant::NoLostRequests),
@@ -1025,7 +1040,7 @@ struct RunLimits {
 
 fn check_limits(c: &mut Checker, raw: &ScenarioFile) -> Option<RunLimits> {
     let mut limit = |name: &'static str, value: Option<i64>, max: i64, default: u64| match value {
-        Some(n) => c.count(&["limits", name], n, 1, max),
+        Some(n) => c.count::<u64>(&["limits", name], n, 1, max),
         None => Some(default),
     };
     let events = limit("max_events", raw.limits.max_events, i64::MAX, DEFAULT_MAX_EVENTS);

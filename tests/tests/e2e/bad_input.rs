@@ -259,6 +259,26 @@ const CASES: &[Case] = &[
         at: Some("\"high\"]"),
         says: "named twice",
     },
+    Case {
+        name: "fan-out count beyond its bound",
+        edits: &[(
+            "service_time: Exp(mean: \"50ms\")",
+            "steps: [Fanout(count: 70000, steps: [Work(time: Const(\"1ms\"))])]",
+        )],
+        args: &[],
+        at: Some("70000"),
+        says: "between 1 and 1000",
+    },
+    Case {
+        name: "batch max beyond its bound",
+        edits: &[(
+            "service_time: Exp(mean: \"50ms\")",
+            "steps: [Batch(to: \"api\", max: 65536, wait: \"1ms\")]",
+        )],
+        args: &[],
+        at: Some("65536"),
+        says: "between 1 and 10000",
+    },
     Case { name: "empty file", edits: &[(BASE, "")], args: &[], at: None, says: "" },
     Case {
         name: "unknown variant",
@@ -417,6 +437,41 @@ fn a_priority_order_that_would_hang_the_run_is_refused_at_validation() {
     let (line, col) = line_col(HUNG, "[\"high\"]");
     assert!(message.contains(&format!(":{line}:{col}: ")), "{message}");
     assert!(message.contains("leaves out `low`") && message.contains("client `b`"), "{message}");
+}
+
+/// Runs `faultline check` on `text`; it must exit with 2 and say `says` at `needle`'s place.
+fn assert_refused_at(index: usize, text: &str, needle: &str, says: &str) {
+    let path = write_case(index, text);
+    let argv = ["faultline", "check", path.to_str().unwrap()];
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = faultline_cli::main_with(argv.iter().map(Into::into), &mut out, &mut err);
+    let message = String::from_utf8_lossy(&err);
+    assert_eq!(code, 2, "{message}");
+    let (line, col) = line_col(text, needle);
+    assert!(message.contains(&format!(":{line}:{col}: ")), "not at {line}:{col}: {message}");
+    assert!(message.contains(says), "does not say `{says}`: {message}");
+}
+
+/// Counts the model keeps in small integers are bounded at validation, never truncated.
+#[test]
+fn counts_beyond_the_models_integers_are_refused_where_they_are_written() {
+    let clients: String = (0..257)
+        .map(|i| {
+            format!("        \"c{i:03}\": (target: \"api\", rate: \"1/s\", class: \"k{i:03}\"),\n")
+        })
+        .collect();
+    let text = apply(&[("        \"web\": (target: \"api\", rate: \"10/s\"),\n", &clients)]);
+    assert_refused_at(1002, &text, "\"k256\"", "at most 256");
+
+    let calls = vec!["(to: \"api\")"; 1001].join(", ");
+    let parallel = format!("steps: [Parallel([{calls}])]");
+    let text = apply(&[("service_time: Exp(mean: \"50ms\")", &parallel)]);
+    assert_refused_at(1003, &text, "Parallel", "1 to 1000");
+
+    let works = vec!["Work(time: Const(\"1ms\"))"; 1001].join(", ");
+    let steps = format!("steps: [{works}]");
+    let text = apply(&[("service_time: Exp(mean: \"50ms\")", &steps)]);
+    assert_refused_at(1004, &text, "[Work", "a handler has 1 to 1000");
 }
 
 /// Thousands of garbled versions of the bundled scenarios: every one must load or fail with a
