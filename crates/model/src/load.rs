@@ -37,6 +37,21 @@ impl LoadShape {
         }
     }
 
+    /// The first instant from `now` on at which the rate is above zero: `now` itself unless the
+    /// load is paused there, the end of the pause if it ends, `None` if it never does. (A
+    /// client's base rate is above zero, so a ramp is at zero only once it has ended there.)
+    pub fn resumes_at(&self, base: Rate, now: SimTime) -> Option<SimTime> {
+        if self.rate_at(base, now) > 0.0 {
+            return Some(now);
+        }
+        let later = match *self {
+            LoadShape::Const | LoadShape::Ramp { .. } => None,
+            LoadShape::Step { at, .. } => (now < at).then_some(at),
+            LoadShape::Spike { at, until, .. } => (now >= at && now < until).then_some(until),
+        }?;
+        (self.rate_at(base, later) > 0.0).then_some(later)
+    }
+
     /// An upper bound of the rate over the whole run, used to thin a Poisson process.
     pub fn max_rate(&self, base: Rate) -> f64 {
         match *self {
@@ -90,6 +105,22 @@ mod tests {
         assert_eq!(spike.rate_at(base, s(15)), 300.0);
         assert_eq!(spike.rate_at(base, s(20)), 100.0);
         assert_eq!(spike.max_rate(base), 300.0);
+    }
+
+    #[test]
+    fn a_paused_load_resumes_when_the_pause_ends_or_never() {
+        let base = Rate(10.0);
+        let pause = LoadShape::Spike { at: s(10), until: s(20), factor: 0.0 };
+        assert_eq!(pause.resumes_at(base, s(5)), Some(s(5)));
+        assert_eq!(pause.resumes_at(base, s(10)), Some(s(20)));
+        assert_eq!(pause.resumes_at(base, s(20)), Some(s(20)));
+        let stop = LoadShape::Step { at: s(10), to: Rate(0.0) };
+        assert_eq!(stop.resumes_at(base, s(10)), None);
+        let fade = LoadShape::Ramp { to: Rate(0.0), start: s(10), end: s(20) };
+        assert_eq!(
+            (fade.resumes_at(base, s(15)), fade.resumes_at(base, s(20))),
+            (Some(s(15)), None)
+        );
     }
 
     #[test]
