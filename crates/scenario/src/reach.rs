@@ -1,6 +1,8 @@
-//! Which request classes reach which service. A client's class rides on every call its request
-//! causes, so it reaches the client's target and, through every step of every handler on the
-//! way (sub-tasks and batches included), each service called from there.
+//! Which request classes reach which service, and calls that come back to where they started.
+//! A client's class rides on every call its request causes, so it reaches the client's target
+//! and, through every step of every handler on the way (sub-tasks and batches included), each
+//! service called from there. Handlers have no conditions, so a call cycle means every request
+//! that enters it calls without end.
 //!
 //! Read from the raw file so validation can use it before anything is typed; names that refer
 //! to no service are skipped here and reported by validation.
@@ -21,6 +23,31 @@ pub(crate) fn classes_reaching(raw: &ScenarioFile) -> Reach<'_> {
         }
     }
     reach
+}
+
+/// The call cycle through `service`, as the services along it (`service` first and last), if
+/// its calls lead back to it; `None` otherwise. Breadth first, so the cycle is a shortest one.
+pub(crate) fn call_cycle<'a>(raw: &'a ScenarioFile, service: &'a str) -> Option<Vec<&'a str>> {
+    let mut came_from: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut next = std::collections::VecDeque::from([service]);
+    while let Some(name) = next.pop_front() {
+        let steps = raw.services.get(name).and_then(|s| s.steps.as_ref());
+        for callee in steps.into_iter().flatten().flat_map(callees) {
+            if callee == service {
+                let mut path = vec![service, name];
+                while let Some(&before) = came_from.get(path[path.len() - 1]) {
+                    path.push(before);
+                }
+                path.reverse();
+                return Some(path);
+            }
+            if !came_from.contains_key(callee) {
+                came_from.insert(callee, name);
+                next.push_back(callee);
+            }
+        }
+    }
+    None
 }
 
 /// `from` and every service its handler calls, directly or not.
@@ -69,5 +96,19 @@ mod tests {
         assert_eq!(classes("db"), Some(vec!["default", "gold"]));
         assert_eq!(classes("idle"), None);
         assert_eq!(reach["db"]["default"], "b");
+        assert_eq!(call_cycle(&raw, "api"), None);
+    }
+
+    #[test]
+    fn a_call_cycle_is_found_with_its_path() {
+        let text = r#"Scenario(name: "r", duration: "1s",
+            services: {
+                "a": (workers: 1, steps: [Call(to: "b")]),
+                "b": (workers: 1, steps: [Parallel([(to: "c"), (to: "a")])]),
+                "c": (workers: 1, steps: [Fanout(count: 2, steps: [Call(to: "c")])]),
+            })"#;
+        let raw = crate::patch::parse(text).unwrap();
+        assert_eq!(call_cycle(&raw, "a"), Some(vec!["a", "b", "a"]));
+        assert_eq!(call_cycle(&raw, "c"), Some(vec!["c", "c"]));
     }
 }

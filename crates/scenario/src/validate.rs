@@ -19,7 +19,7 @@ use crate::raw::{
     InvariantRaw, JitterRaw, OutcomeRaw, QueueRaw, RateLimitRaw, RetryRaw, ScenarioFile,
     ServiceRaw, ShapeRaw, StepRaw,
 };
-use crate::reach::{Reach, classes_reaching};
+use crate::reach::{Reach, call_cycle, classes_reaching};
 use crate::units::{parse_duration, parse_rate};
 
 /// Used when a scenario sets no `limits.max_events`.
@@ -186,7 +186,27 @@ fn check_services(
     }
     let checked: Vec<Option<ServiceConfig>> =
         raw.services.iter().map(|(name, s)| check_service(c, name, s, names)).collect();
-    checked.into_iter().collect()
+    let acyclic = raw.services.keys().all(|name| check_no_call_cycle(c, raw, name));
+    checked.into_iter().collect::<Option<_>>().filter(|_| acyclic)
+}
+
+/// Handlers call unconditionally, so a request entering a call cycle calls without end (as
+/// deep as the workers allow, all at one instant). Each cycle is reported once, at its service
+/// first in name order.
+fn check_no_call_cycle(c: &mut Checker, raw: &ScenarioFile, service: &str) -> bool {
+    let Some(path) = call_cycle(raw, service) else { return true };
+    if path.iter().all(|other| service <= *other) {
+        let path: Vec<String> = path.iter().map(|s| format!("`{s}`")).collect();
+        c.report(
+            &["services", service, "steps"],
+            format!(
+                "service `{service}` calls itself ({}); every request would call without end",
+                path.join(" → ")
+            ),
+            Some("a handler cannot call back into its own service; use `Fanout` for sub-tasks on the same workers".into()),
+        );
+    }
+    false
 }
 
 fn check_service(

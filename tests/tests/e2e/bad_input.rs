@@ -279,6 +279,16 @@ const CASES: &[Case] = &[
         at: Some("65536"),
         says: "between 1 and 10000",
     },
+    Case {
+        name: "call cycle",
+        edits: &[(
+            "service_time: Exp(mean: \"50ms\")),",
+            "steps: [Call(to: \"db\")]),\n        \"db\": (workers: 1, steps: [Call(to: \"api\")]),",
+        )],
+        args: &[],
+        at: Some("[Call(to: \"db\")]"),
+        says: "`api` → `db` → `api`",
+    },
     Case { name: "empty file", edits: &[(BASE, "")], args: &[], at: None, says: "" },
     Case {
         name: "unknown variant",
