@@ -72,7 +72,7 @@ pub fn vary(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
 
 /// `path=1..32`, `path=1..32:4` or `path=a,b,c` into the path and the values to try.
 pub fn parse_vary(spec: &str) -> Result<(String, Vec<String>)> {
-    let Some((path, range)) = spec.split_once('=') else {
+    let Some((path, range)) = faultline_scenario::path::split_assignment(spec) else {
         bail!("write it as PATH=A..B[:STEP] or PATH=a,b,c, e.g. `services.consumer.workers=1..32`");
     };
     let values = match range.split_once("..") {
@@ -122,6 +122,8 @@ mod tests {
         assert_eq!(values, ["1", "5", "9", "10"]);
         assert_eq!(parse_vary("x=1..3").unwrap().1, ["1", "2", "3"]);
         assert_eq!(parse_vary("clients.w.rate=100/s, 200/s").unwrap().1, ["100/s", "200/s"]);
+        let (path, values) = parse_vary(r#"services."a=b".workers=1,2"#).unwrap();
+        assert_eq!((path.as_str(), values.len()), (r#"services."a=b".workers"#, 2));
     }
 
     #[test]

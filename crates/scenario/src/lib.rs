@@ -7,6 +7,7 @@
 mod doc;
 mod error;
 mod patch;
+pub mod path;
 mod raw;
 mod reach;
 mod run;

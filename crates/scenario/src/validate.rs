@@ -66,7 +66,11 @@ impl Checker {
     fn positive_duration(&mut self, at: &[&str], text: &str) -> Option<SimDuration> {
         let value = self.duration(at, text)?;
         if value.is_zero() {
-            self.report(at, format!("`{}` must be longer than zero", at.join(".")), None);
+            self.report(
+                at,
+                format!("`{}` must be longer than zero", crate::path::display(at)),
+                None,
+            );
             return None;
         }
         Some(value)
@@ -81,7 +85,7 @@ impl Checker {
     fn count<T: TryFrom<i64>>(&mut self, at: &[&str], value: i64, min: i64, max: i64) -> Option<T> {
         let converted = (min..=max).contains(&value).then(|| T::try_from(value).ok()).flatten();
         if converted.is_none() {
-            let what = at.join(".");
+            let what = crate::path::display(at);
             self.report(
                 at,
                 format!("`{what}` is {value}; it must be between {min} and {max}"),

@@ -8,11 +8,11 @@ use super::{DocIndex, fields, walk, wrapped};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PatchError {
-    /// A segment names nothing: `at` is the dotted path of the deepest existing parent,
-    /// `missing` the segment that was not found, `available` the keys that do exist there.
-    NotFound { at: String, missing: String, available: Vec<String> },
+    /// A segment names nothing: `at` is the path of the deepest existing parent, `missing` the
+    /// segment that was not found, `available` the keys that do exist there.
+    NotFound { at: Vec<String>, missing: String, available: Vec<String> },
     /// The parent exists but is a scalar/list, so a field cannot be added under it.
-    NotAContainer { at: String },
+    NotAContainer { at: Vec<String> },
 }
 
 /// Returns `src` with the value at `path` replaced by `value_text` (verbatim), or with the field
@@ -30,7 +30,7 @@ pub fn patch(
         Some(Err((i, parent))) => add_missing(&index, path, i, parent, value_text),
         // An empty document: the root is whatever is written.
         None if path.is_empty() => Ok(splice(src, src.len()..src.len(), "", value_text, "")),
-        None => Err(PatchError::NotAContainer { at: String::new() }),
+        None => Err(PatchError::NotAContainer { at: Vec::new() }),
     }
 }
 
@@ -43,7 +43,7 @@ fn add_missing(
     parent: &Node,
     value_text: &str,
 ) -> Result<(String, Range<usize>), PatchError> {
-    let at = path[..i].join(".");
+    let at = path[..i].iter().map(|s| s.to_string()).collect();
     let missing = path[i].to_string();
     match fields(parent) {
         Some(target) if i + 1 == path.len() => Ok(insert(&index.src, target, &missing, value_text)),
@@ -58,7 +58,7 @@ fn add_missing(
 /// A list index that is out of range names nothing; any other name cannot be added to a list.
 fn missing_in_sequence(
     parent: &Node,
-    at: String,
+    at: Vec<String>,
     missing: String,
 ) -> Result<(String, Range<usize>), PatchError> {
     let is_index = !missing.is_empty() && missing.bytes().all(|c| c.is_ascii_digit());

@@ -133,9 +133,9 @@ impl DocIndex {
         found.and_then(|(n, _)| fields(n)).map_or_else(Vec::new, key_names)
     }
 
-    /// Keys repeated under one struct or map: (parent path joined by '.', key, location of the
-    /// second or later key), since serde would silently keep only the last.
-    pub fn duplicate_keys(&self) -> Vec<(String, String, Location)> {
+    /// Keys repeated under one struct or map: (parent path, key, location of the second or later
+    /// key), since serde would silently keep only the last.
+    pub fn duplicate_keys(&self) -> Vec<(Vec<String>, String, Location)> {
         let mut out = Vec::new();
         if let Some(root) = &self.root {
             self.duplicates_in(root, &mut Vec::new(), &mut out);
@@ -165,7 +165,7 @@ impl DocIndex {
         &self,
         node: &Node,
         path: &mut Vec<String>,
-        out: &mut Vec<(String, String, Location)>,
+        out: &mut Vec<(Vec<String>, String, Location)>,
     ) {
         // Wrappers are transparent in paths, so their contents share the wrapper's path.
         if let Some(inner) = wrapped(node) {
@@ -176,7 +176,7 @@ impl DocIndex {
             let segment = match &entry.key {
                 Some(k) if seen.contains(&k.name.as_str()) => {
                     let at = location(&self.src, &k.span);
-                    out.push((path.join("."), k.name.clone(), at));
+                    out.push((path.clone(), k.name.clone(), at));
                     k.name.clone()
                 }
                 Some(k) => {

@@ -100,30 +100,30 @@ fn reports_what_is_missing() {
     assert_eq!(
         patch(EXAMPLE, &["services", "cache", "workers"], "1"),
         Err(PatchError::NotFound {
-            at: "services".into(),
+            at: vec!["services".into()],
             missing: "cache".into(),
             available: vec!["db".into(), "api".into()],
         })
     );
     assert_eq!(
         patch(EXAMPLE, &["name", "x"], "1"),
-        Err(PatchError::NotAContainer { at: "name".into() })
+        Err(PatchError::NotAContainer { at: vec!["name".into()] })
     );
     assert_eq!(
         patch(EXAMPLE, &["invariants", "x"], "1"),
-        Err(PatchError::NotAContainer { at: "invariants".into() })
+        Err(PatchError::NotAContainer { at: vec!["invariants".into()] })
     );
     assert_eq!(
         patch(EXAMPLE, &["invariants", "5", "bound"], "1"),
         Err(PatchError::NotFound {
-            at: "invariants".into(),
+            at: vec!["invariants".into()],
             missing: "5".into(),
             available: vec!["0".into(), "1".into()],
         })
     );
     let at_top = patch(EXAMPLE, &["servics", "db"], "1");
     assert!(matches!(at_top, Err(PatchError::NotFound { at, .. }) if at.is_empty()));
-    assert_eq!(patch("", &["a"], "1"), Err(PatchError::NotAContainer { at: String::new() }));
+    assert_eq!(patch("", &["a"], "1"), Err(PatchError::NotAContainer { at: vec![] }));
 }
 
 #[test]
@@ -215,7 +215,7 @@ fn tuples_lists_wrappers_and_maps() {
     assert_eq!(
         patch(src, &["o", "9"], "1"),
         Err(PatchError::NotFound {
-            at: "o".into(),
+            at: vec!["o".into()],
             missing: "9".into(),
             available: vec!["0".into(), "1".into()],
         })
@@ -226,9 +226,10 @@ fn tuples_lists_wrappers_and_maps() {
 fn reports_duplicate_keys() {
     let src = "(a: 1, s: { \"x\": 1, \"y\": 2, \"x\": 3 }, a: 2, o: Some((k: 1, k: 2)), a: 3)";
     let dups = DocIndex::new(src).duplicate_keys();
-    let found: Vec<(&str, &str, usize)> =
-        dups.iter().map(|(p, k, l)| (p.as_str(), k.as_str(), l.col)).collect();
-    assert_eq!(found, [("s", "x", 29), ("", "a", 39), ("o", "k", 60), ("", "a", 68)]);
+    let found: Vec<(String, &str, usize)> =
+        dups.iter().map(|(p, k, l)| (p.join("."), k.as_str(), l.col)).collect();
+    let want = [("s", "x", 29), ("", "a", 39), ("o", "k", 60), ("", "a", 68)];
+    assert_eq!(found, want.map(|(p, k, c)| (p.to_string(), k, c)));
     // serde keeps the last, so lookups do too.
     assert_eq!(text_at(src, &["a"]), "3");
     assert_eq!(DocIndex::new(src).keys(&[]), ["a", "s", "o"]);

@@ -10,7 +10,8 @@ use ron::extensions::Extensions;
 
 use crate::Overrides;
 use crate::doc::{self, DocIndex, PatchError};
-use crate::error::{Origin, Problem, did_you_mean, list};
+use crate::error::{Origin, Problem, closest, did_you_mean, list};
+use crate::path;
 use crate::raw::ScenarioFile;
 use crate::validate::PathProblem;
 
@@ -44,7 +45,7 @@ fn ron_problem(text: &str, error: &SpannedError) -> Problem {
             || matches!(error.code, RonError::MissingStructField { .. }))
     {
         (line, col) = (at.line, at.col);
-        message = format!("`{}`: {message}", path.join("."));
+        message = format!("`{}`: {message}", path::display(&path));
     }
     Problem::new(Origin::File { line, col }, message).with_help(help)
 }
@@ -175,23 +176,37 @@ fn apply_variant(
         ]);
     };
     let index = DocIndex::new(text);
-    for (path, value) in &variant.set {
-        let key = index.find_key(&["variants", name, "set", path]);
-        let origin = key.map_or(Origin::Whole, |loc| Origin::File { line: loc.line, col: loc.col });
+    for (key, value) in &variant.set {
+        let at = index.find_key(&["variants", name, "set", key]);
+        let origin = at.map_or(Origin::Whole, |loc| Origin::File { line: loc.line, col: loc.col });
+        let segments = parse_path(key, &origin)?;
         let description = format!("variant `{name}`");
-        patch_one(patched, path, value.get_ron(), origin, description)?;
+        patch_one(patched, &segments, value.get_ron(), origin, description)?;
     }
     Ok(())
 }
 
+/// The segments of a path written in a variant's `set` or a `--set` argument.
+fn parse_path(text: &str, origin: &Origin) -> Result<Vec<String>, Vec<Problem>> {
+    path::parse(text).map_err(|e| {
+        let help = "paths look like `services.db.workers`; a name holding a `.` is quoted, as in \
+                    `services.\"api.v2\".workers`";
+        let message = format!("`{}` is not a path: {e}", text.trim());
+        vec![Problem::new(origin.clone(), message).with_help(Some(help.into()))]
+    })
+}
+
 fn apply_set(patched: &mut Patched, arg: &str) -> Result<(), Vec<Problem>> {
     let origin = Origin::CommandLine { arg: arg.to_string() };
-    let Some((path, value)) = arg.split_once('=') else {
+    let Some((path, value)) = path::split_assignment(arg) else {
+        // An unclosed quote hides the `=`: say so rather than that there is none.
+        parse_path(arg, &origin)?;
         let help = Some("write it as PATH=VALUE, e.g. `--set services.db.workers=16`".to_string());
         return Err(vec![Problem::new(origin, "missing `=`").with_help(help)]);
     };
+    let segments = parse_path(path, &origin)?;
     let value = as_ron_value(value.trim());
-    patch_one(patched, path.trim(), &value, origin, "--set".to_string())
+    patch_one(patched, &segments, &value, origin, "--set".to_string())
 }
 
 /// Command-line values that are not RON (`600s`, `300/s`) are taken as strings.
@@ -205,7 +220,7 @@ fn as_ron_value(value: &str) -> String {
 
 fn patch_one(
     patched: &mut Patched,
-    path: &str,
+    segments: &[String],
     value: &str,
     origin: Origin,
     description: String,
@@ -213,25 +228,16 @@ fn patch_one(
     let problem = |message: String, help: Option<String>| {
         vec![Problem::new(origin.clone(), message).with_help(help)]
     };
-    let parts: Vec<&str> = path.split('.').collect();
-    if parts.iter().any(|p| p.is_empty()) {
-        return Err(problem(
-            format!("`{path}` is not a path"),
-            Some("paths look like `services.db.workers`".into()),
-        ));
-    }
+    let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
     let text = insert_or_replace(&patched.text, &parts, value)
-        .map_err(|e| problem(patch_error(&e), patch_help(&e)))?;
+        .map_err(|e| problem(patch_error(&e), patch_help(&e, segments)))?;
     if let Err(e) = parse(&text) {
-        let message = format!("setting `{path}` to `{value}`: {}", e.message);
+        let shown = path::display(segments);
+        let message = format!("setting `{shown}` to `{value}`: {}", e.message);
         return Err(problem(message, e.help));
     }
     patched.text = text;
-    patched.applied.push(Applied {
-        path: parts.iter().map(|p| p.to_string()).collect(),
-        origin,
-        description,
-    });
+    patched.applied.push(Applied { path: segments.to_vec(), origin, description });
     Ok(())
 }
 
@@ -241,8 +247,8 @@ fn insert_or_replace(text: &str, parts: &[&str], value: &str) -> Result<String, 
     match doc::patch(text, parts, value) {
         Ok((new_text, _)) => Ok(new_text),
         Err(PatchError::NotFound { at, missing, available }) => {
-            let depth = if at.is_empty() { 0 } else { at.split('.').count() };
-            if depth == 1 && COMPONENT_MAPS.contains(&at.as_str()) {
+            let depth = at.len();
+            if depth == 1 && COMPONENT_MAPS.contains(&at[0].as_str()) {
                 return Err(PatchError::NotFound { at, missing, available });
             }
             let nested = parts[depth + 1..]
@@ -255,26 +261,38 @@ fn insert_or_replace(text: &str, parts: &[&str], value: &str) -> Result<String, 
     }
 }
 
+/// Names in messages are written as they would be in a path: quoted when they must be.
 fn patch_error(error: &PatchError) -> String {
     match error {
         PatchError::NotFound { at, missing, .. } if at.is_empty() => {
-            format!("no field `{missing}` at the top level")
+            format!("no field `{}` at the top level", path::segment(missing))
         }
-        PatchError::NotFound { at, missing, .. } => format!("`{at}` has no `{missing}`"),
+        PatchError::NotFound { at, missing, .. } => {
+            format!("`{}` has no `{}`", path::display(at), path::segment(missing))
+        }
         PatchError::NotAContainer { at } => {
-            format!("`{at}` is a single value; it has no fields to set")
+            format!("`{}` is a single value; it has no fields to set", path::display(at))
         }
     }
 }
 
-fn patch_help(error: &PatchError) -> Option<String> {
-    match error {
-        PatchError::NotFound { missing, available, .. } => {
-            did_you_mean(missing, available.iter().map(String::as_str))
-                .or_else(|| Some(format!("valid names here are {}", list(available))))
-        }
-        PatchError::NotAContainer { .. } => None,
+/// The fix for a missing name: the path with a dotted name quoted when the next segments, joined
+/// with dots, name something there; else the closest name; else every name.
+fn patch_help(error: &PatchError, segments: &[String]) -> Option<String> {
+    let PatchError::NotFound { at, missing, available } = error else {
+        return None;
+    };
+    let rest = &segments[at.len()..];
+    let dotted = (2..=rest.len()).rev().find(|&n| available.contains(&rest[..n].join(".")));
+    if let Some(n) = dotted {
+        let fixed: Vec<String> = [at.as_slice(), &[rest[..n].join(".")], &rest[n..]].concat();
+        return Some(format!("names holding a `.` are quoted: `{}`", path::display(&fixed)));
     }
+    if let Some(best) = closest(missing, available.iter().map(String::as_str)) {
+        return Some(format!("did you mean `{}`?", path::segment(best)));
+    }
+    let shown: Vec<String> = available.iter().map(|n| path::segment(n)).collect();
+    Some(format!("valid names here are {}", list(&shown)))
 }
 
 /// Components or fields written twice: serde would silently keep the last one.
@@ -283,13 +301,19 @@ pub(crate) fn duplicate_names(text: &str) -> Vec<Problem> {
         .duplicate_keys()
         .into_iter()
         .map(|(parent, key, loc)| {
-            let within =
-                if parent.is_empty() { "the scenario".to_string() } else { format!("`{parent}`") };
+            let within = if parent.is_empty() {
+                "the scenario".to_string()
+            } else {
+                format!("`{}`", path::display(&parent))
+            };
             Problem::new(
                 Origin::File { line: loc.line, col: loc.col },
-                format!("`{key}` appears twice in {within}"),
+                format!("`{}` appears twice in {within}", path::segment(&key)),
             )
             .with_help(Some("remove or rename one of them".into()))
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
