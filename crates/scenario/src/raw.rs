@@ -5,9 +5,11 @@
 //! gets a message about the value instead of a type error.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use ron::value::RawValue;
 use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Scenario")]
@@ -335,7 +337,33 @@ pub enum InvariantRaw {
 pub struct VariantRaw {
     #[serde(default)]
     pub description: String,
-    /// Path → RON value text, applied to the base scenario in order.
-    #[serde(default)]
-    pub set: BTreeMap<String, Box<RawValue>>,
+    /// Path → RON value text, applied to the base scenario in the order written (a later entry
+    /// may change part of what an earlier one set).
+    #[serde(default, deserialize_with = "in_written_order")]
+    pub set: Vec<(String, Box<RawValue>)>,
+}
+
+/// A map's entries in the order they are written (a `BTreeMap` would sort them).
+fn in_written_order<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<(String, Box<RawValue>)>, D::Error> {
+    struct Entries;
+
+    impl<'de> Visitor<'de> for Entries {
+        type Value = Vec<(String, Box<RawValue>)>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map from paths to values")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            while let Some(entry) = map.next_entry()? {
+                entries.push(entry);
+            }
+            Ok(entries)
+        }
+    }
+
+    deserializer.deserialize_map(Entries)
 }

@@ -99,3 +99,27 @@ fn validation_problems_name_quoted_paths() {
     let message = error(&text, None, &[]);
     assert!(message.starts_with(r#"t.ron:8:29: `services."api.v2".workers` is 0"#), "{message}");
 }
+
+/// The base has no retry; the variant sets the whole policy and one field of it.
+fn retry_variant(entries: &str) -> String {
+    let order = format!("\"order\": (set: {{ {entries} }}),\n        \"bad\": (");
+    ODD_NAMES.replace(r#""bad": ("#, &order)
+}
+
+fn max_attempts(text: &str) -> u32 {
+    let s = with(text, Some("order"), &[]).unwrap();
+    s.world.clients[0].call.retry.as_ref().expect("a retry policy").max_attempts
+}
+
+#[test]
+fn a_variants_entries_apply_in_the_order_written() {
+    let whole_then_field = retry_variant(
+        r#""clients.\"web.eu\".retry": (max_attempts: 3), "clients.\"web.eu\".retry.max_attempts": 5"#,
+    );
+    assert_eq!(max_attempts(&whole_then_field), 5);
+    // Sorted by key, the whole policy would come first here too, and 5 would win.
+    let field_then_whole = retry_variant(
+        r#""clients.\"web.eu\".retry.max_attempts": 5, "clients.\"web.eu\".retry": (max_attempts: 3)"#,
+    );
+    assert_eq!(max_attempts(&field_then_whole), 3);
+}
