@@ -12,6 +12,7 @@ mod tree;
 
 pub use edit::{PatchError, patch};
 use lex::tokenize;
+pub use tree::quote;
 use tree::{Entry, Key, Node, Parser, Shape};
 
 /// Byte range of a value in the source, plus its 1-based line and column (column counts chars).

@@ -249,7 +249,8 @@ fn unescape(s: &str) -> String {
     out
 }
 
-/// A map key written back as a RON string (RON strings may hold raw newlines).
-pub(super) fn quote(s: &str) -> String {
+/// `s` written as a RON string: only `\\` and `"` are escaped (RON strings may hold raw
+/// newlines and any other character).
+pub fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }

@@ -181,7 +181,7 @@ fn apply_variant(
         let origin = at.map_or(Origin::Whole, |loc| Origin::File { line: loc.line, col: loc.col });
         let segments = parse_path(key, &origin)?;
         let description = format!("variant `{name}`");
-        patch_one(patched, &segments, value.get_ron(), origin, description)?;
+        patch_one(patched, &segments, &[value.get_ron().to_string()], origin, description)?;
     }
     Ok(())
 }
@@ -205,23 +205,36 @@ fn apply_set(patched: &mut Patched, arg: &str) -> Result<(), Vec<Problem>> {
         return Err(vec![Problem::new(origin, "missing `=`").with_help(help)]);
     };
     let segments = parse_path(path, &origin)?;
-    let value = as_ron_value(value.trim());
-    patch_one(patched, &segments, &value, origin, "--set".to_string())
+    let readings = command_line_readings(value.trim());
+    patch_one(patched, &segments, &readings, origin, "--set".to_string())
 }
 
-/// Command-line values that are not RON (`600s`, `300/s`) are taken as strings.
-fn as_ron_value(value: &str) -> String {
-    if ron_options().from_str::<ron::Value>(value).is_ok() {
-        value.to_string()
-    } else {
-        format!("{value:?}")
+/// The ways to read a `--set` value, to be tried in order until the scenario parses. A single
+/// RON value is taken as written (`16`, `true`, `None`, `Fifo`, `Spike(...)`, `"quoted"`), and
+/// then, unless it is a string already, as a string: a bare word such as `api`, `1` or `None`
+/// where the scenario expects a string is that string. Anything else (`600s`, `300/s`,
+/// `say "hi"`) is only a string.
+fn command_line_readings(value: &str) -> Vec<String> {
+    let as_string = doc::quote(value);
+    match ron_options().from_str::<ron::Value>(value) {
+        Ok(ron::Value::String(_)) if is_one_value(value) => vec![value.to_string()],
+        Ok(_) if is_one_value(value) => vec![value.to_string(), as_string],
+        _ => vec![as_string],
     }
 }
 
+/// True when `value` is one value and nothing else: no comment after it, which spliced into the
+/// scenario would swallow the rest of the line.
+fn is_one_value(value: &str) -> bool {
+    DocIndex::new(value).find(&[]).is_some_and(|at| at.start == 0 && at.end == value.len())
+}
+
+/// Sets the value at `segments` to the first of `readings` with which the scenario parses; when
+/// none does, the error is the first reading's.
 fn patch_one(
     patched: &mut Patched,
     segments: &[String],
-    value: &str,
+    readings: &[String],
     origin: Origin,
     description: String,
 ) -> Result<(), Vec<Problem>> {
@@ -229,16 +242,24 @@ fn patch_one(
         vec![Problem::new(origin.clone(), message).with_help(help)]
     };
     let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let text = insert_or_replace(&patched.text, &parts, value)
-        .map_err(|e| problem(patch_error(&e), patch_help(&e, segments)))?;
-    if let Err(e) = parse(&text) {
-        let shown = path::display(segments);
-        let message = format!("setting `{shown}` to `{value}`: {}", e.message);
-        return Err(problem(message, e.help));
+    let mut first_error = None;
+    for value in readings {
+        let text = insert_or_replace(&patched.text, &parts, value)
+            .map_err(|e| problem(patch_error(&e), patch_help(&e, segments)))?;
+        match parse(&text) {
+            Ok(_) => {
+                patched.text = text;
+                patched.applied.push(Applied { path: segments.to_vec(), origin, description });
+                return Ok(());
+            }
+            Err(e) => {
+                let shown = path::display(segments);
+                let message = format!("setting `{shown}` to `{value}`: {}", e.message);
+                first_error.get_or_insert_with(|| problem(message, e.help));
+            }
+        }
     }
-    patched.text = text;
-    patched.applied.push(Applied { path: segments.to_vec(), origin, description });
-    Ok(())
+    Err(first_error.unwrap_or_else(|| problem("no value to set".into(), None)))
 }
 
 /// Replaces the value at `parts`; where a struct lacks the field (or whole nested structs are

@@ -123,3 +123,116 @@ fn a_variants_entries_apply_in_the_order_written() {
     );
     assert_eq!(max_attempts(&field_then_whole), 3);
 }
+
+const VALUES: &str = r#"Scenario(
+    name: "t",
+    duration: "60s",
+    clients: { "web": (target: "api", rate: "10/s", class: "high") },
+    services: {
+        "api": (workers: 2, service_time: Exp(mean: "50ms"), queue: Fifo),
+        "1": (workers: 1, service_time: Const("1ms")),
+    },
+    invariants: [NoLostRequests],
+)
+"#;
+
+/// The text at `path` after `--set ARG`, or the error.
+fn after_set(arg: &str, path: &[&str]) -> Result<String, String> {
+    let base = super::parse(VALUES).unwrap();
+    let overrides = Overrides { variant: None, sets: vec![arg.to_string()] };
+    let patched = super::apply(VALUES, &base, &overrides).map_err(|p| format!("{p:?}"))?;
+    let loc = crate::doc::DocIndex::new(&patched.text).find(path).expect("the path is there");
+    Ok(patched.text[loc.start..loc.end].to_string())
+}
+
+#[test]
+fn bare_words_become_strings_where_strings_are_expected() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("clients.web.target=api", &["clients", "web", "target"], r#""api""#),
+        ("clients.web.target=1", &["clients", "web", "target"], r#""1""#),
+        ("clients.web.class=low", &["clients", "web", "class"], r#""low""#),
+        ("duration=600s", &["duration"], r#""600s""#),
+        ("clients.web.rate=300/s", &["clients", "web", "rate"], r#""300/s""#),
+        ("name=1e3", &["name"], r#""1e3""#),
+        ("name=0x1F", &["name"], r#""0x1F""#),
+        ("name=true", &["name"], r#""true""#),
+        ("name=inf", &["name"], r#""inf""#),
+        ("name=None", &["name"], r#""None""#),
+        ("name=Some(x)", &["name"], r#""Some(x)""#),
+        ("name=Fifo", &["name"], r#""Fifo""#),
+        (r#"lesson=say "hi""#, &["lesson"], r#""say \"hi\"""#),
+        (r#"lesson="hi" there"#, &["lesson"], r#""\"hi\" there""#),
+        (r"lesson=C:\temp\n", &["lesson"], r#""C:\\temp\\n""#),
+        ("lesson=it's é 🦀", &["lesson"], r#""it's é 🦀""#),
+        ("lesson=two  spaces ", &["lesson"], r#""two  spaces""#),
+        ("lesson=", &["lesson"], r#""""#),
+        ("lesson=a, b: c", &["lesson"], r#""a, b: c""#),
+        ("clients.web.timeout=2s", &["clients", "web", "timeout"], r#""2s""#),
+        ("services.api.contention=1ms", &["services", "api", "contention"], r#""1ms""#),
+    ];
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter(|(arg, path, want)| after_set(arg, path).as_deref() != Ok(*want))
+        .map(|(arg, path, _)| format!("--set {arg}: {:?}", after_set(arg, path)))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn ron_values_are_kept_as_written() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        (r#"name="quoted""#, &["name"], r#""quoted""#),
+        (r##"name=r#"raw "x""#"##, &["name"], r##"r#"raw "x""#"##),
+        (r#"lesson="a\tb\u{e9}""#, &["lesson"], r#""a\tb\u{e9}""#),
+        ("services.api.workers=16", &["services", "api", "workers"], "16"),
+        ("services.api.workers=0x10", &["services", "api", "workers"], "0x10"),
+        ("services.api.workers=1_000", &["services", "api", "workers"], "1_000"),
+        ("services.api.queue_capacity=None", &["services", "api", "queue_capacity"], "None"),
+        ("services.api.queue_capacity=Some(5)", &["services", "api", "queue_capacity"], "Some(5)"),
+        ("services.api.queue=Fifo", &["services", "api", "queue"], "Fifo"),
+        (
+            r#"services.api.queue=Priority(order: ["high"])"#,
+            &["services", "api", "queue"],
+            r#"Priority(order: ["high"])"#,
+        ),
+        (
+            r#"clients.web.shape=Spike(at: "1s", length: "1s", factor: 2.0)"#,
+            &["clients", "web", "shape"],
+            r#"Spike(at: "1s", length: "1s", factor: 2.0)"#,
+        ),
+        ("clients.web.retry=(max_attempts: 3)", &["clients", "web", "retry"], "(max_attempts: 3)"),
+        (
+            "clients.web.retry=(max_attempts: 2, retry_on: [Timeout])",
+            &["clients", "web", "retry", "retry_on"],
+            "[Timeout]",
+        ),
+        ("clients.web.timeout=None", &["clients", "web", "timeout"], "None"),
+        (r#"clients.web.timeout=Some("2s")"#, &["clients", "web", "timeout"], r#"Some("2s")"#),
+        ("clients.web.cancel_on_timeout=true", &["clients", "web", "cancel_on_timeout"], "true"),
+        ("services.api.hold_while_open=true", &["services", "api", "hold_while_open"], "true"),
+    ];
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter(|(arg, path, want)| after_set(arg, path).as_deref() != Ok(*want))
+        .map(|(arg, path, _)| format!("--set {arg}: {:?}", after_set(arg, path)))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn values_of_the_wrong_kind_are_errors_not_strings() {
+    for arg in [
+        "services.api.workers=many",
+        r#"services.api.workers="16""#,
+        "services.api.workers=1, queue_capacity: 5",
+        "services.api.workers=5 // five",
+        "services.api.queue=Lifo",
+        "clients.web.shape=Spike(at: \"1s\")",
+        "clients.web.cancel_on_timeout=yes",
+    ] {
+        let message = error(VALUES, None, &[arg]);
+        assert!(message.starts_with(&format!("--set {arg}: setting ")), "{message}");
+    }
+    let message = error(VALUES, None, &["services.api.workers=many"]);
+    assert!(message.contains("`services.api.workers`") && message.contains("integer"), "{message}");
+}
