@@ -7,6 +7,8 @@ use std::ops::Range;
 mod edit;
 mod lex;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 mod tree;
 
@@ -132,6 +134,50 @@ impl DocIndex {
     pub fn keys(&self, path: &[&str]) -> Vec<String> {
         let found = self.root.as_ref().and_then(|r| walk(r, path).ok());
         found.and_then(|(n, _)| fields(n)).map_or_else(Vec::new, key_names)
+    }
+
+    /// Every value's path and location, parents first and in source order, the root (the empty
+    /// path) first. A repeated key is listed once, for its last value (the one serde keeps).
+    /// Paths are the ones [`find`](Self::find) takes: `Some(x)` adds no segment (the entries of
+    /// `x` continue its path), other one-element wrappers such as `Const(x)` hold `x` at `0`.
+    #[cfg(test)]
+    pub fn paths(&self) -> Vec<(Vec<String>, Location)> {
+        let mut out = Vec::new();
+        if let Some(root) = &self.root {
+            self.paths_in(root, &mut Vec::new(), &mut out);
+        }
+        out
+    }
+
+    #[cfg(test)]
+    fn paths_in(
+        &self,
+        node: &Node,
+        path: &mut Vec<String>,
+        out: &mut Vec<(Vec<String>, Location)>,
+    ) {
+        out.push((path.clone(), location(&self.src, &node.span)));
+        let mut inner = node;
+        while inner.name.as_deref() == Some("Some")
+            && let Some(x) = wrapped(inner)
+        {
+            inner = x;
+        }
+        for (i, entry) in inner.entries.iter().enumerate() {
+            let later = &inner.entries[i + 1..];
+            let segment = match &entry.key {
+                Some(k)
+                    if later.iter().any(|e| e.key.as_ref().is_some_and(|l| l.name == k.name)) =>
+                {
+                    continue;
+                }
+                Some(k) => k.name.clone(),
+                None => i.to_string(),
+            };
+            path.push(segment);
+            self.paths_in(&entry.value, path, out);
+            path.pop();
+        }
     }
 
     /// Keys repeated under one struct or map: (parent path, key, location of the second or later

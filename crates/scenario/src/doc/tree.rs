@@ -225,27 +225,36 @@ pub(super) fn unquote(text: &str) -> String {
 
 fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    // `\xHH` escapes are bytes: consecutive ones may spell one multi-byte UTF-8 character.
+    let mut bytes = Vec::new();
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
+        let escape = if c == '\\' { chars.next() } else { None };
+        if escape == Some('x') {
+            let hex: String = chars.by_ref().take(2).collect();
+            bytes.push(u8::from_str_radix(&hex, 16).unwrap_or(b'?'));
             continue;
         }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some('u') => {
+        if !bytes.is_empty() {
+            out.push_str(&String::from_utf8_lossy(&bytes));
+            bytes.clear();
+        }
+        match (c, escape) {
+            ('\\', Some('n')) => out.push('\n'),
+            ('\\', Some('t')) => out.push('\t'),
+            ('\\', Some('r')) => out.push('\r'),
+            ('\\', Some('0')) => out.push('\0'),
+            ('\\', Some('u')) => {
                 let code: String = chars.by_ref().take_while(|&c| c != '}').collect();
                 let hex = code.trim_start_matches('{');
                 let decoded = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32);
                 out.push(decoded.unwrap_or(char::REPLACEMENT_CHARACTER));
             }
-            Some(other) => out.push(other),
-            None => out.push('\\'),
+            ('\\', Some(other)) => out.push(other),
+            (c, _) => out.push(c),
         }
     }
+    out.push_str(&String::from_utf8_lossy(&bytes));
     out
 }
 

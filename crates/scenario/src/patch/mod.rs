@@ -181,9 +181,17 @@ fn apply_variant(
         let origin = at.map_or(Origin::Whole, |loc| Origin::File { line: loc.line, col: loc.col });
         let segments = parse_path(key, &origin)?;
         let description = format!("variant `{name}`");
-        patch_one(patched, &segments, &[value.get_ron().to_string()], origin, description)?;
+        patch_one(patched, &segments, &[value_only(value.get_ron())], origin, description)?;
     }
     Ok(())
+}
+
+/// A variant's value without the whitespace and comments ron keeps around it, which would
+/// otherwise be spliced into the scenario with it.
+fn value_only(raw: &str) -> String {
+    DocIndex::new(raw)
+        .find(&[])
+        .map_or_else(|| raw.trim().to_string(), |at| raw[at.start..at.end].to_string())
 }
 
 /// The segments of a path written in a variant's `set` or a `--set` argument.

@@ -1,6 +1,7 @@
 //! Patches through `load`: paths with quoted names, bare words taken as strings, variants'
 //! entries in the order written.
 
+use crate::doc::DocIndex;
 use crate::{Overrides, ScenarioError, load};
 
 /// A scenario whose component names hold dots, quotes and spaces.
@@ -235,4 +236,138 @@ fn values_of_the_wrong_kind_are_errors_not_strings() {
     }
     let message = error(VALUES, None, &["services.api.workers=many"]);
     assert!(message.contains("`services.api.workers`") && message.contains("integer"), "{message}");
+}
+
+/// Every bundled scenario: (file name, text).
+fn bundled() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the scenarios folder")
+        .map(|e| e.expect("a folder entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "bundled scenarios in {}", dir.display());
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).expect("readable"))
+        })
+        .collect()
+}
+
+/// The text after the given patches, or the problems.
+fn patched(text: &str, variant: Option<&str>, sets: Vec<String>) -> Result<String, String> {
+    let base = super::parse(text).map_err(|p| p.message)?;
+    let overrides = Overrides { variant: variant.map(str::to_string), sets };
+    super::apply(text, &base, &overrides).map(|p| p.text).map_err(|p| format!("{p:?}"))
+}
+
+/// Patching any value of a bundled scenario with its own text, through `--set` or through a
+/// variant's `set`, leaves the text as it was. Paths are written with `path::display`, so
+/// the keys of the variants' own `set` maps (`variants.fixed.set."services.db.workers"`) are
+/// quoted names.
+#[test]
+fn bundled_values_set_to_their_own_text_leave_the_file_unchanged() {
+    let mut checked = 0;
+    for (file, text) in bundled() {
+        let base = format!("{:?}", super::parse(&text).expect("bundled scenarios parse"));
+        let index = DocIndex::new(&text);
+        for (segments, at) in index.paths().into_iter().skip(1) {
+            let own = &text[at.start..at.end];
+            let arg = format!("{}={own}", crate::path::display(&segments));
+            let after = patched(&text, None, vec![arg.clone()]);
+            assert_eq!(after.as_deref(), Ok(text.as_str()), "{file}: --set {arg}");
+            checked += 1;
+            if segments[0] == "variants" {
+                continue;
+            }
+            // The same through a variant added for it.
+            let key = crate::doc::quote(&crate::path::display(&segments));
+            let with_variant = add_variant(&text, &format!("(set: {{ {key}: {own} }})"));
+            let after = patched(&with_variant, Some("own"), vec![]);
+            if after.as_deref() != Ok(with_variant.as_str()) {
+                let after = after.unwrap_or_default();
+                let start =
+                    after.bytes().zip(with_variant.bytes()).take_while(|(a, b)| a == b).count();
+                panic!(
+                    "{file}: variant {key}: from byte {start}: {:?} vs {:?}",
+                    &after[start..(start + 80).min(after.len())],
+                    &with_variant[start..(start + 80).min(with_variant.len())]
+                );
+            }
+        }
+        let again = patched(&text, None, vec![]).expect("no patches");
+        assert_eq!(format!("{:?}", super::parse(&again).unwrap()), base);
+    }
+    assert!(checked > 400, "{checked} paths");
+}
+
+/// `text` with a variant `own` added.
+fn add_variant(text: &str, variant: &str) -> String {
+    let has_variants = DocIndex::new(text).find(&["variants"]).is_some();
+    let (path, value) = if has_variants {
+        (&["variants", "own"][..], variant.to_string())
+    } else {
+        (&["variants"][..], format!("{{ \"own\": {variant} }}"))
+    };
+    crate::doc::patch(text, path, &value).expect("a variant can be added").0
+}
+
+#[test]
+fn hex_escapes_in_names_are_decoded() {
+    let text = VALUES.replace(r#""1": (workers: 1"#, r#""\x31\xC3\xA9": (workers: 1"#);
+    let s = with(&text, None, &["services.1é.workers=3"]).unwrap();
+    assert_eq!(workers(&s, "1é"), 3);
+}
+
+/// String values of the bundled scenarios (outside the variants' `set` maps, which take any
+/// RON): (scenario text, path).
+fn string_paths() -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for (_, text) in bundled() {
+        for (segments, at) in DocIndex::new(&text).paths() {
+            let in_set = segments.first().is_some_and(|s| s == "variants")
+                && segments.get(2).is_some_and(|s| s == "set");
+            if !in_set && text[at.start..at.end].starts_with('"') {
+                out.push((text.clone(), segments));
+            }
+        }
+    }
+    out
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+    /// A word set where a bundled scenario has a string reads back as exactly that string,
+    /// unless it is RON that means something there (a string already, `None`, `Some(..)`).
+    #[test]
+    fn a_word_set_where_a_string_is_expected_reads_back(
+        pick in proptest::prelude::any::<proptest::sample::Index>(),
+        word in r#"[a-zA-Z0-9 ._/%:()\[\]{},"'\\#=é-]{0,12}"#,
+    ) {
+        let word = word.trim();
+        proptest::prop_assume!(!word.starts_with(['"', '\'']) && !word.starts_with("r\""));
+        proptest::prop_assume!(!word.starts_with("r#\"") && !word.starts_with("b\""));
+        proptest::prop_assume!(word != "None" && !word.starts_with("Some("));
+        let paths = string_paths();
+        let (text, segments) = &paths[pick.index(paths.len())];
+        let arg = format!("{}={word}", crate::path::display(segments));
+        let after = patched(text, None, vec![arg.clone()]).expect("a string can be set");
+        let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let at = DocIndex::new(&after).find(&parts).expect("the path is still there");
+        proptest::prop_assert_eq!(&after[at.start..at.end], crate::doc::quote(word), "--set {}", arg);
+    }
+}
+
+#[test]
+fn a_variants_values_are_spliced_without_the_space_and_comments_around_them() {
+    let text = VALUES.replace(
+        "    invariants: [NoLostRequests],",
+        "    invariants: [NoLostRequests],\n    variants: { \"v\": (set: {\n        \"services.api.workers\":  /* more */ 16 // pods\n    }) },",
+    );
+    let after = patched(&text, Some("v"), vec![]).unwrap();
+    assert!(after.contains("\"api\": (workers: 16, service_time"), "{after}");
 }
