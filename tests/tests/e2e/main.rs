@@ -9,6 +9,7 @@ mod folder;
 mod headline;
 mod mechanisms;
 mod metrics;
+mod patches;
 mod plots;
 mod readme;
 mod report;
