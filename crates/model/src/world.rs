@@ -5,6 +5,8 @@
 //! retries and breakers act on calls; queues, workers and faults act on jobs. Nothing here
 //! decides an outcome in advance: collapse and recovery come out of these mechanics.
 
+use std::collections::VecDeque;
+
 use faultline_engine::{
     Activity, LimitExceeded, Model, RngStreams, Scheduler, SimDuration, SimTime, TraceKey,
 };
@@ -44,6 +46,17 @@ struct Batcher {
     members: Vec<u32>,
     /// Bumped at every send, so a flush timer for an earlier batch is ignored.
     epoch: u32,
+}
+
+/// Work a freed worker took from its queue while another worker was already taking work further
+/// down the stack. The outer take runs it, in order, instead of the inner one nesting deeper: a
+/// backlog of jobs that each end at once would otherwise nest one level per job.
+#[derive(Clone, Copy, Debug)]
+enum Taken {
+    /// Start this job: popped, its worker claimed.
+    Start(u32),
+    /// Shed this job: popped, it waited too long; its caller gets the refusal.
+    Shed(u32),
 }
 
 /// Handling an event goes on until it is done, or stops the run at a limit. Boxed so that the
@@ -86,6 +99,10 @@ pub struct World<O> {
     requests_in_flight: usize,
     end: SimTime,
     max_in_flight: u32,
+    /// True while a worker takes work from a queue (`take_next`) somewhere on the stack.
+    taking: bool,
+    /// Work taken by a worker while `taking`, for the outermost take to run. Empty otherwise.
+    taken: VecDeque<Taken>,
 }
 
 impl<O: Observer> World<O> {
@@ -131,6 +148,8 @@ impl<O: Observer> World<O> {
             requests_in_flight: 0,
             end: config.end,
             max_in_flight: config.max_in_flight,
+            taking: false,
+            taken: VecDeque::new(),
         }
     }
 
@@ -403,6 +422,7 @@ impl<O: Observer> World<O> {
         Activity { component, doing: doing.to_string() }
     }
 
+    #[inline(always)] // into `admit` and `take_now`, on the hot path
     fn start_job(&mut self, slot: u32, sched: &mut Scheduler<Event>) -> Flow {
         let now = sched.now();
         let job = self.jobs.get_mut(slot);
@@ -601,11 +621,30 @@ impl<O: Observer> World<O> {
 
     /// The worker already claimed takes the next queued job, dropping (shedding) those that
     /// waited too long to be worth starting; it goes idle if none is left.
+    ///
+    /// Starting or shedding a job can free another worker at once (a job whose calls are all
+    /// refused ends as it starts; a shed job's caller may end), which takes work in turn. So
+    /// that the stack stays bounded however long the queues, only the outermost take runs that
+    /// work directly: a take nested inside it pops its jobs and leaves them on `taken`, which
+    /// the outermost take runs in order before it returns.
     fn take_next(&mut self, service: usize, sched: &mut Scheduler<Event>) -> Flow {
+        if self.taking {
+            self.take_later(service, sched.now());
+            return Ok(());
+        }
+        self.taking = true;
+        let mut flow = self.take_now(service, sched);
+        if !self.taken.is_empty() {
+            flow = self.run_taken(flow, sched);
+        }
+        self.taking = false;
+        flow
+    }
+
+    fn take_now(&mut self, service: usize, sched: &mut Scheduler<Event>) -> Flow {
         let now = sched.now();
         while let Some(next) = self.services[service].pop(now) {
-            let waited = now - self.jobs.get(next).enqueued;
-            if self.shed_after[service].is_none_or(|limit| waited <= limit) {
+            if self.is_fresh(next, service, now) {
                 return self.start_job(next, sched);
             }
             self.shed(next, service, sched)?;
@@ -614,6 +653,56 @@ impl<O: Observer> World<O> {
         }
         self.services[service].idle();
         Ok(())
+    }
+
+    /// A take nested in another: pops what `take_now` would and leaves it to the outer take.
+    #[cold]
+    #[inline(never)]
+    fn take_later(&mut self, service: usize, now: SimTime) {
+        while let Some(next) = self.services[service].pop(now) {
+            if self.is_fresh(next, service, now) {
+                self.taken.push_back(Taken::Start(next));
+                return;
+            }
+            self.taken.push_back(Taken::Shed(next));
+        }
+        self.services[service].idle();
+    }
+
+    /// Runs the work nested takes left, in the order they took it, including what running it
+    /// takes in turn; after `flow` stopped the run, only forgets it.
+    #[cold]
+    #[inline(never)]
+    fn run_taken(&mut self, flow: Flow, sched: &mut Scheduler<Event>) -> Flow {
+        let flow = flow.and_then(|()| {
+            while let Some(taken) = self.taken.pop_front() {
+                self.run_one_taken(taken, sched)?;
+            }
+            Ok(())
+        });
+        self.taken.clear(); // empty already unless the run stopped
+        flow
+    }
+
+    fn run_one_taken(&mut self, taken: Taken, sched: &mut Scheduler<Event>) -> Flow {
+        match taken {
+            Taken::Start(job) => {
+                let service = self.jobs.get(job).service as usize;
+                sched.tick(|| self.activity_at(service, "starting queued work"))?;
+                self.start_job(job, sched)
+            }
+            Taken::Shed(job) => {
+                let service = self.jobs.get(job).service as usize;
+                sched.tick(|| self.activity_at(service, "shedding queued work"))?;
+                self.shed(job, service, sched)
+            }
+        }
+    }
+
+    /// True unless the job waited in the queue longer than the service's `shed_after`.
+    fn is_fresh(&self, job: u32, service: usize, now: SimTime) -> bool {
+        let waited = now - self.jobs.get(job).enqueued;
+        self.shed_after[service].is_none_or(|limit| waited <= limit)
     }
 
     fn shed(&mut self, slot: u32, service: usize, sched: &mut Scheduler<Event>) -> Flow {

@@ -105,3 +105,115 @@ fn shedding_drops_work_that_waited_too_long() {
     assert!(longest <= 1.01, "longest wait {longest}");
     assert!(m.rejections_by[faultline_model::Rejection::Shed as usize] > 100);
 }
+
+/// Stack for the runs below: ample for a run whose nesting is bounded by the scenario's shape,
+/// far too small for one that nests once per queued job (100,000 or more of them here).
+const BOUNDED_STACK: usize = 1 << 20;
+
+/// Runs `text` on a thread with a [`BOUNDED_STACK`]; checks that every request is accounted for
+/// and that the backlog the run was built around did form.
+fn run_deep(text: &'static str) -> Outcome {
+    let outcome = std::thread::Builder::new()
+        .stack_size(BOUNDED_STACK)
+        .spawn(move || run_text(text, &[]))
+        .expect("a thread")
+        .join()
+        .expect("the run ends");
+    let m = &outcome.metrics;
+    assert!(outcome.all_hold(), "{:?}", outcome.verdicts);
+    assert_eq!(m.arrived, m.completed + m.failed + m.rejected + outcome.in_flight);
+    assert!(m.services[0].max_queue > 90_000, "backlog {}", m.services[0].max_queue);
+    outcome
+}
+
+/// One api worker waits 10 s on the db while 200,000 requests queue behind it; the db is down by
+/// then, so each queued job ends the moment it starts, and the worker goes through the whole
+/// backlog at one instant.
+#[test]
+fn a_backlog_that_ends_at_once_is_worked_through_without_nesting() {
+    let text = r#"Scenario(name: "deep", duration: "30s",
+        clients: { "a": (target: "api", rate: "20000/s") },
+        services: {
+            "api": (workers: 1, steps: [Call(to: "db")]),
+            "db": (workers: 1, service_time: Const("10s")),
+        },
+        faults: [Down(service: "db", at: "5s", length: "20s")],
+        invariants: [NoLostRequests])"#;
+    let m = run_deep(text).metrics;
+    assert!(m.failed > 400_000, "{} failed", m.failed);
+}
+
+/// The same through a fan-out: the first job waits on sub-tasks queued behind the backlog until
+/// their timeout; by then the api itself is down (refusing new requests too, so the backlog is
+/// the 100,000 from before), its later jobs' sub-tasks are refused at once and each job ends as
+/// it starts.
+#[test]
+fn fan_outs_refused_at_once_are_worked_through_without_nesting() {
+    let text = r#"Scenario(name: "deep-fanout", duration: "30s",
+        clients: { "a": (target: "api", rate: "20000/s") },
+        services: {
+            "api": (workers: 1, steps: [
+                Fanout(count: 2, timeout: "10s", steps: [Work(time: Const("1ms"))]),
+            ]),
+        },
+        faults: [Down(service: "api", at: "5s", length: "20s")],
+        invariants: [NoLostRequests])"#;
+    let m = run_deep(text).metrics;
+    assert!(m.services[0].completed > 90_000, "{} api jobs", m.services[0].completed);
+}
+
+/// The same behind an open breaker: after a few calls fail on the down db, the breaker refuses
+/// the rest of the backlog's calls without sending them.
+#[test]
+fn a_backlog_behind_an_open_breaker_is_worked_through_without_nesting() {
+    let text = r#"Scenario(name: "deep-breaker", duration: "30s",
+        clients: { "a": (target: "api", rate: "20000/s") },
+        services: {
+            "api": (workers: 1, steps: [Call(to: "db", breaker: (
+                window: Count(10), failure_rate: 0.5, minimum_calls: 5, open_duration: "60s",
+                half_open_probes: 1, count_as_failure: [Error],
+            ))]),
+            "db": (workers: 1, service_time: Const("10s")),
+        },
+        faults: [Down(service: "db", at: "5s", length: "10s")],
+        invariants: [NoLostRequests])"#;
+    let m = run_deep(text).metrics;
+    let refused = m.rejections_by[faultline_model::Rejection::BreakerOpen as usize];
+    assert!(refused > 150_000, "{refused} refused by the breaker");
+}
+
+/// The same through a batch of one, sent the moment a job joins it and refused by the down db.
+#[test]
+fn batches_refused_at_once_are_worked_through_without_nesting() {
+    let text = r#"Scenario(name: "deep-batch", duration: "30s",
+        clients: { "a": (target: "api", rate: "20000/s") },
+        services: {
+            "api": (workers: 1, steps: [Batch(to: "db", max: 1, wait: "1ms")]),
+            "db": (workers: 1, service_time: Const("10s")),
+        },
+        faults: [Down(service: "db", at: "5s", length: "20s")],
+        invariants: [NoLostRequests])"#;
+    let m = run_deep(text).metrics;
+    assert!(m.failed > 400_000, "{} failed", m.failed);
+}
+
+/// Shedding while working through such a backlog: high-priority jobs go first and end at once;
+/// then the low-priority jobs that waited too long are shed, and the rest end at once too.
+#[test]
+fn shedding_inside_a_backlog_that_ends_at_once_is_accounted() {
+    let text = r#"Scenario(name: "deep-shed", duration: "30s",
+        clients: {
+            "hi": (target: "api", rate: "10000/s", class: "high"),
+            "lo": (target: "api", rate: "10000/s", class: "low"),
+        },
+        services: {
+            "api": (workers: 1, steps: [Call(to: "db")], shed_after: "5s",
+                    queue: Priority(order: ["high", "low"])),
+            "db": (workers: 1, service_time: Const("10s")),
+        },
+        faults: [Down(service: "db", at: "5s", length: "20s")],
+        invariants: [NoLostRequests])"#;
+    let m = run_deep(text).metrics;
+    let shed = m.rejections_by[faultline_model::Rejection::Shed as usize];
+    assert!(shed > 40_000, "{shed} shed");
+}
