@@ -126,21 +126,35 @@ fn run_deep(text: &'static str) -> Outcome {
     outcome
 }
 
+/// A backlog of jobs that each end as they start, from 10 s on.
+const DEEP_BACKLOG: &str = r#"Scenario(name: "deep", duration: "30s",
+    clients: { "a": (target: "api", rate: "20000/s") },
+    services: {
+        "api": (workers: 1, steps: [Call(to: "db")]),
+        "db": (workers: 1, service_time: Const("10s")),
+    },
+    faults: [Down(service: "db", at: "5s", length: "20s")],
+    invariants: [NoLostRequests])"#;
+
 /// One api worker waits 10 s on the db while 200,000 requests queue behind it; the db is down by
 /// then, so each queued job ends the moment it starts, and the worker goes through the whole
 /// backlog at one instant.
 #[test]
 fn a_backlog_that_ends_at_once_is_worked_through_without_nesting() {
-    let text = r#"Scenario(name: "deep", duration: "30s",
-        clients: { "a": (target: "api", rate: "20000/s") },
-        services: {
-            "api": (workers: 1, steps: [Call(to: "db")]),
-            "db": (workers: 1, service_time: Const("10s")),
-        },
-        faults: [Down(service: "db", at: "5s", length: "20s")],
-        invariants: [NoLostRequests])"#;
-    let m = run_deep(text).metrics;
+    let m = run_deep(DEEP_BACKLOG).metrics;
     assert!(m.failed > 400_000, "{} failed", m.failed);
+}
+
+/// Working through such a backlog still counts as work at one instant: with a low enough limit
+/// the run stops with the typed error, not by itself.
+#[test]
+fn working_through_a_backlog_counts_as_work_at_one_instant() {
+    let sets = vec!["limits.max_work_per_instant=1000".to_string()];
+    let overrides = Overrides { variant: None, sets };
+    let scenario = load("inline.ron", DEEP_BACKLOG, &overrides).unwrap_or_else(|e| panic!("{e}"));
+    let err = scenario.run(1).expect_err("stuck");
+    let text = err.to_string();
+    assert!(text.contains("service `api` kept starting queued work"), "{text}");
 }
 
 /// The same through a fan-out: the first job waits on sub-tasks queued behind the backlog until
