@@ -130,6 +130,10 @@ impl CallSite {
         }
     }
 
+    pub(crate) fn has_breaker(&self) -> bool {
+        self.breaker.is_some()
+    }
+
     /// Whether the breaker would let one more call through now: never while open, only up to
     /// the probe count while half-open.
     pub(crate) fn admits_more(&self, now: SimTime) -> bool {

@@ -1,6 +1,8 @@
 //! Turns service handlers into a flat plan: every step resolved, every call given its call site,
 //! and every sub-handler (the sub-tasks of a fan-out) numbered after the services' own.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use faultline_engine::{RngStreams, SimDuration};
 
 use crate::call::CallSite;
@@ -39,17 +41,26 @@ pub(crate) struct BatcherPlan {
 pub(crate) struct Plan {
     pub(crate) sites: Vec<CallSite>,
     pub(crate) handlers: Vec<Vec<StepPlan>>,
-    /// For each service, the call sites its handlers call from.
-    pub(crate) service_sites: Vec<Vec<u32>>,
+    /// For each service, the call sites with a breaker that its handlers call from: the ones
+    /// that can hold its queue. (Only these: a fan-out's 1,000 sites would be scanned on every
+    /// start.)
+    pub(crate) breaker_sites: Vec<Vec<u32>>,
     pub(crate) batchers: Vec<BatcherPlan>,
 }
 
 pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
-    let mut planner =
-        Planner { config, streams, sites: Vec::new(), handlers: Vec::new(), batchers: Vec::new() };
-    let mut service_sites = vec![Vec::new(); config.services.len()];
+    let mut planner = Planner {
+        config,
+        streams,
+        sites: Vec::new(),
+        handlers: Vec::new(),
+        batchers: Vec::new(),
+        names: Names::default(),
+    };
+    let mut breaker_sites = vec![Vec::new(); config.services.len()];
     for client in &config.clients {
         let name = format!("{}→{}", client.name, config.services[client.call.target].name);
+        planner.names.taken.insert(name.clone());
         let target = client.call.target as u32;
         planner.sites.push(CallSite::new(name, &client.call, target, streams));
     }
@@ -57,12 +68,14 @@ pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
     for (index, service) in config.services.iter().enumerate() {
         let first = planner.sites.len() as u32;
         planner.handlers[index] = planner.steps(index, &service.steps);
-        service_sites[index] = (first..planner.sites.len() as u32).collect();
+        let sites = first..planner.sites.len() as u32;
+        breaker_sites[index] =
+            sites.filter(|&site| planner.sites[site as usize].has_breaker()).collect();
     }
     Plan {
         sites: planner.sites,
         handlers: planner.handlers,
-        service_sites,
+        breaker_sites,
         batchers: planner.batchers,
     }
 }
@@ -73,6 +86,18 @@ struct Planner<'a> {
     sites: Vec<CallSite>,
     handlers: Vec<Vec<StepPlan>>,
     batchers: Vec<BatcherPlan>,
+    names: Names,
+}
+
+/// Call-site names given so far. A fan-out of 1,000 names 1,000 sites after one caller and
+/// callee, so finding a free name must not scan the sites (that made building such a world take
+/// seconds).
+#[derive(Default)]
+struct Names {
+    taken: BTreeSet<String>,
+    /// For each base name, the suffix last given: the lowest free one is never below it, as
+    /// names are only ever added.
+    last_suffix: BTreeMap<String, u32>,
 }
 
 impl Planner<'_> {
@@ -111,13 +136,21 @@ impl Planner<'_> {
         }
     }
 
-    /// `base`, or `base#2`, `base#3`… when a handler calls the same service from several steps.
-    fn unique_name(&self, base: String) -> String {
-        let taken = |name: &str| self.sites.iter().any(|site| site.name == name);
-        if !taken(&base) {
+    /// `base`, or the first free of `base#2`, `base#3`… when a handler calls the same service
+    /// from several steps.
+    fn unique_name(&mut self, base: String) -> String {
+        let names = &mut self.names;
+        if names.taken.insert(base.clone()) {
             return base;
         }
-        (2..).map(|n| format!("{base}#{n}")).find(|name| !taken(name)).expect("some suffix is free")
+        let last = names.last_suffix.entry(base.clone()).or_insert(1);
+        loop {
+            *last += 1;
+            let name = format!("{base}#{last}");
+            if names.taken.insert(name.clone()) {
+                return name;
+            }
+        }
     }
 
     /// One call site per call; `handler` overrides the callee's own handler (sub-tasks).

@@ -81,8 +81,8 @@ pub struct World<O> {
     handlers: Vec<Vec<StepPlan>>,
     shed_after: Vec<Option<SimDuration>>,
     hold_while_open: Vec<bool>,
-    /// The call sites each service's handlers call from.
-    service_sites: Vec<Vec<u32>>,
+    /// The call sites with a breaker that each service's handlers call from.
+    breaker_sites: Vec<Vec<u32>>,
     wake_pending: Vec<bool>,
     batcher_plans: Vec<BatcherPlan>,
     batchers: Vec<Batcher>,
@@ -110,7 +110,7 @@ impl<O: Observer> World<O> {
         let streams = RngStreams::new(seed);
         let names: Vec<(String, u32)> =
             config.services.iter().map(|s| (s.name.clone(), s.workers)).collect();
-        let Plan { sites, handlers, service_sites, batchers } = plan(config, &streams);
+        let Plan { sites, handlers, breaker_sites, batchers } = plan(config, &streams);
         let mut entry = vec![false; config.services.len()];
         config.clients.iter().for_each(|c| entry[c.call.target] = true);
         World {
@@ -127,7 +127,7 @@ impl<O: Observer> World<O> {
             handlers,
             shed_after: config.services.iter().map(|s| s.shed_after).collect(),
             hold_while_open: config.services.iter().map(|s| s.hold_while_open).collect(),
-            service_sites,
+            breaker_sites,
             wake_pending: vec![false; config.services.len()],
             batchers: batchers.iter().map(|_| Batcher::default()).collect(),
             batcher_plans: batchers,
@@ -381,7 +381,7 @@ impl<O: Observer> World<O> {
     /// or half-open with its probes out) and the service holds its queue back.
     fn is_held(&self, service: usize, now: SimTime) -> bool {
         self.hold_while_open[service]
-            && self.service_sites[service]
+            && self.breaker_sites[service]
                 .iter()
                 .any(|&site| !self.sites[site as usize].admits_more(now))
     }

@@ -231,3 +231,35 @@ fn shedding_inside_a_backlog_that_ends_at_once_is_accounted() {
     let shed = m.rejections_by[faultline_model::Rejection::Shed as usize];
     assert!(shed > 40_000, "{shed} shed");
 }
+
+/// Ten fan-outs of 1,000 sub-tasks each: 10,000 call sites named `api→api`, `api→api#2`, ….
+fn wide_fan_outs() -> String {
+    let fanout = r#"Fanout(count: 1000, steps: [Work(time: Const("1us"))])"#;
+    let steps = [fanout; 10].join(", ");
+    format!(
+        r#"Scenario(
+        name: "wide",
+        duration: "5s",
+        clients: {{ "c": (target: "api", rate: "1/s", arrivals: Fixed) }},
+        services: {{ "api": (workers: 100, steps: [{steps}]) }},
+    )"#
+    )
+}
+
+#[test]
+fn wide_fan_outs_build_at_once() {
+    // Naming each site once scanned every site for every suffix tried, so building this world
+    // took minutes (found by the generated-scenario test).
+    let m = run_text(&wide_fan_outs(), &[]).metrics;
+    assert!(m.completed >= 4, "{} completed", m.completed);
+    assert_eq!(m.services[0].completed, m.completed * 10_001, "each request and its sub-tasks");
+}
+
+#[test]
+fn holding_the_queue_looks_only_at_breakers() {
+    // Every start asked each of the service's 10,000 call sites whether its breaker was open,
+    // though none has a breaker: 10⁸ questions per request (found by the generated-scenario
+    // test). Now only sites with a breaker are asked.
+    let m = run_text(&wide_fan_outs(), &["services.api.hold_while_open=true"]).metrics;
+    assert_eq!(m.services[0].completed, m.completed * 10_001, "nothing is held");
+}
