@@ -1,4 +1,7 @@
-//! Shared helpers for Faultline's end-to-end tests: locating bundled scenarios and running them.
+//! Shared helpers for Faultline's end-to-end tests: locating bundled scenarios and running them,
+//! and generating random ones ([`generate`]) for the property test and the fuzz target.
+
+pub mod generate;
 
 use std::path::PathBuf;
 

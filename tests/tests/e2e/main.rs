@@ -6,6 +6,7 @@ mod bad_input;
 mod catalogue;
 mod determinism;
 mod folder;
+mod generated;
 mod headline;
 mod mechanisms;
 mod metrics;
