@@ -14,7 +14,7 @@ use std::fmt::{self, Write as _};
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 use faultline_engine::LimitExceeded;
-use faultline_model::ArrivalProcess;
+use faultline_model::{ArrivalProcess, Step, WorldConfig};
 use faultline_scenario::{Overrides, Scenario, load};
 
 /// One generated scenario: its text, the variants it defines and `--set` patches to try on it.
@@ -803,7 +803,46 @@ pub fn known_issue(scenario: &Scenario) -> Option<&'static str> {
         scenario.world.clients.iter().any(|c| {
             c.process == ArrivalProcess::Poisson && c.shape.max_rate(c.rate) * duration > 1e7
         });
-    thinning.then_some("a Poisson client thins billions of candidate arrivals")
+    if thinning {
+        return Some("a Poisson client thins billions of candidate arrivals");
+    }
+    // A call is admitted and started within the caller's event, so a service whose calls lead
+    // back to it recurses on the stack, one level per free worker (100,000 workers overflow
+    // it), and branches at every level when a handler calls more than once.
+    has_call_cycle(&scenario.world).then_some("a call cycle recurses within one event")
+}
+
+/// Whether some service's handler calls, directly or through others, back into that service.
+fn has_call_cycle(world: &WorldConfig) -> bool {
+    let callees: Vec<Vec<usize>> = world
+        .services
+        .iter()
+        .map(|s| {
+            let mut targets = Vec::new();
+            collect_targets(&s.steps, &mut targets);
+            targets
+        })
+        .collect();
+    (0..callees.len()).any(|start| reaches(&callees, start, start, &mut vec![false; callees.len()]))
+}
+
+fn collect_targets(steps: &[Step], targets: &mut Vec<usize>) {
+    for step in steps {
+        match step {
+            Step::Work { .. } => {}
+            Step::Call(call) | Step::Batch { call, .. } => targets.push(call.target),
+            Step::Parallel(calls) => targets.extend(calls.iter().map(|c| c.target)),
+            Step::Fanout { steps, .. } => collect_targets(steps, targets),
+        }
+    }
+}
+
+/// Whether `to` is reachable from `from` in one call or more.
+fn reaches(callees: &[Vec<usize>], from: usize, to: usize, seen: &mut [bool]) -> bool {
+    callees[from].iter().any(|&next| {
+        next == to
+            || (!std::mem::replace(&mut seen[next], true) && reaches(callees, next, to, seen))
+    })
 }
 
 /// Runs a loaded scenario once and checks that it kept to its event limit.
