@@ -16,5 +16,9 @@ bench:
     cargo bench -p faultline-tests --bench mm1
     cargo bench -p faultline-tests --bench report
 
+# Fuzz generated scenarios for `secs` seconds (needs `cargo install cargo-fuzz`).
+fuzz secs="1800":
+    cargo fuzz run --fuzz-dir tests/fuzz -s none scenario -- -timeout=5 -max_total_time={{secs}}
+
 ci:
     .ci/run
