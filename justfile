@@ -18,7 +18,7 @@ bench:
 
 # Fuzz generated scenarios for `secs` seconds (needs `cargo install cargo-fuzz`).
 fuzz secs="1800":
-    cargo fuzz run --fuzz-dir tests/fuzz -s none scenario -- -timeout=5 -max_total_time={{secs}}
+    cargo fuzz run --fuzz-dir tests/fuzz -s none scenario -- -timeout=20 -max_total_time={{secs}}
 
 ci:
     .ci/run
