@@ -14,21 +14,24 @@ pub(crate) struct Client {
     process: ArrivalProcess,
     rate: Rate,
     shape: LoadShape,
-    max_rate: f64,
-    /// 1 / `max_rate`: the mean gap between candidates (a multiply, not a divide, per arrival).
+    /// The stretch of the shape the last candidate fell in (see [`LoadShape::stretch`]): its
+    /// rate bound, 1 / that bound (a multiply, not a divide, per candidate), and its end.
+    bound: f64,
     mean_gap: f64,
+    stretch_end: SimTime,
     rng: SimRng,
 }
 
 impl Client {
     pub(crate) fn new(config: &ClientConfig, streams: &RngStreams) -> Self {
-        let max_rate = config.shape.max_rate(config.rate);
         Client {
             process: config.process,
             rate: config.rate,
             shape: config.shape,
-            max_rate,
-            mean_gap: 1.0 / max_rate,
+            bound: 0.0,
+            mean_gap: 0.0,
+            // Ended already: the first candidate looks its stretch up.
+            stretch_end: SimTime::ZERO,
             rng: streams.stream(&format!("client/{}/arrivals", config.name)),
         }
     }
@@ -56,28 +59,41 @@ impl Client {
         gap_from(self.shape.resumes_at(self.rate, next)?)
     }
 
-    /// Thinning (Lewis–Shedler): candidates at the peak rate, each kept with probability
-    /// rate(t) / peak. Exact for any shape; a constant shape never draws the extra uniform.
+    /// Thinning (Lewis–Shedler), stretch by stretch: candidates at the rate bound of the
+    /// stretch they fall in, each kept with probability rate(t) / bound. A candidate past the
+    /// stretch's end is dropped and drawing starts afresh there, which is exact because the
+    /// process is memoryless. A constant stretch never draws the extra uniform.
     fn next_poisson(&mut self, now: SimTime, end: SimTime) -> Option<SimTime> {
-        if self.max_rate <= 0.0 {
-            return None;
-        }
         let mut t = now;
         while t <= end {
-            let gap: f64 = self.rng.sample(Exp1);
-            t += SimDuration::from_secs_f64(gap * self.mean_gap);
-            let rate = self.shape.rate_at(self.rate, t);
-            if rate == 0.0 {
-                // No candidate survives a pause; the process is memoryless, so starting afresh
-                // where it ends is exact and skips drawing candidates through it.
-                t = self.shape.resumes_at(self.rate, t)?;
+            if t >= self.stretch_end {
+                self.enter_stretch(t);
+            }
+            if self.bound <= 0.0 {
+                // A pause: nothing to draw until it ends (never, for the last stretch).
+                t = self.stretch_end;
                 continue;
             }
-            if rate >= self.max_rate || self.rng.random::<f64>() * self.max_rate < rate {
+            let gap: f64 = self.rng.sample(Exp1);
+            let candidate = t + SimDuration::from_secs_f64(gap * self.mean_gap);
+            if candidate >= self.stretch_end {
+                t = self.stretch_end;
+                continue;
+            }
+            t = candidate;
+            let rate = self.shape.rate_at(self.rate, t);
+            if rate >= self.bound || self.rng.random::<f64>() * self.bound < rate {
                 return Some(t);
             }
         }
         None
+    }
+
+    fn enter_stretch(&mut self, at: SimTime) {
+        let (bound, until) = self.shape.stretch(self.rate, at);
+        self.bound = bound;
+        self.mean_gap = 1.0 / bound;
+        self.stretch_end = until;
     }
 }
 
@@ -92,16 +108,25 @@ mod tests {
 
     /// Arrival times of a 10/s client paused (spike of factor 0) from 10 s to 20 s of 60 s.
     fn arrivals(process: ArrivalProcess) -> Vec<SimTime> {
+        let pause = LoadShape::Spike { at: s(10), until: s(20), factor: 0.0 };
+        arrivals_of(process, 10.0, pause, s(60))
+    }
+
+    fn arrivals_of(
+        process: ArrivalProcess,
+        rate: f64,
+        shape: LoadShape,
+        end: SimTime,
+    ) -> Vec<SimTime> {
         let config = ClientConfig {
             name: "c".into(),
             process,
-            rate: Rate(10.0),
-            shape: LoadShape::Spike { at: s(10), until: s(20), factor: 0.0 },
+            rate: Rate(rate),
+            shape,
             call: CallConfig::plain(0, None),
             class: 0,
         };
         let mut client = Client::new(&config, &RngStreams::new(3));
-        let end = s(60);
         let mut times = vec![];
         let mut now = SimTime::ZERO;
         while let Some(t) = client.next_arrival(now, end).filter(|t| *t <= end) {
@@ -130,5 +155,35 @@ mod tests {
         let after = count(&times, 20, 61);
         // 400 expected; four standard deviations (4 × 20) either side.
         assert!((320..=480).contains(&after), "{after} arrivals in the last 40 s at 10/s");
+    }
+
+    /// A brief huge spike is thinned within its own stretch: the 29.99995 s around it draw at
+    /// the base rate (the run would otherwise draw 10⁸ candidates per second for 30 s).
+    #[test]
+    fn a_poisson_client_thins_each_stretch_at_its_own_rate() {
+        let at = s(15);
+        let until = at + SimDuration::from_nanos(50_000);
+        let spike = LoadShape::Spike { at, until, factor: 1e6 };
+        let times = arrivals_of(ArrivalProcess::Poisson, 100.0, spike, s(30));
+        let inside = times.iter().filter(|t| **t >= at && **t < until).count() as f64;
+        let outside = times.len() as f64 - inside;
+        // Poisson counts: 5,000 expected inside (sd 71), 3,000 outside (sd 55); 4 sd either side.
+        assert!((inside - 5_000.0).abs() < 4.0 * 71.0, "{inside} arrivals in the spike");
+        assert!((outside - 3_000.0).abs() < 4.0 * 55.0, "{outside} arrivals around it");
+    }
+
+    /// Within a ramp, candidates at the stretch's peak are thinned to the rate at their instant.
+    #[test]
+    fn a_poisson_client_follows_a_ramp() {
+        let ramp = LoadShape::Ramp { to: Rate(200.0), start: s(10), end: s(30) };
+        let times = arrivals_of(ArrivalProcess::Poisson, 0.0001, ramp, s(40));
+        // The rate climbs from about 0 to 200/s over 10–30 s: 500 expected in the first half
+        // (sd 22), 1,500 in the second (sd 39), then 2,000 at 200/s (sd 45); 4 sd either side.
+        let (first, second, flat) =
+            (count(&times, 10, 20), count(&times, 20, 30), count(&times, 30, 41));
+        assert!(first.abs_diff(500) < 90, "{first} in 10–20 s");
+        assert!(second.abs_diff(1_500) < 156, "{second} in 20–30 s");
+        assert!(flat.abs_diff(2_000) < 180, "{flat} in 30–40 s");
+        assert_eq!(count(&times, 0, 10), 0, "about 0.001 expected before the ramp");
     }
 }

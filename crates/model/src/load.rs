@@ -52,12 +52,31 @@ impl LoadShape {
         (self.rate_at(base, later) > 0.0).then_some(later)
     }
 
-    /// An upper bound of the rate over the whole run, used to thin a Poisson process.
+    /// An upper bound of the rate over the whole run.
     pub fn max_rate(&self, base: Rate) -> f64 {
         match *self {
             LoadShape::Const => base.0,
             LoadShape::Ramp { to, .. } | LoadShape::Step { to, .. } => base.0.max(to.0),
             LoadShape::Spike { factor, .. } => base.0 * factor.max(1.0),
+        }
+    }
+
+    /// The stretch of the shape that `now` falls in: an upper bound of the rate over it, and
+    /// the instant it ends (`SimTime::MAX` for the last). A Poisson process thinned stretch by
+    /// stretch draws candidates at the rate of the stretch it is in, not at the peak of the
+    /// whole run: a brief 10⁶× spike must not cost a million draws per real arrival elsewhere.
+    pub fn stretch(&self, base: Rate, now: SimTime) -> (f64, SimTime) {
+        let last = SimTime::MAX;
+        match *self {
+            LoadShape::Const => (base.0, last),
+            LoadShape::Step { at, .. } if now < at => (base.0, at),
+            LoadShape::Step { to, .. } => (to.0, last),
+            LoadShape::Spike { at, .. } if now < at => (base.0, at),
+            LoadShape::Spike { until, factor, .. } if now < until => (base.0 * factor, until),
+            LoadShape::Spike { .. } => (base.0, last),
+            LoadShape::Ramp { start, .. } if now < start => (base.0, start),
+            LoadShape::Ramp { to, end, .. } if now < end => (base.0.max(to.0), end),
+            LoadShape::Ramp { to, .. } => (to.0, last),
         }
     }
 
