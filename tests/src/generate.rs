@@ -14,7 +14,6 @@ use std::fmt::{self, Write as _};
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 use faultline_engine::LimitExceeded;
-use faultline_model::{ArrivalProcess, Discipline, Step, WorldConfig};
 use faultline_scenario::{Overrides, Scenario, load};
 
 /// One generated scenario: its text, the variants it defines and `--set` patches to try on it.
@@ -389,36 +388,35 @@ impl<'u, 'a> Gen<'u, 'a> {
         }
     }
 
-    /// Classes named by the clients, in a drawn order, some left out and some repeated; rarely
-    /// one no client names.
+    /// Every class the clients name, once each, in a drawn order; in a wild scenario now and
+    /// then a wrong order (classes left out or repeated, or one no client names), which
+    /// validation must refuse.
     fn class_list(&mut self) -> Result<Vec<String>> {
         let mut used: Vec<&str> =
             self.client_classes.iter().map(|c| c.unwrap_or("default")).collect();
         used.sort_unstable();
         used.dedup();
-        let n = self.u.int_in_range(0..=used.len() + 1)?;
-        let mut list = Vec::with_capacity(n);
-        for _ in 0..n.max(1) {
-            let class = if self.wrong()? { "nobody" } else { self.pick(&used)? };
-            list.push(format!("\"{class}\""));
-        }
-        if n >= used.len() && !self.one_in(3)? {
-            // Usually a full order: every class, in the drawn order where it was drawn.
-            for class in &used {
-                let quoted = format!("\"{class}\"");
-                if !list.contains(&quoted) {
-                    list.push(quoted);
-                }
+        let mut list = Vec::with_capacity(used.len());
+        if self.wrong()? {
+            let n = self.u.int_in_range(1..=used.len() + 1)?;
+            for _ in 0..n {
+                let class = if self.one_in(3)? { "nobody" } else { self.pick(&used)? };
+                list.push(format!("\"{class}\""));
             }
+            return Ok(list);
+        }
+        while !used.is_empty() {
+            let k = self.u.choose_index(used.len())?;
+            list.push(format!("\"{}\"", used.remove(k)));
         }
         Ok(list)
     }
 
     /// The handler: a `service_time`, or steps calling services further down (deep chains and
-    /// diamonds), and sometimes back up (cycles).
+    /// diamonds); in a wild scenario now and then back up (cycles, which validation refuses).
     fn handler(&mut self, i: usize, s: &mut String) -> Result<()> {
         let leaf = i + 1 == self.services;
-        if (leaf && !self.one_in(8)?) || self.one_in(4)? {
+        if (leaf && !self.wrong()?) || self.one_in(4)? {
             write!(s, ", service_time: {}", self.dist()?).unwrap();
             if self.one_in(6)? {
                 write!(s, ", contention: {}", self.short_duration()?).unwrap();
@@ -474,10 +472,10 @@ impl<'u, 'a> Gen<'u, 'a> {
         Ok(c)
     }
 
-    /// A service below `i` (the next one most often, for long chains); now and then any service,
-    /// itself included, which makes cycles.
+    /// A service below `i` (the next one most often, for long chains); in a wild scenario now
+    /// and then any service, itself included, which makes cycles.
     fn callee(&mut self, i: usize) -> Result<&'static str> {
-        if i + 1 >= self.services || self.one_in(10)? {
+        if i + 1 >= self.services || self.wrong()? {
             return self.service_name();
         }
         let j =
@@ -768,9 +766,8 @@ pub struct Tally {
 /// Loads the scenario (plain, with each variant, with its `--set` patches) and runs each that
 /// loads, checking what must hold of any scenario: validation answers with displayable errors,
 /// a run finishes or stops with a typed limit, and never processes more events than its limit.
-/// Panics (with the reason) when one of those fails; `skip` leaves out loaded scenarios the
-/// caller knows to be broken.
-pub fn exercise(g: &Generated, skip: impl Fn(&Scenario) -> bool) -> Tally {
+/// Panics (with the reason) when one of those fails.
+pub fn exercise(g: &Generated) -> Tally {
     let mut overrides = vec![Overrides::default()];
     overrides.extend(
         g.variants.iter().map(|v| Overrides { variant: Some(v.clone()), sets: Vec::new() }),
@@ -785,7 +782,6 @@ pub fn exercise(g: &Generated, skip: impl Fn(&Scenario) -> bool) -> Tally {
                 assert!(!e.to_string().is_empty(), "an empty error message");
                 tally.refused += 1;
             }
-            Ok(scenario) if skip(&scenario) => {}
             Ok(scenario) => match run_bounded(&scenario) {
                 Ok(()) => tally.finished += 1,
                 Err(_) => tally.limited += 1,
@@ -793,73 +789,6 @@ pub fn exercise(g: &Generated, skip: impl Fn(&Scenario) -> bool) -> Tally {
         }
     }
     tally
-}
-
-/// Why a loaded scenario is known to hang today, if it is: the property test and the fuzz target
-/// skip these so that they look for new problems. Each entry goes when its cause is fixed.
-pub fn known_issue(scenario: &Scenario) -> Option<&'static str> {
-    let duration = scenario.duration.as_secs_f64();
-    // A Poisson client draws candidate arrivals at its peak rate for the whole run (thinning),
-    // all within the event that schedules its next arrival: a brief 10⁶× spike means billions
-    // of draws that no event limit counts.
-    let thinning =
-        scenario.world.clients.iter().any(|c| {
-            c.process == ArrivalProcess::Poisson && c.shape.max_rate(c.rate) * duration > 1e7
-        });
-    if thinning {
-        return Some("a Poisson client thins billions of candidate arrivals");
-    }
-    // A call is admitted and started within the caller's event, so a service whose calls lead
-    // back to it recurses on the stack, one level per free worker (100,000 workers overflow
-    // it), and branches at every level when a handler calls more than once.
-    if has_call_cycle(&scenario.world) {
-        return Some("a call cycle recurses within one event");
-    }
-    // TEMPORARY, until validation rejects such orders: a Priority order that leaves out a class
-    // some client sends makes `World::wake` loop forever at one instant once only that class
-    // waits (the queue is not empty, yet its discipline never picks those jobs).
-    leaves_out_a_class(&scenario.world).then_some("a Priority order leaves out a class")
-}
-
-fn leaves_out_a_class(world: &WorldConfig) -> bool {
-    let classes = world.classes.len();
-    world.services.iter().any(|s| match &s.discipline {
-        Discipline::Strict { order } => (0..classes).any(|c| !order.contains(&(c as u8))),
-        _ => false,
-    })
-}
-
-/// Whether some service's handler calls, directly or through others, back into that service.
-fn has_call_cycle(world: &WorldConfig) -> bool {
-    let callees: Vec<Vec<usize>> = world
-        .services
-        .iter()
-        .map(|s| {
-            let mut targets = Vec::new();
-            collect_targets(&s.steps, &mut targets);
-            targets
-        })
-        .collect();
-    (0..callees.len()).any(|start| reaches(&callees, start, start, &mut vec![false; callees.len()]))
-}
-
-fn collect_targets(steps: &[Step], targets: &mut Vec<usize>) {
-    for step in steps {
-        match step {
-            Step::Work { .. } => {}
-            Step::Call(call) | Step::Batch { call, .. } => targets.push(call.target),
-            Step::Parallel(calls) => targets.extend(calls.iter().map(|c| c.target)),
-            Step::Fanout { steps, .. } => collect_targets(steps, targets),
-        }
-    }
-}
-
-/// Whether `to` is reachable from `from` in one call or more.
-fn reaches(callees: &[Vec<usize>], from: usize, to: usize, seen: &mut [bool]) -> bool {
-    callees[from].iter().any(|&next| {
-        next == to
-            || (!std::mem::replace(&mut seen[next], true) && reaches(callees, next, to, seen))
-    })
 }
 
 /// Runs a loaded scenario once and checks that it kept to its event limit.
