@@ -810,6 +810,10 @@ fn run_bounded(scenario: &Scenario) -> std::result::Result<(), LimitExceeded> {
             if let LimitExceeded::Events { limit, .. } = e {
                 assert_eq!(limit, scenario.max_events, "stopped at another limit than its own");
             }
+            // Generated scenarios keep the default bound on work at one instant, far above what
+            // their small event limits allow: reaching it means a livelock that validation let
+            // through or that the model made, not a heavy run.
+            assert!(!matches!(e, LimitExceeded::Stuck { .. }), "a livelock: {e}");
             assert!(!e.to_string().is_empty(), "an empty limit message");
             Err(e)
         }
