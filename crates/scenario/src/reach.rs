@@ -1,4 +1,5 @@
-//! Which request classes reach which service, and calls that come back to where they started.
+//! Which request classes reach which service, calls that come back to where they started, and
+//! how many calls and sub-tasks one request sets off.
 //! A client's class rides on every call its request causes, so it reaches the client's target
 //! and, through every step of every handler on the way (sub-tasks and batches included), each
 //! service called from there. Handlers have no conditions, so a call cycle means every request
@@ -48,6 +49,51 @@ pub(crate) fn call_cycle<'a>(raw: &'a ScenarioFile, service: &'a str) -> Option<
         }
     }
     None
+}
+
+/// How many calls and sub-tasks one request entering `service` sets off, all layers down: each
+/// call, batch item and sub-task counts once (retries are not counted: each waits for an event
+/// of its own). Saturates instead of overflowing. Only meaningful when there is no call cycle;
+/// `memo` keeps each service's count, so shared callees are counted once per caller, not
+/// walked again.
+pub(crate) fn work_per_request<'a>(
+    raw: &'a ScenarioFile,
+    service: &'a str,
+    memo: &mut BTreeMap<&'a str, u64>,
+) -> u64 {
+    if let Some(&known) = memo.get(service) {
+        return known;
+    }
+    let steps = raw.services.get(service).and_then(|s| s.steps.as_ref());
+    let work = steps
+        .into_iter()
+        .flatten()
+        .fold(0u64, |sum, step| sum.saturating_add(step_work(raw, step, memo)));
+    memo.insert(service, work);
+    work
+}
+
+fn step_work<'a>(
+    raw: &'a ScenarioFile,
+    step: &'a StepRaw,
+    memo: &mut BTreeMap<&'a str, u64>,
+) -> u64 {
+    let call = |to: &'a str, memo: &mut BTreeMap<&'a str, u64>| {
+        work_per_request(raw, to, memo).saturating_add(1)
+    };
+    match step {
+        StepRaw::Work { .. } => 0,
+        StepRaw::Call(c) => call(&c.to, memo),
+        StepRaw::Batch { to, .. } => call(to, memo),
+        StepRaw::Parallel(calls) => {
+            calls.iter().fold(0, |sum, c| sum.saturating_add(call(&c.to, memo)))
+        }
+        StepRaw::Fanout { count, steps, .. } => {
+            let each =
+                steps.iter().fold(1u64, |sum, s| sum.saturating_add(step_work(raw, s, memo)));
+            each.saturating_mul(u64::try_from(*count).unwrap_or(0))
+        }
+    }
 }
 
 /// `from` and every service its handler calls, directly or not.
@@ -110,5 +156,23 @@ mod tests {
         let raw = crate::patch::parse(text).unwrap();
         assert_eq!(call_cycle(&raw, "a"), Some(vec!["a", "b", "a"]));
         assert_eq!(call_cycle(&raw, "c"), Some(vec!["c", "c"]));
+    }
+
+    #[test]
+    fn work_per_request_multiplies_down_the_layers() {
+        let text = r#"Scenario(name: "r", duration: "1s",
+            services: {
+                "api": (workers: 1, steps: [Fanout(count: 3, steps: [Call(to: "db"), Work(time: Const("1ms"))]), Batch(to: "db", max: 2, wait: "1ms")]),
+                "db": (workers: 1, steps: [Parallel([(to: "disk"), (to: "disk")])]),
+                "disk": (workers: 1, service_time: Const("1ms")),
+                "huge": (workers: 1, steps: [Fanout(count: 4000000000, steps: [Fanout(count: 4000000000, steps: [Fanout(count: 4000000000, steps: [Call(to: "disk")])])])]),
+            })"#;
+        let raw = crate::patch::parse(text).unwrap();
+        let mut memo = BTreeMap::new();
+        // db: two calls to disk. api: 3 sub-tasks × (itself + a call to db and db's 2) + a
+        // batch item to db and db's 2.
+        assert_eq!(work_per_request(&raw, "db", &mut memo), 2);
+        assert_eq!(work_per_request(&raw, "api", &mut memo), 3 * (1 + 3) + 3);
+        assert_eq!(work_per_request(&raw, "huge", &mut memo), u64::MAX, "saturates");
     }
 }

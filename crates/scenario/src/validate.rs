@@ -3,6 +3,8 @@
 //! Problems are collected with the path of the offending value; the caller turns paths into
 //! file positions. Checking never stops at the first problem.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use faultline_check::Invariant;
 use faultline_engine::{Limits, SimDuration, SimTime};
 use faultline_model::policy::{Backoff, BreakerConfig, CountsAsFailure, Jitter, Window};
@@ -19,7 +21,7 @@ use crate::raw::{
     InvariantRaw, JitterRaw, OutcomeRaw, QueueRaw, RateLimitRaw, RetryRaw, ScenarioFile,
     ServiceRaw, ShapeRaw, StepRaw,
 };
-use crate::reach::{Reach, call_cycle, classes_reaching};
+use crate::reach::{Reach, call_cycle, classes_reaching, work_per_request};
 use crate::units::{parse_duration, parse_rate};
 
 /// Used when a scenario sets no `limits.max_events`.
@@ -191,7 +193,38 @@ fn check_services(
     let checked: Vec<Option<ServiceConfig>> =
         raw.services.iter().map(|(name, s)| check_service(c, name, s, names)).collect();
     let acyclic = raw.services.keys().all(|name| check_no_call_cycle(c, raw, name));
-    checked.into_iter().collect::<Option<_>>().filter(|_| acyclic)
+    let bounded = acyclic && check_work_per_request(c, raw);
+    checked.into_iter().collect::<Option<_>>().filter(|_| acyclic && bounded)
+}
+
+/// Calls and sub-tasks one client request may set off, all layers down.
+const MAX_WORK_PER_REQUEST: u64 = 1_000_000;
+
+/// Nested fan-outs multiply: `Fanout(count: 1000, [Fanout(count: 1000, ...)])` is a million
+/// sub-tasks per request, and calls refused at once all happen within one event, which the
+/// event limit does not see. A request that sets off more than [`MAX_WORK_PER_REQUEST`] is
+/// refused at the handler of the service it enters, once per service.
+fn check_work_per_request(c: &mut Checker, raw: &ScenarioFile) -> bool {
+    let mut memo = BTreeMap::new();
+    let entries: BTreeSet<&str> =
+        raw.clients.values().map(|client| client.target.as_str()).collect();
+    let mut bounded = true;
+    for service in entries.into_iter().filter(|s| raw.services.contains_key(*s)) {
+        let work = work_per_request(raw, service, &mut memo);
+        if work > MAX_WORK_PER_REQUEST {
+            bounded = false;
+            c.report(
+                &["services", service, "steps"],
+                format!(
+                    "one request to service `{service}` sets off {} calls and sub-tasks, all \
+                     layers down; at most {} are allowed",
+                    work, MAX_WORK_PER_REQUEST
+                ),
+                Some("nested `Fanout` counts multiply: lower one of them".into()),
+            );
+        }
+    }
+    bounded
 }
 
 /// Handlers call unconditionally, so a request entering a call cycle calls without end (as

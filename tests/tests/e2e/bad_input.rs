@@ -289,6 +289,16 @@ const CASES: &[Case] = &[
         at: Some("[Call(to: \"db\")]"),
         says: "`api` → `db` → `api`",
     },
+    Case {
+        name: "nested fan-outs past the work a request may set off",
+        edits: &[(
+            "service_time: Exp(mean: \"50ms\")),",
+            "steps: [Fanout(count: 1000, steps: [Fanout(count: 1000, steps: [Call(to: \"db\")])])]),\n        \"db\": (workers: 1, service_time: Const(\"1ms\")),",
+        )],
+        args: &[],
+        at: Some("[Fanout(count: 1000"),
+        says: "sets off 2001000 calls and sub-tasks",
+    },
     Case { name: "empty file", edits: &[(BASE, "")], args: &[], at: None, says: "" },
     Case {
         name: "unknown variant",
