@@ -33,27 +33,33 @@ pub fn run(scenario: &Scenario, seed: u64) -> Outcome {
     scenario.run(seed).unwrap_or_else(|e| panic!("{}: {e}", scenario.name))
 }
 
-/// Every bundled scenario, once per variant (or once when it has none), sorted by file name.
-pub fn catalogue() -> Vec<Scenario> {
+/// Every bundled scenario file with each of its variants (`None` when it has none), sorted by
+/// file name.
+pub fn catalogue_runs() -> Vec<(PathBuf, Option<String>)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(workspace_root().join("scenarios"))
         .expect("scenarios/ exists")
         .map(|e| e.expect("readable").path())
         .filter(|p| p.extension().is_some_and(|e| e == "ron"))
         .collect();
     files.sort();
-    let mut all = Vec::new();
+    let mut runs = Vec::new();
     for file in files {
-        let name = file.display().to_string();
-        let text = std::fs::read_to_string(&file).expect("readable");
-        let base = load(&name, &text, &Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
+        let base = load_file(&file, None);
         if base.variants.is_empty() {
-            all.push(base);
-            continue;
+            runs.push((file.clone(), None));
         }
-        for (variant, _) in &base.variants {
-            let overrides = Overrides { variant: Some(variant.clone()), sets: vec![] };
-            all.push(load(&name, &text, &overrides).unwrap_or_else(|e| panic!("{e}")));
-        }
+        runs.extend(base.variants.iter().map(|(variant, _)| (file.clone(), Some(variant.clone()))));
     }
-    all
+    runs
+}
+
+/// Every bundled scenario, once per variant (or once when it has none), sorted by file name.
+pub fn catalogue() -> Vec<Scenario> {
+    catalogue_runs().into_iter().map(|(file, variant)| load_file(&file, variant)).collect()
+}
+
+fn load_file(file: &std::path::Path, variant: Option<String>) -> Scenario {
+    let text = std::fs::read_to_string(file).expect("readable");
+    let overrides = Overrides { variant, sets: vec![] };
+    load(&file.display().to_string(), &text, &overrides).unwrap_or_else(|e| panic!("{e}"))
 }

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use faultline_scenario::{Overrides, load};
 use faultline_tests::workspace_root;
 
 /// Files every report folder holds.
@@ -44,29 +43,6 @@ fn run(file: &Path, args: &[&str], out: &Path) -> (u8, String) {
     (code, String::from_utf8(stdout).expect("UTF-8 output"))
 }
 
-/// Every bundled scenario file with each of its variants (`None` when it has none).
-fn catalogue() -> Vec<(PathBuf, Option<String>)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(workspace_root().join("scenarios"))
-        .expect("scenarios/")
-        .map(|e| e.expect("readable").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-        .collect();
-    files.sort();
-    let mut runs = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).expect("readable");
-        let scenario = load(&file.display().to_string(), &text, &Overrides::default())
-            .unwrap_or_else(|e| panic!("{e}"));
-        if scenario.variants.is_empty() {
-            runs.push((file.clone(), None));
-        }
-        for (variant, _) in &scenario.variants {
-            runs.push((file.clone(), Some(variant.clone())));
-        }
-    }
-    runs
-}
-
 /// The report folder named on the `report` line of the text summary.
 fn report_folder(stdout: &str) -> PathBuf {
     let line = stdout.lines().find(|l| l.starts_with("report ")).expect("a report line");
@@ -78,7 +54,7 @@ fn report_folder(stdout: &str) -> PathBuf {
 #[test]
 fn run_writes_a_report_folder_for_every_scenario() {
     let out = scratch("report-catalogue");
-    for (file, variant) in catalogue() {
+    for (file, variant) in faultline_tests::catalogue_runs() {
         let mut args = vec![];
         if let Some(v) = &variant {
             args.extend(["--variant", v.as_str()]);
