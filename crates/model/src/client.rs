@@ -186,4 +186,22 @@ mod tests {
         assert!(flat.abs_diff(2_000) < 180, "{flat} in 30–40 s");
         assert_eq!(count(&times, 0, 10), 0, "about 0.001 expected before the ramp");
     }
+
+    /// A ramp across eight orders of magnitude over 1,001 days, in a 30 s run: candidates are
+    /// drawn near the rate of the moment (the ramp's stretches double), not at 10⁹/s.
+    #[test]
+    fn a_poisson_client_thins_a_long_steep_ramp_near_its_current_rate() {
+        let (start, days) = (s(3), 1001 * 86_400);
+        let ramp = LoadShape::Ramp { to: Rate(1e9), start, end: s(days) };
+        let times = arrivals_of(ArrivalProcess::Poisson, 20.0, ramp, s(30));
+        // 20/s for 30 s, plus a slope of (10⁹ − 20) / (1,001 days − 3 s) ≈ 11.56/s² over 27 s:
+        // 600 + 11.56 × 27² / 2 ≈ 4,814 expected (sd 69); 4 sd either side.
+        let slope = (1e9 - 20.0) / (days as f64 - 3.0);
+        let expected = 600.0 + slope * 27.0 * 27.0 / 2.0;
+        let n = times.len() as f64;
+        assert!(
+            (n - expected).abs() < 4.0 * expected.sqrt(),
+            "{n} arrivals, {expected:.0} expected"
+        );
+    }
 }

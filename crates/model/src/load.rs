@@ -1,6 +1,6 @@
 //! Offered load over time: a base rate shaped by `Const`, `Ramp`, `Step` or `Spike`.
 
-use faultline_engine::SimTime;
+use faultline_engine::{SimDuration, SimTime};
 
 /// Requests per second.
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
@@ -75,7 +75,9 @@ impl LoadShape {
             LoadShape::Spike { until, factor, .. } if now < until => (base.0 * factor, until),
             LoadShape::Spike { .. } => (base.0, last),
             LoadShape::Ramp { start, .. } if now < start => (base.0, start),
-            LoadShape::Ramp { to, end, .. } if now < end => (base.0.max(to.0), end),
+            LoadShape::Ramp { to, start, end } if now < end => {
+                ramp_stretch(base.0, to.0, start, end, now)
+            }
             LoadShape::Ramp { to, .. } => (to.0, last),
         }
     }
@@ -90,6 +92,25 @@ impl LoadShape {
             .sum();
         total * slice as f64 / 1e9
     }
+}
+
+/// Within a ramp, from `now`, a stretch over which the rate changes by a factor of two at most,
+/// and its bound: twice the rate now when rising, the rate now when falling. Thinning then keeps
+/// half the candidates or more, and a ramp across many orders of magnitude (20/s to 10⁹/s over
+/// days) takes one stretch per doubling instead of drawing at its peak from the start.
+fn ramp_stretch(from: f64, to: f64, start: SimTime, end: SimTime, now: SimTime) -> (f64, SimTime) {
+    let rate = ramp(from, to, start, end, now);
+    let slope = (to - from) / (end - start).as_secs_f64();
+    let (bound, secs) = if slope > 0.0 {
+        (2.0 * rate, rate / slope)
+    } else if slope < 0.0 {
+        (rate, rate / (2.0 * -slope))
+    } else {
+        (rate, f64::INFINITY)
+    };
+    // At least a nanosecond, so that drawing always moves on.
+    let until = now + SimDuration::from_secs_f64(secs).max(SimDuration::from_nanos(1));
+    (bound.min(from.max(to)), until.min(end))
 }
 
 fn ramp(from: f64, to: f64, start: SimTime, end: SimTime, now: SimTime) -> f64 {
