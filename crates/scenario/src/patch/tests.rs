@@ -171,12 +171,7 @@ fn bare_words_become_strings_where_strings_are_expected() {
         ("clients.web.timeout=2s", &["clients", "web", "timeout"], r#""2s""#),
         ("services.api.contention=1ms", &["services", "api", "contention"], r#""1ms""#),
     ];
-    let wrong: Vec<String> = cases
-        .iter()
-        .filter(|(arg, path, want)| after_set(arg, path).as_deref() != Ok(*want))
-        .map(|(arg, path, _)| format!("--set {arg}: {:?}", after_set(arg, path)))
-        .collect();
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_each_reads_back(cases);
 }
 
 #[test]
@@ -212,12 +207,7 @@ fn ron_values_are_kept_as_written() {
         ("clients.web.cancel_on_timeout=true", &["clients", "web", "cancel_on_timeout"], "true"),
         ("services.api.hold_while_open=true", &["services", "api", "hold_while_open"], "true"),
     ];
-    let wrong: Vec<String> = cases
-        .iter()
-        .filter(|(arg, path, want)| after_set(arg, path).as_deref() != Ok(*want))
-        .map(|(arg, path, _)| format!("--set {arg}: {:?}", after_set(arg, path)))
-        .collect();
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_each_reads_back(cases);
 }
 
 #[test]
@@ -370,4 +360,14 @@ fn a_variants_values_are_spliced_without_the_space_and_comments_around_them() {
     );
     let after = patched(&text, Some("v"), vec![]).unwrap();
     assert!(after.contains("\"api\": (workers: 16, service_time"), "{after}");
+}
+
+/// Each `--set` argument leaves the text `want` at its path; every case that does not is listed.
+fn assert_each_reads_back(cases: &[(&str, &[&str], &str)]) {
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter(|(arg, path, want)| after_set(arg, path).as_deref() != Ok(*want))
+        .map(|(arg, path, _)| format!("--set {arg}: {:?}", after_set(arg, path)))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
