@@ -70,6 +70,8 @@ struct Retry {
     delay: RetryDelay,
     budget: Option<RetryBudget>,
     retry_on: RetryOn,
+    /// Jitter draws, from the stream named by the call's path in the scenario.
+    rng: SimRng,
 }
 
 /// The runtime of one place calls are made from: a client, or a call step of a handler.
@@ -86,7 +88,6 @@ pub(crate) struct CallSite {
     in_flight: u32,
     retry: Option<Retry>,
     breaker: Option<Breaker>,
-    rng: SimRng,
 }
 
 impl CallSite {
@@ -102,9 +103,9 @@ impl CallSite {
             delay: RetryDelay::new(r.backoff, r.jitter),
             budget: r.budget.map(|(ratio, window)| RetryBudget::new(ratio, window, 0)),
             retry_on: r.retry_on,
+            rng: streams.stream(&format!("call/{}/retry", config.path)),
         });
         CallSite {
-            rng: streams.stream(&format!("call/{name}/retry")),
             name,
             target: config.target,
             timeout: config.timeout,
@@ -207,7 +208,7 @@ impl CallSite {
         {
             return None;
         }
-        Some(retry.delay.delay(attempt, previous, &mut self.rng))
+        Some(retry.delay.delay(attempt, previous, &mut retry.rng))
     }
 }
 

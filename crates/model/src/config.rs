@@ -48,6 +48,10 @@ pub struct RetryConfig {
 /// How a caller calls a service: the same for a client's requests and a handler's calls.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallConfig {
+    /// Where the call is written in the scenario (`clients.users`, `services.api.steps.1`):
+    /// names the random stream its retries draw jitter from, so that adding a call elsewhere
+    /// never changes what this one draws.
+    pub path: String,
     /// Index into [`WorldConfig::services`].
     pub target: usize,
     /// The caller gives up on an attempt after this long.
@@ -69,6 +73,7 @@ impl CallConfig {
     /// A call with no timeout, retry, breaker or limit.
     pub fn plain(target: usize, timeout: Option<SimDuration>) -> Self {
         CallConfig {
+            path: String::new(),
             target,
             timeout,
             retry: None,

@@ -168,3 +168,73 @@ impl Planner<'_> {
         StepPlan::Calls { first, count }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use faultline_engine::SimTime;
+
+    use super::*;
+    use crate::policy::{Backoff, Jitter};
+    use crate::{Discipline, Outcome, RetryConfig, RetryOn, ServiceConfig};
+
+    fn jittered(path: &str) -> CallConfig {
+        let retry = RetryConfig {
+            max_attempts: 10,
+            backoff: Backoff::Constant(SimDuration::from_secs(1)),
+            jitter: Jitter::Full,
+            budget: None,
+            retry_on: RetryOn { timeout: true, error: true, rejected: true },
+        };
+        CallConfig { path: path.into(), retry: Some(retry), ..CallConfig::plain(1, None) }
+    }
+
+    fn world(api_steps: Vec<Step>) -> WorldConfig {
+        let service = |name: &str, steps| ServiceConfig {
+            name: name.into(),
+            workers: 1,
+            queue_capacity: None,
+            steps,
+            rate_limit: None,
+            discipline: Discipline::Fifo,
+            hold_while_open: false,
+            drain_rate: None,
+            ageing: None,
+            shed_after: None,
+        };
+        let work = Step::Work { time: Dist::Exp { mean: 0.001 }, contention: SimDuration::ZERO };
+        WorldConfig {
+            classes: vec!["default".into()],
+            clients: vec![],
+            services: vec![service("api", api_steps), service("db", vec![work])],
+            faults: vec![],
+            warmup: SimTime::ZERO,
+            end: SimTime::ZERO + SimDuration::from_secs(1),
+            window: SimDuration::from_secs(1),
+            max_in_flight: 10,
+        }
+    }
+
+    /// The first five jittered retry delays of the call site named `name`.
+    fn delays(config: &WorldConfig, name: &str) -> Vec<SimDuration> {
+        let mut plan = plan(config, &RngStreams::new(7));
+        let site = plan.sites.iter_mut().find(|s| s.name == name).expect("the site is planned");
+        (1..=5).filter_map(|n| site.retry_delay(SimTime::ZERO, Outcome::Error, n, None)).collect()
+    }
+
+    /// A call's jitter depends on where it is written, not on how many calls to the same
+    /// callee were planned before it: giving a fan-out's sub-tasks a call to `db` renames the
+    /// later step's call site (`api→db` becomes `api→db#2`) but leaves its random stream alone.
+    #[test]
+    fn retry_jitter_follows_the_calls_path_not_its_planning_order() {
+        let work = Step::Work { time: Dist::Exp { mean: 0.001 }, contention: SimDuration::ZERO };
+        let fanout = |steps| Step::Fanout { count: 2, timeout: None, steps };
+        let call = Step::Call(jittered("services.api.steps.1"));
+        let sub_call = Step::Call(jittered("services.api.steps.0.steps.0"));
+        let before = delays(&world(vec![fanout(vec![work]), call.clone()]), "api→db");
+        let after = delays(&world(vec![fanout(vec![sub_call]), call]), "api→db#2");
+        assert_eq!(before.len(), 5);
+        assert_eq!(before, after);
+        let other = delays(&world(vec![Step::Call(jittered("services.api.steps.0"))]), "api→db");
+        assert_ne!(before, other, "another path draws from another stream");
+    }
+}

@@ -554,6 +554,7 @@ fn check_call(c: &mut Checker, at: &[&str], spec: &CallSpec, names: &[&str]) -> 
         return None;
     }
     Some(CallConfig {
+        path: crate::path::display(at),
         weight,
         max_concurrent: max_concurrent?,
         target: target?,

@@ -67,6 +67,7 @@ fn client(name: &str, target: usize, rate: f64) -> ClientConfig {
         factor: 3.0,
     };
     let call = CallConfig {
+        path: format!("clients.{name}"),
         target,
         timeout: None,
         retry: None,
