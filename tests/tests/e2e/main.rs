@@ -13,6 +13,7 @@ mod metrics;
 mod patches;
 mod plots;
 mod readme;
+mod recorded;
 mod report;
 mod retry_storm;
 mod vary;
