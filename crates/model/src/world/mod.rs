@@ -1,0 +1,343 @@
+//! The world: clients and services wired together by calls, driven by the engine's step loop.
+//!
+//! A client request is a call; each attempt of a call is a job at the callee; a job runs its
+//! service's handler steps on a worker, and a call step makes calls of its own. Timeouts,
+//! retries and breakers act on calls; queues, workers and faults act on jobs. Nothing here
+//! decides an outcome in advance: collapse and recovery come out of these mechanics.
+
+mod batch;
+mod calls;
+mod clients;
+mod end;
+mod jobs;
+mod workers;
+
+use batch::Batcher;
+use workers::Taken;
+
+use std::collections::VecDeque;
+
+use faultline_engine::{
+    Activity, LimitExceeded, Model, RngStreams, Scheduler, SimDuration, SimTime, TraceKey,
+};
+use rand::RngExt;
+
+use crate::call::{Call, CallSite, Caller, NONE};
+use crate::client::Client;
+use crate::faults::Faults;
+use crate::job::Job;
+use crate::metrics::{JobDone, RootDone};
+use crate::plan::{BatcherPlan, Plan, StepPlan, plan};
+use crate::policy::BreakerState;
+use crate::service::Service;
+use crate::table::Table;
+use crate::{Dist, Metrics, Observer, Outcome, Rejection, StarvedPool, WorldConfig};
+
+/// Everything that can happen. Small and `Copy`: the queue holds events by value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A client sends its next request.
+    Arrival { client: u32 },
+    /// The job in `job` finished its current piece of local work.
+    WorkDone { job: u32 },
+    /// The caller of `call` stops waiting for attempt generation `generation`.
+    Timeout { call: u32, generation: u32 },
+    /// The backoff before the next attempt of `call` is over.
+    Retry { call: u32, generation: u32 },
+    /// A service held back or pacing its queue looks at it again.
+    Wake { service: u32 },
+    /// The batch of `batcher` that began in `epoch` has waited long enough: send it.
+    Flush { batcher: u32, epoch: u32 },
+}
+
+/// Handling an event goes on until it is done, or stops the run at a limit. Boxed so that the
+/// result fits in a register: every function on the hot path returns one.
+type Flow = Result<(), Box<LimitExceeded>>;
+
+/// How often a service holding its queue (breaker open) checks whether it may resume.
+const HOLD_POLL: SimDuration = SimDuration::from_millis(100);
+
+/// The simulated system for one run.
+#[derive(Debug)]
+pub struct World<O> {
+    clients: Vec<Client>,
+    /// Names, only for saying where a run got stuck.
+    client_names: Vec<String>,
+    service_names: Vec<String>,
+    /// The class of each client's requests.
+    client_class: Vec<u8>,
+    services: Vec<Service>,
+    /// Call sites: one per client (same index), then one per call in each handler.
+    sites: Vec<CallSite>,
+    handlers: Vec<Vec<StepPlan>>,
+    shed_after: Vec<Option<SimDuration>>,
+    hold_while_open: Vec<bool>,
+    /// The call sites with a breaker that each service's handlers call from.
+    breaker_sites: Vec<Vec<u32>>,
+    wake_pending: Vec<bool>,
+    batcher_plans: Vec<BatcherPlan>,
+    batchers: Vec<Batcher>,
+    /// Batches sent and not answered yet: their member jobs.
+    batches: Table<Vec<u32>>,
+    /// Whether clients call the service directly (its completions count as throughput).
+    entry: Vec<bool>,
+    jobs: Table<Job>,
+    calls: Table<Call>,
+    faults: Faults,
+    metrics: Metrics,
+    observer: O,
+    next_request_id: u64,
+    requests_in_flight: usize,
+    end: SimTime,
+    max_in_flight: u32,
+    /// True while a worker takes work from a queue (`take_next`) somewhere on the stack.
+    taking: bool,
+    /// Work taken by a worker while `taking`, for the outermost take to run. Empty otherwise.
+    taken: VecDeque<Taken>,
+}
+
+impl<O: Observer> World<O> {
+    pub fn new(config: &WorldConfig, seed: u64, observer: O) -> Self {
+        let streams = RngStreams::new(seed);
+        let names: Vec<(String, u32)> =
+            config.services.iter().map(|s| (s.name.clone(), s.workers)).collect();
+        let Plan { sites, handlers, breaker_sites, batchers } = plan(config, &streams);
+        let mut entry = vec![false; config.services.len()];
+        config.clients.iter().for_each(|c| entry[c.call.target] = true);
+        World {
+            clients: config.clients.iter().map(|c| Client::new(c, &streams)).collect(),
+            client_names: config.clients.iter().map(|c| c.name.clone()).collect(),
+            service_names: config.services.iter().map(|s| s.name.clone()).collect(),
+            client_class: config.clients.iter().map(|c| c.class).collect(),
+            services: config
+                .services
+                .iter()
+                .map(|s| Service::new(s, &streams, config.classes.len()))
+                .collect(),
+            sites,
+            handlers,
+            shed_after: config.services.iter().map(|s| s.shed_after).collect(),
+            hold_while_open: config.services.iter().map(|s| s.hold_while_open).collect(),
+            breaker_sites,
+            wake_pending: vec![false; config.services.len()],
+            batchers: batchers.iter().map(|_| Batcher::default()).collect(),
+            batcher_plans: batchers,
+            batches: Table::default(),
+            entry,
+            jobs: Table::default(),
+            calls: Table::default(),
+            faults: Faults::new(&config.faults, config.services.len()),
+            metrics: Metrics::new(
+                &names,
+                &config.classes,
+                config.warmup,
+                config.end,
+                config.window,
+            ),
+            observer,
+            next_request_id: 0,
+            requests_in_flight: 0,
+            end: config.end,
+            max_in_flight: config.max_in_flight,
+            taking: false,
+            taken: VecDeque::new(),
+        }
+    }
+
+    /// Closes the time series and hands back what the run measured and the number of client
+    /// requests still in flight.
+    pub fn finish(mut self) -> (Metrics, O, u64) {
+        self.metrics.oldest_in_flight = self.oldest_request();
+        self.metrics.starved_pools = self.starved_pools();
+        self.metrics.finish();
+        (self.metrics, self.observer, self.requests_in_flight as u64)
+    }
+
+    fn free_job(&mut self, slot: u32) {
+        self.jobs.get_mut(slot).live = false;
+        self.jobs.free(slot);
+    }
+
+    /// A service and what it is doing, for a run stuck at one instant.
+    fn activity_at(&self, service: usize, doing: &str) -> Activity {
+        let component = format!("service `{}`", self.service_names[service]);
+        Activity { component, doing: doing.to_string() }
+    }
+
+    fn note_queue(&mut self, service: usize, now: SimTime) {
+        let s = &self.services[service];
+        self.metrics.on_queue_change(now, service, s.queue_len(), s.busy());
+    }
+
+    fn note_breaker(&mut self, site: u32, now: SimTime, moved: Option<BreakerState>) {
+        if let Some(state) = moved {
+            self.metrics.on_breaker(now, &self.sites[site as usize].name, state);
+        }
+    }
+}
+
+impl<O: Observer> Model for World<O> {
+    type Event = Event;
+
+    fn start(&mut self, sched: &mut Scheduler<Event>) -> Result<(), LimitExceeded> {
+        for client in 0..self.clients.len() as u32 {
+            self.schedule_next_arrival(client, sched);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) -> Result<(), LimitExceeded> {
+        self.metrics.advance_to(sched.now());
+        let flow = match event {
+            Event::Arrival { client } => self.arrive(client, sched),
+            Event::WorkDone { job } => self.work_done(job, sched),
+            Event::Timeout { call, generation } => self.timeout(call, generation, sched),
+            Event::Retry { call, generation } => self.retry(call, generation, sched),
+            Event::Wake { service } => self.wake(service as usize, sched),
+            Event::Flush { batcher, epoch } => self.flush(batcher, epoch, sched),
+        };
+        flow.map_err(|stop| *stop)
+    }
+
+    fn trace_key(&self, event: &Event) -> TraceKey {
+        match *event {
+            Event::Arrival { client } => {
+                TraceKey { kind: 0, component: client, request: self.next_request_id }
+            }
+            Event::WorkDone { job } => {
+                let job = self.jobs.get(job);
+                TraceKey { kind: 1, component: job.service, request: job.request }
+            }
+            Event::Timeout { call, .. } => {
+                TraceKey { kind: 2, component: call, request: self.calls.get(call).request }
+            }
+            Event::Wake { service } => TraceKey { kind: 4, component: service, request: 0 },
+            Event::Flush { batcher, epoch } => {
+                TraceKey { kind: 5, component: batcher, request: u64::from(epoch) }
+            }
+            Event::Retry { call, .. } => {
+                TraceKey { kind: 3, component: call, request: self.calls.get(call).request }
+            }
+        }
+    }
+
+    fn activity(&self, event: &Event) -> Activity {
+        let site = |site: u32, doing: &str| Activity {
+            component: format!("call `{}`", self.sites[site as usize].name),
+            doing: doing.to_string(),
+        };
+        match *event {
+            Event::Arrival { client } => Activity {
+                component: format!("client `{}`", self.client_names[client as usize]),
+                doing: "sending requests".into(),
+            },
+            Event::WorkDone { job } => {
+                self.activity_at(self.jobs.get(job).service as usize, "finishing work")
+            }
+            Event::Timeout { call, .. } => site(self.calls.get(call).site, "timing out"),
+            Event::Retry { call, .. } => site(self.calls.get(call).site, "retrying"),
+            Event::Wake { service } => self.activity_at(service as usize, "looking at its queue"),
+            Event::Flush { batcher, .. } => {
+                site(self.batcher_plans[batcher as usize].site, "sending a batch")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    /// The queue holds events by value: keep them small.
+    #[test]
+    fn events_stay_small() {
+        assert!(std::mem::size_of::<super::Event>() <= 12);
+    }
+}
+
+#[cfg(test)]
+mod stuck_tests {
+    use faultline_engine::{Limits, run};
+
+    use super::*;
+    use crate::policy::{BreakerConfig, CountsAsFailure, Window};
+    use crate::{
+        ArrivalProcess, CallConfig, ClientConfig, Discipline, Fault, FaultKind, LoadShape,
+        NoObserver, Rate, ServiceConfig, Step,
+    };
+
+    fn service(name: &str, steps: Vec<Step>, discipline: Discipline) -> ServiceConfig {
+        ServiceConfig {
+            name: name.into(),
+            workers: 4,
+            queue_capacity: None,
+            steps,
+            rate_limit: None,
+            discipline,
+            hold_while_open: true,
+            drain_rate: None,
+            ageing: None,
+            shed_after: None,
+        }
+    }
+
+    fn client(name: &str, rate: f64, class: u8) -> ClientConfig {
+        ClientConfig {
+            name: name.into(),
+            process: ArrivalProcess::Fixed,
+            rate: Rate(rate),
+            shape: LoadShape::Const,
+            call: CallConfig::plain(0, None),
+            class,
+        }
+    }
+
+    /// A service whose strict priority leaves out the class most of its work has (a config
+    /// validation refuses), held while its breaker is open: when the breaker lets calls through
+    /// again, idle workers face a queue they cannot take from.
+    fn unreachable_class() -> WorldConfig {
+        let breaker = BreakerConfig {
+            window: Window::Count(10),
+            failure_rate: 0.5,
+            slow_call_rate: f64::INFINITY,
+            slow_call_duration: SimDuration::MAX,
+            minimum_calls: 2,
+            open_duration: SimDuration::from_secs(2),
+            half_open_probes: 1,
+            count_as_failure: CountsAsFailure { error: true, timeout: true, rejected: false },
+        };
+        let call = CallConfig { breaker: Some(breaker), ..CallConfig::plain(1, None) };
+        let work = Step::Work { time: Dist::Exp { mean: 0.001 }, contention: SimDuration::ZERO };
+        let start = SimTime::ZERO + SimDuration::from_secs(5);
+        WorldConfig {
+            classes: vec!["high".into(), "low".into()],
+            clients: vec![client("a", 1.0, 0), client("b", 50.0, 1)],
+            services: vec![
+                service("api", vec![Step::Call(call)], Discipline::Strict { order: vec![0] }),
+                service("db", vec![work], Discipline::Fifo),
+            ],
+            faults: vec![Fault {
+                service: 1,
+                kind: FaultKind::Fail { share: 1.0 },
+                start,
+                end: start + SimDuration::from_secs(5),
+            }],
+            warmup: SimTime::ZERO,
+            end: SimTime::ZERO + SimDuration::from_secs(60),
+            window: SimDuration::from_secs(1),
+            max_in_flight: 1_000_000,
+        }
+    }
+
+    #[test]
+    fn a_queue_no_worker_can_take_from_stops_the_run_saying_where() {
+        let config = unreachable_class();
+        let mut world = World::new(&config, 1, NoObserver);
+        let limits =
+            Limits { end: config.end, max_events: 10_000_000, max_work_per_instant: 10_000 };
+        let err = run(&mut world, limits).unwrap_err();
+        let LimitExceeded::Stuck { limit, at, component, doing } = err else { panic!("{err}") };
+        assert_eq!((limit, component.as_str()), (10_000, "service `api`"));
+        assert_eq!(doing, "starting queued work");
+        assert!(at > SimTime::ZERO + SimDuration::from_secs(5), "stuck at {at}");
+    }
+}
