@@ -3,8 +3,9 @@
 
 use faultline_engine::{RngStreams, SimDuration, SimRng, SimTime};
 
+use crate::job::Job;
 use crate::policy::{Breaker, BreakerState, CallOutcome, RetryBudget, RetryDelay};
-use crate::{CallConfig, RetryOn};
+use crate::{CallConfig, Payload, RetryOn};
 
 /// Why a service turned an attempt away without working on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,7 +108,7 @@ impl CallSite {
         });
         CallSite {
             name,
-            target: config.target,
+            target: config.target.service(),
             timeout: config.timeout,
             cancel_on_timeout: config.cancel_on_timeout,
             max_concurrent: config.max_concurrent,
@@ -251,4 +252,28 @@ pub(crate) struct Call {
     pub(crate) class: u8,
     /// The current attempt holds a bulkhead slot at its call site.
     pub(crate) entered: bool,
+    /// The request's key and fields, handed on to the callee's job.
+    pub(crate) payload: Payload,
+}
+
+/// The client request a new call belongs to: what every call it sets off carries.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Origin {
+    pub(crate) request: u64,
+    pub(crate) class: u8,
+    /// When the client request arrived.
+    pub(crate) arrived: SimTime,
+    pub(crate) payload: Payload,
+}
+
+impl Origin {
+    /// The request a job serves: calls its handler makes belong to it too.
+    pub(crate) fn of_job(job: &Job) -> Self {
+        Origin {
+            request: job.request,
+            class: job.class,
+            arrived: job.arrived,
+            payload: job.payload,
+        }
+    }
 }

@@ -7,7 +7,8 @@ use faultline_engine::{RngStreams, SimDuration, SimRng, SimTime};
 use rand::RngExt;
 use rand_distr::Exp1;
 
-use crate::{ArrivalProcess, ClientConfig, LoadShape, Rate};
+use crate::payload::PayloadSource;
+use crate::{ArrivalProcess, ClientConfig, LoadShape, Payload, Rate};
 
 #[derive(Debug)]
 pub(crate) struct Client {
@@ -20,6 +21,7 @@ pub(crate) struct Client {
     mean_gap: f64,
     stretch_end: SimTime,
     rng: SimRng,
+    payloads: PayloadSource,
 }
 
 impl Client {
@@ -33,7 +35,14 @@ impl Client {
             // Ended already: the first candidate looks its stretch up.
             stretch_end: SimTime::ZERO,
             rng: streams.stream(&format!("client/{}/arrivals", config.name)),
+            payloads: PayloadSource::new(&config.name, config.key, &config.fields, streams),
         }
+    }
+
+    /// The key and fields of the next request.
+    #[inline]
+    pub(crate) fn next_payload(&mut self) -> Payload {
+        self.payloads.next()
     }
 
     /// The instant of the next request after `now`, or `None` if the load has dropped to zero
@@ -123,8 +132,10 @@ mod tests {
             process,
             rate: Rate(rate),
             shape,
-            call: CallConfig::plain(0, None),
+            call: CallConfig::plain(crate::Endpoint::Service(0), None),
             class: 0,
+            key: None,
+            fields: vec![],
         };
         let mut client = Client::new(&config, &RngStreams::new(3));
         let mut times = vec![];

@@ -6,7 +6,7 @@
 use faultline_engine::{SimDuration, SimTime};
 
 use crate::policy::{Backoff, BreakerConfig, Jitter};
-use crate::{Discipline, Dist, LoadShape, Rate};
+use crate::{Discipline, Dist, LoadShape, Rate, Values};
 
 /// Request classes in a world: requests carry their class as a `u8` index.
 pub const MAX_CLASSES: usize = 1 << u8::BITS;
@@ -45,6 +45,23 @@ pub struct RetryConfig {
     pub retry_on: RetryOn,
 }
 
+/// What a call is addressed to. Later kinds of endpoint (a topic, a database, a register) are
+/// variants here, each handled by its own module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A service: index into [`WorldConfig::services`].
+    Service(usize),
+}
+
+impl Endpoint {
+    /// The service a call to this endpoint is handled by.
+    pub fn service(self) -> usize {
+        match self {
+            Endpoint::Service(service) => service,
+        }
+    }
+}
+
 /// How a caller calls a service: the same for a client's requests and a handler's calls.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallConfig {
@@ -52,8 +69,7 @@ pub struct CallConfig {
     /// names the random stream its retries draw jitter from, so that adding a call elsewhere
     /// never changes what this one draws.
     pub path: String,
-    /// Index into [`WorldConfig::services`].
-    pub target: usize,
+    pub target: Endpoint,
     /// The caller gives up on an attempt after this long.
     pub timeout: Option<SimDuration>,
     pub retry: Option<RetryConfig>,
@@ -71,7 +87,7 @@ pub struct CallConfig {
 
 impl CallConfig {
     /// A call with no timeout, retry, breaker or limit.
-    pub fn plain(target: usize, timeout: Option<SimDuration>) -> Self {
+    pub fn plain(target: Endpoint, timeout: Option<SimDuration>) -> Self {
         CallConfig {
             path: String::new(),
             target,
@@ -115,6 +131,10 @@ pub struct ClientConfig {
     pub call: CallConfig,
     /// Index into [`WorldConfig::classes`]; carried by every call the request causes.
     pub class: u8,
+    /// How each request's key is picked; `None` leaves it 0.
+    pub key: Option<Values>,
+    /// How each request's fields are picked: (index into [`WorldConfig::fields`], values).
+    pub fields: Vec<(usize, Values)>,
 }
 
 /// Token-bucket admission in front of a service's queue.
@@ -170,6 +190,8 @@ pub struct Fault {
 pub struct WorldConfig {
     /// Names of the request classes (1 to [`MAX_CLASSES`]).
     pub classes: Vec<String>,
+    /// Names of the fields requests carry (at most [`MAX_FIELDS`](crate::MAX_FIELDS)).
+    pub fields: Vec<String>,
     pub clients: Vec<ClientConfig>,
     pub services: Vec<ServiceConfig>,
     pub faults: Vec<Fault>,

@@ -2,6 +2,8 @@
 
 use faultline_engine::SimTime;
 
+use crate::Payload;
+
 /// An attempt at a service: queued, then running its handler on a worker.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Job {
@@ -28,6 +30,8 @@ pub(crate) struct Job {
     pub(crate) running: bool,
     /// The request's class (priority).
     pub(crate) class: u8,
+    /// The request's key and fields.
+    pub(crate) payload: Payload,
     /// Multiplies the time of the job's local work (the request's weight).
     pub(crate) weight: f64,
     /// Its caller cancels it on timeout.

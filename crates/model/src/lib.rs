@@ -15,6 +15,7 @@ mod latencies;
 mod load;
 mod metrics;
 mod observer;
+mod payload;
 mod plan;
 pub mod policy;
 mod queue;
@@ -25,8 +26,8 @@ mod world;
 
 pub use call::{Outcome, Rejection};
 pub use config::{
-    ArrivalProcess, CallConfig, ClientConfig, Fault, FaultKind, MAX_CALLS_PER_STEP, MAX_CLASSES,
-    MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig, Step, WorldConfig,
+    ArrivalProcess, CallConfig, ClientConfig, Endpoint, Fault, FaultKind, MAX_CALLS_PER_STEP,
+    MAX_CLASSES, MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig, Step, WorldConfig,
 };
 pub use dist::Dist;
 pub use latencies::{Latencies, LatencySummary};
@@ -36,6 +37,7 @@ pub use metrics::{
     WindowService,
 };
 pub use observer::{NoObserver, Observer};
+pub use payload::{MAX_FIELDS, Payload, Values};
 pub use queue::Discipline;
 pub use stats::TimeAverage;
 pub use world::{Event, World};

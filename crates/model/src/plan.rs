@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use faultline_engine::{RngStreams, SimDuration};
 
 use crate::call::CallSite;
-use crate::{CallConfig, Dist, Step, WorldConfig};
+use crate::{CallConfig, Dist, Endpoint, Step, WorldConfig};
 
 /// A handler step with its calls resolved to call-site indices.
 #[derive(Debug)]
@@ -59,9 +59,10 @@ pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
     };
     let mut breaker_sites = vec![Vec::new(); config.services.len()];
     for client in &config.clients {
-        let name = format!("{}→{}", client.name, config.services[client.call.target].name);
+        let name =
+            format!("{}→{}", client.name, config.services[client.call.target.service()].name);
         planner.names.taken.insert(name.clone());
-        let target = client.call.target as u32;
+        let target = client.call.target.service() as u32;
         planner.sites.push(CallSite::new(name, &client.call, target, streams));
     }
     planner.handlers.resize_with(config.services.len(), Vec::new);
@@ -117,7 +118,7 @@ impl Planner<'_> {
                 self.handlers.push(Vec::new());
                 let plan = self.steps(service, steps);
                 self.handlers[sub as usize] = plan;
-                let config = CallConfig::plain(service, *timeout);
+                let config = CallConfig::plain(Endpoint::Service(service), *timeout);
                 let configs = vec![config; usize::from(*count)];
                 self.calls(service, &configs, Some(sub))
             }
@@ -158,9 +159,9 @@ impl Planner<'_> {
         let first = self.sites.len() as u32;
         let caller = &self.config.services[service].name;
         for config in configs {
-            let callee = &self.config.services[config.target].name;
+            let callee = &self.config.services[config.target.service()].name;
             let name = self.unique_name(format!("{caller}→{callee}"));
-            let handler = handler.unwrap_or(config.target as u32);
+            let handler = handler.unwrap_or(config.target.service() as u32);
             self.sites.push(CallSite::new(name, config, handler, self.streams));
         }
         let count =
@@ -185,7 +186,11 @@ mod tests {
             budget: None,
             retry_on: RetryOn { timeout: true, error: true, rejected: true },
         };
-        CallConfig { path: path.into(), retry: Some(retry), ..CallConfig::plain(1, None) }
+        CallConfig {
+            path: path.into(),
+            retry: Some(retry),
+            ..CallConfig::plain(Endpoint::Service(1), None)
+        }
     }
 
     fn world(api_steps: Vec<Step>) -> WorldConfig {
@@ -204,6 +209,7 @@ mod tests {
         let work = Step::Work { time: Dist::Exp { mean: 0.001 }, contention: SimDuration::ZERO };
         WorldConfig {
             classes: vec!["default".into()],
+            fields: vec![],
             clients: vec![],
             services: vec![service("api", api_steps), service("db", vec![work])],
             faults: vec![],

@@ -151,6 +151,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         invariants: invariants.unwrap(),
         world: WorldConfig {
             classes,
+            fields: Vec::new(),
             clients: clients.unwrap(),
             services: services.unwrap(),
             faults: faults.unwrap(),
@@ -557,7 +558,7 @@ fn check_call(c: &mut Checker, at: &[&str], spec: &CallSpec, names: &[&str]) -> 
         path: crate::path::display(at),
         weight,
         max_concurrent: max_concurrent?,
-        target: target?,
+        target: faultline_model::Endpoint::Service(target?),
         timeout: timeout?,
         retry: retry?,
         breaker: breaker?,
@@ -846,6 +847,8 @@ fn check_client(
     let class = raw.class.as_deref().unwrap_or("default");
     let class = check_class_count(c, name, names.classes.iter().position(|k| *k == class));
     Some(ClientConfig {
+        key: None,
+        fields: Vec::new(),
         class: class?,
         name: name.to_string(),
         process,

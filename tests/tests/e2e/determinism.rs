@@ -3,8 +3,8 @@
 
 use faultline_engine::{Limits, SimDuration, SimTime, run};
 use faultline_model::{
-    ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, LoadShape, Observer, Rate,
-    ServiceConfig, Step, World, WorldConfig,
+    ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, Endpoint, LoadShape, Observer,
+    Rate, ServiceConfig, Step, World, WorldConfig,
 };
 use faultline_tests::scenario_path;
 
@@ -68,7 +68,7 @@ fn client(name: &str, target: usize, rate: f64) -> ClientConfig {
     };
     let call = CallConfig {
         path: format!("clients.{name}"),
-        target,
+        target: Endpoint::Service(target),
         timeout: None,
         retry: None,
         breaker: None,
@@ -83,6 +83,8 @@ fn client(name: &str, target: usize, rate: f64) -> ClientConfig {
         shape,
         call,
         class: 0,
+        key: None,
+        fields: vec![],
     }
 }
 
@@ -101,6 +103,7 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
     };
     WorldConfig {
         classes: vec!["default".into()],
+        fields: vec![],
         clients,
         services: vec![service("api"), service("other")],
         faults: vec![],

@@ -57,7 +57,8 @@ impl<O: Observer> World<O> {
         let extra = plan.per_item * (members.len() - 1) as f64;
         let weight = self.sites[plan.site as usize].weight * (1.0 + extra);
         let batch = self.batches.insert(members);
-        let owner = (first.request, first.class);
-        self.new_weighted_call(plan.site, Caller::Batch(batch), owner, first.arrived, weight, sched)
+        // The batch goes out on behalf of its first member.
+        let origin = Origin::of_job(&first);
+        self.new_weighted_call(plan.site, Caller::Batch(batch), origin, weight, sched)
     }
 }

@@ -11,20 +11,18 @@ impl<O: Observer> World<O> {
         &mut self,
         site: u32,
         caller: Caller,
-        (request, class): (u64, u8),
-        arrived: SimTime,
+        origin: Origin,
         sched: &mut Scheduler<Event>,
     ) -> Flow {
         let weight = self.sites[site as usize].weight;
-        self.new_weighted_call(site, caller, (request, class), arrived, weight, sched)
+        self.new_weighted_call(site, caller, origin, weight, sched)
     }
 
     pub(super) fn new_weighted_call(
         &mut self,
         site: u32,
         caller: Caller,
-        (request, class): (u64, u8),
-        arrived: SimTime,
+        Origin { request, class, arrived, payload }: Origin,
         weight: f64,
         sched: &mut Scheduler<Event>,
     ) -> Flow {
@@ -34,6 +32,7 @@ impl<O: Observer> World<O> {
             caller,
             request,
             arrived,
+            payload,
             attempt: 0,
             generation: 0,
             sent: sched.now(),
@@ -98,6 +97,7 @@ impl<O: Observer> World<O> {
             arrived,
             counted: arrived >= self.metrics.warmup(),
             class: self.calls.get(slot).class,
+            payload: self.calls.get(slot).payload,
             enqueued: now,
             started: now,
         };

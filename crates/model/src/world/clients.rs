@@ -27,7 +27,9 @@ impl<O: Observer> World<O> {
         self.metrics.on_arrival(now, self.requests_in_flight);
         self.observer.on_arrival(now, client as usize, request);
         let class = self.client_class[client as usize];
-        self.new_call(client, Caller::Client, (request, class), now, sched)?;
+        let payload = self.clients[client as usize].next_payload();
+        let origin = Origin { request, class, arrived: now, payload };
+        self.new_call(client, Caller::Client, origin, sched)?;
         self.schedule_next_arrival(client, sched);
         Ok(())
     }

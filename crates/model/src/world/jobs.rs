@@ -98,9 +98,9 @@ impl<O: Observer> World<O> {
         let job = self.jobs.get_mut(slot);
         job.pending = count;
         job.issuing = true;
-        let (request, arrived) = ((job.request, job.class), job.arrived);
+        let origin = Origin::of_job(job);
         for site in first..first + u32::from(count) {
-            self.new_call(site, Caller::Job(slot), request, arrived, sched)?;
+            self.new_call(site, Caller::Job(slot), origin, sched)?;
         }
         let job = self.jobs.get_mut(slot);
         job.issuing = false;

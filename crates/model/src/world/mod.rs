@@ -22,7 +22,7 @@ use faultline_engine::{
 };
 use rand::RngExt;
 
-use crate::call::{Call, CallSite, Caller, NONE};
+use crate::call::{Call, CallSite, Caller, NONE, Origin};
 use crate::client::Client;
 use crate::faults::Faults;
 use crate::job::Job;
@@ -103,7 +103,7 @@ impl<O: Observer> World<O> {
             config.services.iter().map(|s| (s.name.clone(), s.workers)).collect();
         let Plan { sites, handlers, breaker_sites, batchers } = plan(config, &streams);
         let mut entry = vec![false; config.services.len()];
-        config.clients.iter().for_each(|c| entry[c.call.target] = true);
+        config.clients.iter().for_each(|c| entry[c.call.target.service()] = true);
         World {
             clients: config.clients.iter().map(|c| Client::new(c, &streams)).collect(),
             client_names: config.clients.iter().map(|c| c.name.clone()).collect(),
@@ -261,8 +261,8 @@ mod stuck_tests {
     use super::*;
     use crate::policy::{BreakerConfig, CountsAsFailure, Window};
     use crate::{
-        ArrivalProcess, CallConfig, ClientConfig, Discipline, Fault, FaultKind, LoadShape,
-        NoObserver, Rate, ServiceConfig, Step,
+        ArrivalProcess, CallConfig, ClientConfig, Discipline, Endpoint, Fault, FaultKind,
+        LoadShape, NoObserver, Rate, ServiceConfig, Step,
     };
 
     fn service(name: &str, steps: Vec<Step>, discipline: Discipline) -> ServiceConfig {
@@ -286,8 +286,10 @@ mod stuck_tests {
             process: ArrivalProcess::Fixed,
             rate: Rate(rate),
             shape: LoadShape::Const,
-            call: CallConfig::plain(0, None),
+            call: CallConfig::plain(Endpoint::Service(0), None),
             class,
+            key: None,
+            fields: vec![],
         }
     }
 
@@ -305,11 +307,13 @@ mod stuck_tests {
             half_open_probes: 1,
             count_as_failure: CountsAsFailure { error: true, timeout: true, rejected: false },
         };
-        let call = CallConfig { breaker: Some(breaker), ..CallConfig::plain(1, None) };
+        let call =
+            CallConfig { breaker: Some(breaker), ..CallConfig::plain(Endpoint::Service(1), None) };
         let work = Step::Work { time: Dist::Exp { mean: 0.001 }, contention: SimDuration::ZERO };
         let start = SimTime::ZERO + SimDuration::from_secs(5);
         WorldConfig {
             classes: vec!["high".into(), "low".into()],
+            fields: vec![],
             clients: vec![client("a", 1.0, 0), client("b", 50.0, 1)],
             services: vec![
                 service("api", vec![Step::Call(call)], Discipline::Strict { order: vec![0] }),
