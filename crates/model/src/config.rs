@@ -6,7 +6,7 @@
 use faultline_engine::{SimDuration, SimTime};
 
 use crate::policy::{Backoff, BreakerConfig, Jitter};
-use crate::{Discipline, Dist, LoadShape, Rate, Values};
+use crate::{Discipline, Dist, LoadShape, NetworkConfig, Rate, Values};
 
 /// Request classes in a world: requests carry their class as a `u8` index.
 pub const MAX_CLASSES: usize = 1 << u8::BITS;
@@ -203,4 +203,25 @@ pub struct WorldConfig {
     pub window: SimDuration,
     /// Requests alive at once; more is a runaway run and stops with an error.
     pub max_in_flight: u32,
+    /// The network between nodes; `None` delivers every call and answer at once (no events).
+    pub network: Option<NetworkConfig>,
+}
+
+impl WorldConfig {
+    /// Every node's name. Each client and each service runs on a node of its own name: clients
+    /// first, then services, in configuration order (node indices in [`NetworkConfig`]).
+    pub fn node_names(&self) -> Vec<String> {
+        let clients = self.clients.iter().map(|c| c.name.clone());
+        clients.chain(self.services.iter().map(|s| s.name.clone())).collect()
+    }
+
+    /// The node of client `client`.
+    pub fn client_node(&self, client: usize) -> u32 {
+        client as u32
+    }
+
+    /// The node of service `service`.
+    pub fn service_node(&self, service: usize) -> u32 {
+        (self.clients.len() + service) as u32
+    }
 }

@@ -14,6 +14,7 @@ mod job;
 mod latencies;
 mod load;
 mod metrics;
+mod net;
 mod observer;
 mod payload;
 mod plan;
@@ -35,6 +36,9 @@ pub use load::{LoadShape, Rate};
 pub use metrics::{
     BreakerChange, ClassMetrics, MAX_BREAKER_CHANGES, Metrics, ServiceMetrics, StarvedPool, Window,
     WindowService,
+};
+pub use net::{
+    LinkConfig, LinkRule, NetFault, NetFaultKind, NetStats, NetworkConfig, NodeSet, Ordering,
 };
 pub use observer::{NoObserver, Observer};
 pub use payload::{MAX_FIELDS, Payload, Values};

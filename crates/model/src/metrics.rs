@@ -195,6 +195,8 @@ pub struct Metrics {
     pub oldest_in_flight: Option<(u64, SimTime)>,
     /// At the end: pools that cannot make progress.
     pub starved_pools: Vec<StarvedPool>,
+    /// Messages the network carried, when the world has one.
+    pub network: Option<crate::NetStats>,
     latency: Latencies,
     /// How long client requests that arrived after the warm-up took to fail (error or timeout,
     /// after any retries), and to be turned away: the other half of the latency story.
@@ -243,6 +245,7 @@ impl Metrics {
             open_breakers: Vec::new(),
             oldest_in_flight: None,
             starved_pools: Vec::new(),
+            network: None,
             latency: Latencies::new(max),
             failed_latency: Latencies::new(max),
             rejected_latency: Latencies::new(max),

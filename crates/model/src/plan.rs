@@ -46,6 +46,8 @@ pub(crate) struct Plan {
     /// start.)
     pub(crate) breaker_sites: Vec<Vec<u32>>,
     pub(crate) batchers: Vec<BatcherPlan>,
+    /// The node each site's calls leave from: its client's, or its handler's service's.
+    pub(crate) site_nodes: Vec<u32>,
 }
 
 pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
@@ -65,11 +67,14 @@ pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
         let target = client.call.target.service() as u32;
         planner.sites.push(CallSite::new(name, &client.call, target, streams));
     }
+    let mut site_nodes: Vec<u32> =
+        (0..config.clients.len()).map(|c| config.client_node(c)).collect();
     planner.handlers.resize_with(config.services.len(), Vec::new);
     for (index, service) in config.services.iter().enumerate() {
         let first = planner.sites.len() as u32;
         planner.handlers[index] = planner.steps(index, &service.steps);
         let sites = first..planner.sites.len() as u32;
+        site_nodes.resize(planner.sites.len(), config.service_node(index));
         breaker_sites[index] =
             sites.filter(|&site| planner.sites[site as usize].has_breaker()).collect();
     }
@@ -78,6 +83,7 @@ pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
         handlers: planner.handlers,
         breaker_sites,
         batchers: planner.batchers,
+        site_nodes,
     }
 }
 
@@ -217,6 +223,7 @@ mod tests {
             end: SimTime::ZERO + SimDuration::from_secs(1),
             window: SimDuration::from_secs(1),
             max_in_flight: 10,
+            network: None,
         }
     }
 

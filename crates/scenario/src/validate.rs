@@ -159,6 +159,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
             end: SimTime::ZERO + duration,
             window,
             max_in_flight,
+            network: None,
         },
     })
 }

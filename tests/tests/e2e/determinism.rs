@@ -111,6 +111,7 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
         end: SimTime::ZERO + SimDuration::from_secs(60),
         window: SimDuration::from_secs(1),
         max_in_flight: 10_000,
+        network: None,
     }
 }
 

@@ -101,9 +101,7 @@ impl<O: Observer> World<O> {
             enqueued: now,
             started: now,
         };
-        let job_slot = self.jobs.insert(job);
-        self.calls.get_mut(slot).job = job_slot;
-        self.admit(target, job_slot, sched)
+        self.dispatch(job, site_index, sched)
     }
 
     /// The current attempt of `slot` ended: retry it, or finish the call.
@@ -205,6 +203,9 @@ impl<O: Observer> World<O> {
 
     /// Cancellation: a queued job leaves the queue at once; a running one stops at its next step.
     pub(super) fn withdraw(&mut self, job: u32, now: SimTime) {
+        if job == AWAY {
+            return; // on the network: the callee finds it cancelled when it arrives
+        }
         let service = self.jobs.get(job).service as usize;
         if self.services[service].withdraw(job) {
             self.free_job(job);

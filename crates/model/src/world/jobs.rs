@@ -156,7 +156,7 @@ impl<O: Observer> World<O> {
         self.next_for_worker(service, sched)?;
         self.note_queue(service, now);
         if waited_for {
-            self.resolve_attempt(job.call, outcome, sched)?;
+            self.answer(&job, outcome, sched)?;
         }
         Ok(())
     }

@@ -10,9 +10,12 @@ mod calls;
 mod clients;
 mod end;
 mod jobs;
+mod network;
 mod workers;
 
 use batch::Batcher;
+pub use network::NetEvent;
+use network::{AWAY, Wire};
 use workers::Taken;
 
 use std::collections::VecDeque;
@@ -48,6 +51,8 @@ pub enum Event {
     Wake { service: u32 },
     /// The batch of `batcher` that began in `epoch` has waited long enough: send it.
     Flush { batcher: u32, epoch: u32 },
+    /// The network (only in a world with a `network:`).
+    Net(NetEvent),
 }
 
 /// Handling an event goes on until it is done, or stops the run at a limit. Boxed so that the
@@ -94,6 +99,8 @@ pub struct World<O> {
     taking: bool,
     /// Work taken by a worker while `taking`, for the outermost take to run. Empty otherwise.
     taken: VecDeque<Taken>,
+    /// The network and the messages on it; `None` when the scenario has no `network:`.
+    wire: Option<Box<Wire>>,
 }
 
 impl<O: Observer> World<O> {
@@ -101,7 +108,7 @@ impl<O: Observer> World<O> {
         let streams = RngStreams::new(seed);
         let names: Vec<(String, u32)> =
             config.services.iter().map(|s| (s.name.clone(), s.workers)).collect();
-        let Plan { sites, handlers, breaker_sites, batchers } = plan(config, &streams);
+        let Plan { sites, handlers, breaker_sites, batchers, site_nodes } = plan(config, &streams);
         let mut entry = vec![false; config.services.len()];
         config.clients.iter().for_each(|c| entry[c.call.target.service()] = true);
         World {
@@ -141,6 +148,7 @@ impl<O: Observer> World<O> {
             max_in_flight: config.max_in_flight,
             taking: false,
             taken: VecDeque::new(),
+            wire: Wire::new(config, site_nodes, seed).map(Box::new),
         }
     }
 
@@ -149,6 +157,7 @@ impl<O: Observer> World<O> {
     pub fn finish(mut self) -> (Metrics, O, u64) {
         self.metrics.oldest_in_flight = self.oldest_request();
         self.metrics.starved_pools = self.starved_pools();
+        self.metrics.network = self.wire.as_ref().map(|w| w.stats());
         self.metrics.finish();
         (self.metrics, self.observer, self.requests_in_flight as u64)
     }
@@ -196,6 +205,7 @@ impl<O: Observer> Model for World<O> {
             Event::Retry { call, generation } => self.retry(call, generation, sched),
             Event::Wake { service } => self.wake(service as usize, sched),
             Event::Flush { batcher, epoch } => self.flush(batcher, epoch, sched),
+            Event::Net(NetEvent::Arrive { message }) => self.arrive_message(message, sched),
         };
         flow.map_err(|stop| *stop)
     }
@@ -219,6 +229,7 @@ impl<O: Observer> Model for World<O> {
             Event::Retry { call, .. } => {
                 TraceKey { kind: 3, component: call, request: self.calls.get(call).request }
             }
+            Event::Net(NetEvent::Arrive { message }) => self.message_trace_key(message),
         }
     }
 
@@ -240,6 +251,9 @@ impl<O: Observer> Model for World<O> {
             Event::Wake { service } => self.activity_at(service as usize, "looking at its queue"),
             Event::Flush { batcher, .. } => {
                 site(self.batcher_plans[batcher as usize].site, "sending a batch")
+            }
+            Event::Net(NetEvent::Arrive { .. }) => {
+                Activity { component: "the network".into(), doing: "delivering messages".into() }
             }
         }
     }
@@ -329,6 +343,7 @@ mod stuck_tests {
             end: SimTime::ZERO + SimDuration::from_secs(60),
             window: SimDuration::from_secs(1),
             max_in_flight: 1_000_000,
+            network: None,
         }
     }
 
