@@ -19,7 +19,7 @@ use crate::validate::PathProblem;
 /// to add.
 const COMPONENT_MAPS: &[&str] = &["clients", "services"];
 
-fn ron_options() -> Options {
+pub(crate) fn ron_options() -> Options {
     Options::default()
         .with_default_extension(Extensions::IMPLICIT_SOME)
         .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES)

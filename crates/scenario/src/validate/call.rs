@@ -81,3 +81,65 @@ pub(super) fn check_call(
         cancel_on_timeout: spec.cancel_on_timeout,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use faultline_engine::SimDuration;
+
+    use super::super::testing::{check, raw, scenario, valid};
+    use super::*;
+
+    const SERVICES: &[&str] = &["api", "db"];
+
+    #[test]
+    fn a_client_s_call_is_named_by_the_client_s_path() {
+        let client = r#""web": (target: "db", rate: "1/s", timeout: "1s", max_concurrent: 4,
+            cancel_on_timeout: true)"#;
+        let services = r#""api": (workers: 1, service_time: Const("1ms")),
+            "db": (workers: 1, service_time: Const("1ms"))"#;
+        let s = valid(&scenario(services, client, ""));
+        let expected = CallConfig {
+            path: "clients.web".into(),
+            target: 1,
+            timeout: Some(SimDuration::from_secs(1)),
+            retry: None,
+            breaker: None,
+            cancel_on_timeout: true,
+            max_concurrent: Some(4),
+            weight: 1.0,
+        };
+        assert_eq!(s.world.clients[0].call, expected);
+    }
+
+    #[test]
+    fn a_call_s_target_timeout_and_cap_are_checked_in_that_order() {
+        let call: CallRaw = raw(r#"Call(to: "nope", timeout: "0s", max_concurrent: 0)"#);
+        let (config, said) = check(|c| check_call_raw(c, &["s", "0"], &call, SERVICES));
+        assert_eq!(config, None);
+        assert_eq!(
+            said,
+            [
+                "s.0.to: unknown service `nope`",
+                "s.0.timeout: `s.0.timeout` must be longer than zero",
+                "s.0.max_concurrent: `s.0.max_concurrent` is 0; it must be between 1 and \
+                 4294967295",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_call_weighs_more_than_zero_and_its_policies_are_checked_beneath_it() {
+        let call: CallRaw = raw(r#"Call(to: "db", weight: 0.0)"#);
+        let (config, said) = check(|c| check_call_raw(c, &["s"], &call, SERVICES));
+        assert_eq!(
+            (config, said),
+            (None, vec!["s.weight: weight is 0; it must be above zero".into()])
+        );
+        let call: CallRaw = raw(r#"Call(to: "db", retry: (max_attempts: 0))"#);
+        let (_, said) = check(|c| check_call_raw(c, &["s"], &call, SERVICES));
+        assert_eq!(
+            said,
+            ["s.retry.max_attempts: `s.retry.max_attempts` is 0; it must be between 1 and 1000"]
+        );
+    }
+}

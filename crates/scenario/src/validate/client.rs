@@ -147,3 +147,94 @@ fn check_spike(
     let at = instant(when?);
     Some(LoadShape::Spike { at, until: at + length?, factor })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{API, first_help, instant_s, refused, scenario, valid};
+    use super::*;
+
+    /// Client `web` sending to `api` with these extra `fields`.
+    fn web(fields: &str) -> String {
+        scenario(API, &format!("\"web\": (target: \"api\", rate: \"20/s\", {fields})"), "")
+    }
+
+    /// The load shape of client `web` with `shape: SHAPE`.
+    fn shape(text: &str) -> LoadShape {
+        valid(&web(&format!("shape: {text}"))).world.clients[0].shape
+    }
+
+    #[test]
+    fn a_client_becomes_its_config_with_its_class_index_in_name_order() {
+        let clients = r#""web": (target: "api", rate: "20/s", arrivals: Fixed, class: "low"),
+            "vip": (target: "api", rate: "1/min", class: "high")"#;
+        let s = valid(&scenario(API, clients, ""));
+        assert_eq!(s.world.classes, ["high", "low"]);
+        let [vip, web] = &s.world.clients[..] else { panic!("{:?}", s.world.clients) };
+        assert_eq!((vip.name.as_str(), vip.class, vip.rate), ("vip", 0, Rate(1.0 / 60.0)));
+        assert_eq!(vip.process, ArrivalProcess::Poisson);
+        assert_eq!((web.name.as_str(), web.class, web.rate), ("web", 1, Rate(20.0)));
+        assert_eq!((web.process, web.shape), (ArrivalProcess::Fixed, LoadShape::Const));
+        assert_eq!((web.call.path.as_str(), web.call.target), ("clients.web", 0));
+    }
+
+    #[test]
+    fn a_scenario_without_clients_is_refused() {
+        let text = scenario(API, "", "");
+        assert_eq!(
+            refused(&text),
+            ["clients: the scenario has no clients, so nothing would happen"]
+        );
+        assert!(first_help(&text).is_some_and(|h| h.contains("clients: {")));
+    }
+
+    #[test]
+    fn a_client_s_rate_must_be_above_zero() {
+        let text = scenario(API, r#""web": (target: "api", rate: "0/s")"#, "");
+        assert_eq!(
+            refused(&text),
+            ["clients.web.rate: client `web` has rate 0/s; it must be above zero"]
+        );
+        let said = refused(&scenario(API, r#""web": (target: "api", rate: "-1/s")"#, ""));
+        assert_eq!(said.len(), 1);
+        assert!(said[0].starts_with("clients.web.rate: rate \"-1/s\" is negative"), "{said:?}");
+    }
+
+    #[test]
+    fn load_shapes_become_instants_from_the_start_of_the_run() {
+        let ramp = LoadShape::Ramp { to: Rate(40.0), start: instant_s(10), end: instant_s(20) };
+        assert_eq!(shape(r#"Ramp(to: "40/s", start: "10s", end: "20s")"#), ramp);
+        let step = LoadShape::Step { at: instant_s(5), to: Rate(1.0) };
+        assert_eq!(shape(r#"Step(at: "5s", to: "1/s")"#), step);
+        let spike = LoadShape::Spike { at: instant_s(10), until: instant_s(15), factor: 3.0 };
+        assert_eq!(shape(r#"Spike(at: "10s", length: "5s", factor: 3.0)"#), spike);
+    }
+
+    #[test]
+    fn a_ramp_ending_before_it_starts_or_a_negative_spike_is_refused() {
+        assert_eq!(
+            refused(&web(r#"shape: Ramp(to: "40/s", start: "10s", end: "5s")"#)),
+            ["clients.web.shape.end: Ramp end (5s) must be after its start (10s)"]
+        );
+        assert_eq!(
+            refused(&web(r#"shape: Spike(at: "10s", length: "0s", factor: -1.0)"#)),
+            [
+                "clients.web.shape.length: `clients.web.shape.length` must be longer than zero",
+                "clients.web.shape.factor: Spike factor is -1; it must be zero or more",
+            ]
+        );
+    }
+
+    #[test]
+    fn more_request_classes_than_requests_can_carry_are_refused_at_the_first_too_many() {
+        let clients: Vec<String> = (0..=MAX_CLASSES)
+            .map(|i| format!("\"c{i:03}\": (target: \"api\", rate: \"1/s\", class: \"k{i:03}\")"))
+            .collect();
+        let text = scenario(API, &clients.join(", "), "");
+        assert_eq!(
+            refused(&text),
+            ["clients.c256.class: this is request class number 257; a scenario has at most 256"]
+        );
+        assert!(first_help(&text).is_some_and(|h| h.contains("share a class")));
+        valid(&scenario(API, &clients[..MAX_CLASSES].join(", "), ""));
+    }
+}

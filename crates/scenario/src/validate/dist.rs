@@ -64,3 +64,65 @@ fn check_log_normal(c: &mut Checker, at: &[&str], median: &str, p99: &str) -> Op
     }
     Some(Dist::log_normal(m.as_secs_f64(), p.as_secs_f64()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check, raw};
+    use super::*;
+
+    fn dist(text: &str) -> (Option<Dist>, Vec<String>) {
+        let raw: DistRaw = raw(text);
+        check(|c| check_dist(c, &["d"], &raw))
+    }
+
+    #[test]
+    fn each_distribution_becomes_its_config_in_seconds() {
+        assert_eq!(dist(r#"Const("10ms")"#).0, Some(Dist::Const { secs: 0.01 }));
+        assert_eq!(dist(r#"Exp(mean: "20ms")"#).0, Some(Dist::Exp { mean: 0.02 }));
+        let uniform = Dist::Uniform { min: 0.001, max: 0.003 };
+        assert_eq!(dist(r#"Uniform(min: "1ms", max: "3ms")"#).0, Some(uniform));
+        let log_normal = Dist::log_normal(0.01, 0.05);
+        assert_eq!(dist(r#"LogNormal(median: "10ms", p99: "50ms")"#).0, Some(log_normal));
+        let pareto = Dist::Pareto { scale: 0.001, shape: 1.5 };
+        assert_eq!(dist(r#"Pareto(scale: "1ms", shape: 1.5)"#).0, Some(pareto));
+    }
+
+    #[test]
+    fn a_constant_is_refused_at_its_own_path_and_a_zero_mean_at_the_mean() {
+        let (value, said) = dist(r#"Const("-1ms")"#);
+        assert_eq!((value, said.len()), (None, 1));
+        assert!(said[0].starts_with("d: duration \"-1ms\" is negative"), "{said:?}");
+        assert_eq!(
+            dist(r#"Exp(mean: "0s")"#),
+            (None, vec!["d.mean: `d.mean` must be longer than zero".into()])
+        );
+    }
+
+    #[test]
+    fn a_uniform_max_below_its_min_is_refused_at_max() {
+        let said = vec!["d.max: Uniform max (1ms) is below min (3ms)".to_string()];
+        assert_eq!(dist(r#"Uniform(min: "3ms", max: "1ms")"#), (None, said));
+        assert!(dist(r#"Uniform(min: "3ms", max: "3ms")"#).0.is_some());
+    }
+
+    #[test]
+    fn a_log_normal_p99_must_be_above_a_median_above_zero() {
+        let said = vec!["d.p99: LogNormal p99 (10ms) must be above the median (10ms)".to_string()];
+        assert_eq!(dist(r#"LogNormal(median: "10ms", p99: "10ms")"#), (None, said));
+        let said = vec!["d.median: `d.median` must be longer than zero".to_string()];
+        assert_eq!(dist(r#"LogNormal(median: "0s", p99: "1ms")"#), (None, said));
+    }
+
+    #[test]
+    fn a_pareto_needs_a_scale_and_shape_above_zero() {
+        let (value, said) = dist(r#"Pareto(scale: "0s", shape: 0.0)"#);
+        assert_eq!(value, None);
+        assert_eq!(
+            said,
+            [
+                "d.scale: `d.scale` must be longer than zero",
+                "d.shape: Pareto shape is 0; it must be above zero",
+            ]
+        );
+    }
+}

@@ -81,3 +81,70 @@ impl Triggers {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{API, WEB, instant_s, refused, scenario, valid};
+    use super::*;
+
+    /// The `api`/`web` scenario with `faults: [FAULTS]`.
+    fn with_faults(faults: &str) -> String {
+        scenario(API, WEB, &format!("faults: [{faults}]"))
+    }
+
+    #[test]
+    fn each_fault_becomes_its_service_kind_and_stretch_of_the_run() {
+        let faults = r#"Down(service: "api", at: "10s", length: "5s"),
+            Slowdown(service: "api", factor: 3.0, at: "1s", length: "1s"),
+            Fail(service: "api", share: 0.5, at: "0s", length: "1m")"#;
+        let fault = |kind, start, end| Fault {
+            service: 0,
+            kind,
+            start: instant_s(start),
+            end: instant_s(end),
+        };
+        assert_eq!(
+            valid(&with_faults(faults)).world.faults,
+            [
+                fault(FaultKind::Down, 10, 15),
+                fault(FaultKind::Slowdown { factor: 3.0 }, 1, 2),
+                fault(FaultKind::Fail { share: 0.5 }, 0, 60),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fault_s_strength_service_and_stretch_are_checked_in_that_order() {
+        assert_eq!(
+            refused(&with_faults(
+                r#"Slowdown(service: "api", factor: 0.0, at: "1s", length: "1s")"#
+            )),
+            ["faults.0.factor: slowdown factor is 0; it must be above zero"]
+        );
+        let faults = r#"Down(service: "api", at: "1s", length: "1s"),
+            Fail(service: "apx", share: 1.5, at: "1s", length: "0s")"#;
+        assert_eq!(
+            refused(&with_faults(faults)),
+            [
+                "faults.1.share: share is 1.5; it must be between 0.0 and 1.0",
+                "faults.1.service: unknown service `apx`",
+                "faults.1.length: `faults.1.length` must be longer than zero",
+            ]
+        );
+    }
+
+    #[test]
+    fn triggers_are_the_first_fault_and_the_last_end_of_a_fault_or_spike() {
+        let client = r#""web": (target: "api", rate: "1/s",
+            shape: Spike(at: "30s", length: "10s", factor: 2.0))"#;
+        let faults = r#"faults: [Down(service: "api", at: "20s", length: "5s"),
+            Down(service: "api", at: "10s", length: "5s")]"#;
+        let s = valid(&scenario(API, client, faults));
+        let triggers = Triggers::of(Some(&s.world.clients), Some(&s.world.faults));
+        assert_eq!(triggers.first_fault, Some(instant_s(10)));
+        assert_eq!(triggers.last_fault_end, Some(instant_s(25)));
+        assert_eq!(triggers.last_end, Some(instant_s(40)));
+        let none = Triggers::of(None, None);
+        assert_eq!((none.first_fault, none.last_end, none.last_fault_end), (None, None, None));
+    }
+}

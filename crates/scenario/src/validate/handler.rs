@@ -163,3 +163,115 @@ fn check_parallel(c: &mut Checker, at: &[&str], calls: &[CallRaw], names: &[&str
         .collect();
     checked.into_iter().collect::<Option<Vec<_>>>().map(Step::Parallel)
 }
+
+#[cfg(test)]
+mod tests {
+    use faultline_model::Dist;
+
+    use super::super::testing::{API, WEB, first_help, refused, scenario, valid};
+    use super::*;
+
+    /// Service `api` with these `steps`, calling service `db`.
+    fn with_steps(steps: &str) -> String {
+        let services =
+            format!("\"api\": (workers: 4, steps: {steps}), {}", API.replace("api", "db"));
+        scenario(&services, WEB, "")
+    }
+
+    #[test]
+    fn steps_of_every_kind_become_the_handler_in_order() {
+        let steps = r#"[
+            Work(time: Exp(mean: "5ms"), contention: "1ms"),
+            Call(to: "db"),
+            Parallel([Call(to: "db"), Call(to: "db", weight: 2.0)]),
+            Batch(to: "db", max: 10, wait: "5ms"),
+            Fanout(count: 3, timeout: "1s", steps: [Work(time: Const("1ms"))]),
+        ]"#;
+        let s = valid(&with_steps(steps));
+        let [work, call, parallel, batch, fanout] = &s.world.services[0].steps[..] else {
+            panic!("five steps: {:?}", s.world.services[0].steps)
+        };
+        let contention = SimDuration::from_millis(1);
+        assert_eq!(*work, Step::Work { time: Dist::Exp { mean: 0.005 }, contention });
+        assert!(matches!(call, Step::Call(c) if c.target == 1 && c.path == "services.api.steps.1"));
+        let Step::Parallel(calls) = parallel else { panic!("{parallel:?}") };
+        let weights: Vec<(f64, &str)> = calls.iter().map(|c| (c.weight, c.path.as_str())).collect();
+        assert_eq!(weights, [(1.0, "services.api.steps.2.0"), (2.0, "services.api.steps.2.1")]);
+        let wait = SimDuration::from_millis(5);
+        assert!(matches!(batch, Step::Batch { max: 10, wait: w, per_item: 1.0, .. } if *w == wait));
+        let one_ms =
+            vec![Step::Work { time: Dist::Const { secs: 0.001 }, contention: SimDuration::ZERO }];
+        let timeout = Some(SimDuration::from_secs(1));
+        assert_eq!(*fanout, Step::Fanout { count: 3, timeout, steps: one_ms });
+    }
+
+    #[test]
+    fn a_handler_needs_service_time_or_steps_but_not_both() {
+        let both =
+            r#""api": (workers: 1, service_time: Const("1ms"), steps: [Work(time: Const("1ms"))])"#;
+        let text = scenario(both, WEB, "");
+        assert_eq!(
+            refused(&text),
+            ["services.api.steps: service `api` has both `service_time` and `steps`"]
+        );
+        assert!(first_help(&text).is_some_and(|h| h.contains("keep one")));
+        assert_eq!(
+            refused(&scenario(r#""api": (workers: 1)"#, WEB, "")),
+            ["services.api: service `api` has neither `service_time` nor `steps`"]
+        );
+    }
+
+    #[test]
+    fn a_handler_has_one_to_max_steps() {
+        assert_eq!(
+            refused(&with_steps("[]")),
+            ["services.api.steps: 0 steps; a handler has 1 to 1000"]
+        );
+        let many = format!("[{}]", vec!["Work(time: Const(\"1ms\"))"; 1001].join(", "));
+        assert_eq!(
+            refused(&with_steps(&many)),
+            ["services.api.steps: 1001 steps; a handler has 1 to 1000"]
+        );
+    }
+
+    #[test]
+    fn an_empty_parallel_is_refused_at_its_step() {
+        assert_eq!(
+            refused(&with_steps("[Work(time: Const(\"1ms\")), Parallel([])]")),
+            ["services.api.steps.1: `Parallel` has 0 calls; it takes 1 to 1000"]
+        );
+    }
+
+    #[test]
+    fn a_fanout_s_count_and_its_sub_task_steps_are_checked_at_their_paths() {
+        let steps = r#"[Fanout(count: 0, timeout: "0s", steps: [Work(time: Exp(mean: "0s"))])]"#;
+        assert_eq!(
+            refused(&with_steps(steps)),
+            [
+                "services.api.steps.0.count: `services.api.steps.0.count` is 0; it must be \
+                 between 1 and 1000",
+                "services.api.steps.0.timeout: `services.api.steps.0.timeout` must be longer \
+                 than zero",
+                "services.api.steps.0.steps.0.time.mean: `services.api.steps.0.steps.0.time.mean` \
+                 must be longer than zero",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_batch_checks_its_call_then_its_size_wait_and_weight_per_item() {
+        let steps = r#"[Batch(to: "dbb", max: 0, wait: "0s", per_item: -1.0)]"#;
+        let text = with_steps(steps);
+        assert_eq!(
+            refused(&text),
+            [
+                "services.api.steps.0.to: unknown service `dbb`",
+                "services.api.steps.0.max: `services.api.steps.0.max` is 0; it must be between 1 \
+                 and 10000",
+                "services.api.steps.0.wait: `services.api.steps.0.wait` must be longer than zero",
+                "services.api.steps.0.per_item: per_item is -1; it must be zero or more",
+            ]
+        );
+        assert_eq!(first_help(&text).as_deref(), Some("did you mean `db`?"));
+    }
+}

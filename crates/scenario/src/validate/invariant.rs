@@ -207,3 +207,141 @@ fn check_percentile(c: &mut Checker, at: &[&str], percentile: f64) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{API, WEB, first_help, instant_s, refused, scenario, valid};
+    use super::*;
+
+    /// The `api`/`web` scenario of 60 s with `invariants: [INVARIANTS]` and more fields.
+    fn with_invariants(invariants: &str, rest: &str) -> String {
+        scenario(API, WEB, &format!("invariants: [{invariants}], {rest}"))
+    }
+
+    #[test]
+    fn invariants_without_triggers_become_their_checks() {
+        let invariants = r#"LatencySlo(percentile: 99.0, bound: "100ms", after: "10s"),
+            QueueBounded(service: "api", max: 50),
+            NoLostRequests,
+            ServiceSlo(service: "api", percentile: 50.0, bound: "20ms"),
+            RetryAmplification(max: 1.5),
+            ClassMaxWait(class: "default", bound: "1s"),
+            Progress(stuck: "5s")"#;
+        let ms = SimDuration::from_millis;
+        let expected = [
+            Invariant::LatencySlo { percentile: 99.0, bound: ms(100), after: instant_s(10) },
+            Invariant::QueueBounded { service: 0, service_name: "api".into(), max: 50 },
+            Invariant::NoLostRequests,
+            Invariant::ServiceSlo {
+                service: 0,
+                service_name: "api".into(),
+                percentile: 50.0,
+                bound: ms(20),
+            },
+            Invariant::RetryAmplification { max: 1.5 },
+            Invariant::ClassMaxWait { class: 0, class_name: "default".into(), bound: ms(1000) },
+            Invariant::Progress { stuck: SimDuration::from_secs(5) },
+        ];
+        assert_eq!(valid(&with_invariants(invariants, "")).invariants, expected);
+    }
+
+    #[test]
+    fn a_percentile_is_above_0_and_below_100() {
+        let text = with_invariants(r#"LatencySlo(percentile: 100.0, bound: "1s")"#, "");
+        assert_eq!(
+            refused(&text),
+            ["invariants.0.percentile: percentile is 100; it must be above 0 and below 100"]
+        );
+        assert_eq!(first_help(&text).as_deref(), Some("p99 is written `percentile: 99.0`"));
+        let text =
+            with_invariants(r#"ServiceSlo(service: "api", percentile: 0.0, bound: "0s")"#, "");
+        assert_eq!(
+            refused(&text),
+            [
+                "invariants.0.percentile: percentile is 0; it must be above 0 and below 100",
+                "invariants.0.bound: `invariants.0.bound` must be longer than zero",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_latency_slo_must_start_before_the_run_ends() {
+        let text =
+            with_invariants(r#"LatencySlo(percentile: 50.0, bound: "1s", after: "60s")"#, "");
+        assert_eq!(
+            refused(&text),
+            ["invariants.0.after: `after` (60s) is not before the end of the run (60s)"]
+        );
+    }
+
+    #[test]
+    fn an_unknown_service_or_class_and_a_bad_bound_are_refused_at_their_fields() {
+        let invariants = r#"QueueBounded(service: "db", max: -1), ClassMaxWait(class: "gold", bound: "1s"),
+            RetryAmplification(max: 0.5)"#;
+        let text = with_invariants(invariants, "");
+        assert_eq!(
+            refused(&text),
+            [
+                "invariants.0.service: unknown service `db`",
+                "invariants.0.max: `invariants.0.max` is -1; it must be between 0 and 4294967295",
+                "invariants.1.class: unknown request class `gold`",
+                "invariants.2.max: max is 0.5; attempts per request are at least 1",
+            ]
+        );
+        assert_eq!(first_help(&text).as_deref(), Some("services are `api`"));
+    }
+
+    #[test]
+    fn invariants_about_recovering_need_a_fault_or_spike() {
+        let invariants = r#"NoSecondOutage, BreakerOpensWithin(within: "1s"),
+            GoodputRecovers(share: 0.9, within: "5s")"#;
+        let text = with_invariants(invariants, "");
+        assert_eq!(
+            refused(&text),
+            [
+                "invariants.0: NoSecondOutage needs a fault to recover from",
+                "invariants.1: BreakerOpensWithin needs a fault to react to",
+                "invariants.2: GoodputRecovers needs a trigger to recover from",
+            ]
+        );
+        assert!(first_help(&text).is_some_and(|h| h.contains("add a `faults` entry")));
+    }
+
+    #[test]
+    fn invariants_about_recovering_measure_from_the_faults_and_spikes() {
+        let invariants = r#"NoSecondOutage, BreakerOpensWithin(within: "1s"),
+            GoodputRecovers(share: 0.9, within: "5s")"#;
+        let faults = r#"faults: [Down(service: "api", at: "20s", length: "5s"),
+            Down(service: "api", at: "10s", length: "5s")]"#;
+        let client = r#""web": (target: "api", rate: "1/s",
+            shape: Spike(at: "30s", length: "10s", factor: 2.0))"#;
+        let text = scenario(API, client, &format!("invariants: [{invariants}], {faults}"));
+        let expected = [
+            Invariant::NoSecondOutage { fault_end: instant_s(25) },
+            Invariant::BreakerOpensWithin {
+                within: SimDuration::from_secs(1),
+                degraded_at: instant_s(10),
+            },
+            Invariant::GoodputRecovers {
+                share: 0.9,
+                within: SimDuration::from_secs(5),
+                trigger_end: instant_s(40),
+            },
+        ];
+        assert_eq!(valid(&text).invariants, expected);
+    }
+
+    #[test]
+    fn goodput_must_recover_to_a_share_up_to_one_before_the_run_ends() {
+        let fault = r#"faults: [Down(service: "api", at: "45s", length: "5s")]"#;
+        let text = with_invariants(r#"GoodputRecovers(share: 0.0, within: "10s")"#, fault);
+        assert_eq!(
+            refused(&text),
+            [
+                "invariants.0.share: share is 0; it must be above 0.0 and at most 1.0",
+                "invariants.0.within: recovery is checked from 60s on, after the run ends",
+            ]
+        );
+        valid(&with_invariants(r#"GoodputRecovers(share: 1.0, within: "9s")"#, fault));
+    }
+}

@@ -19,6 +19,8 @@ mod names;
 mod queue;
 mod retry;
 mod service;
+#[cfg(test)]
+mod testing;
 
 use faultline_engine::{Limits, SimDuration, SimTime};
 use faultline_model::{ClientConfig, WorldConfig};
@@ -279,6 +281,118 @@ fn check_event_budget(
             &["duration"],
             format!("this load means about {events:.3e} events, above the limit of {max_events}"),
             Some("shorten `duration`, lower the rates, or raise `limits.max_events`".into()),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{API, WEB, first_help, refused, scenario, valid};
+    use super::*;
+
+    #[test]
+    fn a_minimal_scenario_gets_every_default() {
+        let s = valid(&scenario(API, WEB, ""));
+        assert_eq!((s.name.as_str(), s.seed, s.variant), ("t", 1, None));
+        assert_eq!((s.duration, s.warmup), (SimDuration::from_secs(60), SimDuration::ZERO));
+        assert_eq!(s.max_events, DEFAULT_MAX_EVENTS);
+        assert_eq!(s.max_work_per_instant, DEFAULT_MAX_WORK_PER_INSTANT);
+        assert_eq!(u64::from(s.world.max_in_flight), DEFAULT_MAX_IN_FLIGHT);
+        assert_eq!(s.world.window, default_window(SimDuration::from_secs(60)));
+        assert_eq!(s.world.classes, ["default"]);
+        assert_eq!(s.world.end, SimTime::ZERO + SimDuration::from_secs(60));
+        assert!(s.invariants.is_empty());
+    }
+
+    #[test]
+    fn a_nameless_run_of_no_length_is_refused_at_both() {
+        let text = format!(
+            "Scenario(name: \" \", duration: \"0s\", services: {{ {API} }}, clients: {{ {WEB} }})"
+        );
+        assert_eq!(
+            refused(&text),
+            ["name: the scenario needs a `name`", "duration: `duration` must be longer than zero"]
+        );
+    }
+
+    #[test]
+    fn the_warmup_must_end_before_the_run() {
+        assert_eq!(
+            refused(&scenario(API, WEB, "warmup: \"60s\"")),
+            ["warmup: warm-up (60s) must be shorter than the duration (60s)"]
+        );
+        let s = valid(&scenario(API, WEB, "warmup: \"10s\""));
+        assert_eq!(s.world.warmup, SimTime::ZERO + SimDuration::from_secs(10));
+    }
+
+    #[test]
+    fn limits_are_taken_when_in_range_and_refused_otherwise() {
+        let limits = "limits: (max_events: 5000, max_in_flight: 7, max_work_per_instant: 9)";
+        let s = valid(&scenario(API, WEB, limits));
+        assert_eq!((s.max_events, s.world.max_in_flight, s.max_work_per_instant), (5000, 7, 9));
+        assert_eq!(
+            refused(&scenario(API, WEB, "limits: (max_in_flight: 0, max_work_per_instant: -1)")),
+            [
+                "limits.max_in_flight: `limits.max_in_flight` is 0; it must be between 1 and \
+                 4294967295",
+                "limits.max_work_per_instant: `limits.max_work_per_instant` is -1; it must be \
+                 between 1 and 9223372036854775807",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_window_cutting_the_run_too_fine_is_refused_with_the_narrowest_allowed() {
+        let text = scenario(API, WEB, "metrics: (window: \"1ms\")");
+        assert_eq!(
+            refused(&text),
+            [
+                "metrics.window: a 1ms window cuts the run into 60000 windows; at most 10000 are kept"
+            ]
+        );
+        assert_eq!(first_help(&text).as_deref(), Some("use a window of at least 6ms"));
+        let s = valid(&scenario(API, WEB, "metrics: (window: \"6ms\")"));
+        assert_eq!(s.world.window, SimDuration::from_millis(6));
+    }
+
+    #[test]
+    fn the_default_window_is_a_1_2_5_step_near_a_200th_of_the_run() {
+        assert_eq!(default_window(SimDuration::from_secs(60)), SimDuration::from_millis(500));
+        assert_eq!(default_window(SimDuration::from_secs(20)), SimDuration::from_millis(100));
+        assert_eq!(default_window(SimDuration::from_secs(30)), SimDuration::from_millis(200));
+        assert_eq!(default_window(SimDuration::ZERO), SimDuration::from_nanos(1));
+    }
+
+    #[test]
+    fn a_load_beyond_the_event_limit_is_refused_at_the_duration() {
+        // 10 requests a second for 60 s, two events each.
+        let text = scenario(API, WEB, "limits: (max_events: 1199)");
+        assert_eq!(
+            refused(&text),
+            ["duration: this load means about 1.200e3 events, above the limit of 1199"]
+        );
+        assert!(first_help(&text).is_some_and(|h| h.contains("limits.max_events")));
+        valid(&scenario(API, WEB, "limits: (max_events: 1200)"));
+    }
+
+    #[test]
+    fn problems_are_reported_part_by_part_in_a_fixed_order() {
+        let services = r#""api": (workers: 0, service_time: Const("10ms"))"#;
+        let clients = r#""web": (target: "api", rate: "0/s")"#;
+        let rest = r#"limits: (max_events: 0),
+            invariants: [RetryAmplification(max: 0.5)],
+            faults: [Down(service: "api", at: "1s", length: "0s")]"#;
+        assert_eq!(
+            refused(&scenario(services, clients, rest)),
+            [
+                "services.api.workers: `services.api.workers` is 0; it must be between 1 and \
+                 1000000",
+                "faults.0.length: `faults.0.length` must be longer than zero",
+                "clients.web.rate: client `web` has rate 0/s; it must be above zero",
+                "invariants.0.max: max is 0.5; attempts per request are at least 1",
+                "limits.max_events: `limits.max_events` is 0; it must be between 1 and \
+                 9223372036854775807",
+            ]
         );
     }
 }

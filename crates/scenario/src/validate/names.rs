@@ -58,3 +58,42 @@ fn find_named(
     }
     index
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{API, raw, scenario};
+    use super::*;
+
+    #[test]
+    fn classes_are_the_clients_classes_in_name_order_with_default_for_none() {
+        let clients = r#""a": (target: "api", rate: "1/s", class: "low"),
+            "b": (target: "api", rate: "1/s", class: "high"),
+            "c": (target: "api", rate: "1/s"),
+            "d": (target: "api", rate: "1/s", class: "low")"#;
+        assert_eq!(class_names(&raw(&scenario(API, clients, ""))), ["default", "high", "low"]);
+        assert_eq!(class_names(&raw(&scenario(API, "", ""))), ["default"]);
+    }
+
+    #[test]
+    fn an_unknown_name_gets_the_closest_known_one_or_the_whole_list() {
+        let mut c = Checker::default();
+        assert_eq!(find_service(&mut c, &["x"], "apii", &["api", "db"]), None);
+        assert_eq!(find_class(&mut c, &["y"], "gold", &["high", "low"]), None);
+        assert_eq!(find_service(&mut c, &["z"], "db", &["api", "db"]), Some(1));
+        let said: Vec<(&str, &str)> = c
+            .problems
+            .iter()
+            .map(|p| (p.message.as_str(), p.help.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("unknown service `apii`", "did you mean `api`?"),
+                (
+                    "unknown request class `gold`",
+                    "classes (from the clients' `class`) are `high` and `low`"
+                ),
+            ]
+        );
+    }
+}

@@ -110,3 +110,77 @@ fn check_no_repeats(c: &mut Checker, at: &[&str], order: &[String]) -> bool {
     }
     unique
 }
+
+#[cfg(test)]
+mod tests {
+    use faultline_engine::SimDuration;
+    use faultline_model::Discipline;
+
+    use super::super::testing::{first_help, refused, scenario, valid};
+
+    /// Clients `web` (class `low`) and `vip` (class `high`), so the classes are `high` (0) and
+    /// `low` (1).
+    const TWO_CLASSES: &str = r#""web": (target: "api", rate: "10/s", class: "low"),
+        "vip": (target: "api", rate: "1/s", class: "high")"#;
+
+    /// Service `api` with this queue, and the two classes reaching it.
+    fn with_queue(queue: &str) -> String {
+        let api = format!("\"api\": (workers: 2, service_time: Const(\"10ms\"), queue: {queue})");
+        scenario(&api, TWO_CLASSES, "")
+    }
+
+    #[test]
+    fn a_priority_order_becomes_class_indices_most_important_first() {
+        let s = valid(&with_queue(r#"Priority(order: ["low", "high"], ageing: "1s")"#));
+        let api = &s.world.services[0];
+        assert_eq!(api.discipline, Discipline::Strict { order: vec![1, 0] });
+        assert_eq!(api.ageing, Some(SimDuration::from_secs(1)));
+    }
+
+    #[test]
+    fn a_priority_order_leaving_out_a_class_that_reaches_the_service_is_refused() {
+        let text = with_queue(r#"Priority(order: ["high"])"#);
+        assert_eq!(
+            refused(&text),
+            ["services.api.queue.order: the priority order of service `api` leaves out `low`; \
+                 requests of class `low` (from client `web`) could never leave its queue"]
+        );
+        let help = "name every class that reaches `api`: `order: [\"high\", \"low\"]`";
+        assert_eq!(first_help(&text).as_deref(), Some(help));
+    }
+
+    #[test]
+    fn a_class_named_twice_is_refused_at_its_second_place() {
+        assert_eq!(
+            refused(&with_queue(r#"Priority(order: ["high", "low", "high"], ageing: "0s")"#)),
+            [
+                "services.api.queue.order.2: class `high` is named twice in the priority order",
+                "services.api.queue.ageing: `services.api.queue.ageing` must be longer than zero",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_class_in_a_queue_is_refused_at_the_queue() {
+        assert_eq!(
+            refused(&with_queue(r#"Priority(order: ["high", "low", "gold"])"#)),
+            ["services.api.queue: unknown request class `gold`"]
+        );
+        assert_eq!(
+            refused(&with_queue(r#"WeightedFair(weights: {"hihg": 2})"#)),
+            ["services.api.queue: unknown request class `hihg`"]
+        );
+    }
+
+    #[test]
+    fn weights_default_to_one_and_must_be_at_least_one() {
+        let s = valid(&with_queue(r#"WeightedFair(weights: {"high": 5})"#));
+        assert_eq!(s.world.services[0].discipline, Discipline::Weighted { weights: vec![5, 1] });
+        assert_eq!(s.world.services[0].ageing, None);
+        assert_eq!(
+            refused(&with_queue(r#"WeightedFair(weights: {"high": 0})"#)),
+            ["services.api.queue.weights.high: `services.api.queue.weights.high` is 0; it must \
+                 be between 1 and 1000000"]
+        );
+    }
+}

@@ -75,3 +75,80 @@ fn retry_on(raw: Option<&[OutcomeRaw]>) -> RetryOn {
         rejected: on.contains(&OutcomeRaw::Rejected),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check, raw};
+    use super::*;
+
+    fn retry(text: &str) -> (Option<RetryConfig>, Vec<String>) {
+        let raw: RetryRaw = raw(text);
+        check(|c| check_retry(c, &["r"], &raw))
+    }
+
+    #[test]
+    fn a_retry_left_at_its_defaults_retries_timeouts_and_errors_at_once() {
+        let expected = RetryConfig {
+            max_attempts: 3,
+            backoff: Backoff::Constant(SimDuration::ZERO),
+            jitter: Jitter::None,
+            budget: None,
+            retry_on: RetryOn { timeout: true, error: true, rejected: false },
+        };
+        assert_eq!(retry("(max_attempts: 3)"), (Some(expected), vec![]));
+    }
+
+    #[test]
+    fn a_retry_written_out_becomes_its_config() {
+        let text = r#"(max_attempts: 4, backoff: Exponential(base: "10ms", cap: "1s"),
+            jitter: Full, budget: "10%", retry_on: [Rejected])"#;
+        let expected = RetryConfig {
+            max_attempts: 4,
+            backoff: Backoff::Exponential {
+                base: SimDuration::from_millis(10),
+                multiplier: 2.0,
+                cap: SimDuration::from_secs(1),
+            },
+            jitter: Jitter::Full,
+            budget: Some((0.1, SimDuration::from_secs(10))),
+            retry_on: RetryOn { timeout: false, error: false, rejected: true },
+        };
+        assert_eq!(retry(text), (Some(expected), vec![]));
+    }
+
+    #[test]
+    fn a_multiplier_below_one_is_refused_and_ends_the_retry_s_check() {
+        let text = r#"(max_attempts: 0, backoff: Exponential(base: "0s", multiplier: 0.5, cap: "1s"),
+            budget: "lots")"#;
+        let (config, said) = retry(text);
+        assert_eq!(config, None);
+        assert_eq!(
+            said,
+            [
+                "r.max_attempts: `r.max_attempts` is 0; it must be between 1 and 1000",
+                "r.backoff.base: `r.backoff.base` must be longer than zero",
+                "r.backoff.multiplier: multiplier is 0.5; it must be at least 1",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_budget_is_a_percentage_over_a_window_longer_than_zero() {
+        let (config, said) = retry(r#"(max_attempts: 2, budget: "10", budget_window: "0s")"#);
+        assert_eq!(config, None);
+        assert_eq!(
+            said,
+            [
+                "r.budget: \"10\" is not a percentage",
+                "r.budget_window: `r.budget_window` must be longer than zero",
+            ]
+        );
+        let (config, _) = retry(r#"(max_attempts: 2, budget: " 25 %", budget_window: "1m")"#);
+        let budget = config.and_then(|c| c.budget);
+        assert_eq!(budget, Some((0.25, SimDuration::from_secs(60))));
+        assert_eq!(
+            retry(r#"(max_attempts: 2, budget: "1001%")"#).1,
+            ["r.budget: \"1001%\" is not a percentage"]
+        );
+    }
+}

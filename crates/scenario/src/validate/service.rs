@@ -1,6 +1,6 @@
 //! Services: workers, queue capacity, rate limits (`rate_limit`, `drain_rate`) and shedding,
-//! and the call graph as a whole; never lets through a call cycle or a request that sets off
-//! unbounded work.
+//! and the call graph as a whole; never lets through a call cycle, or a request that sets off
+//! more than a million calls and sub-tasks.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -131,4 +131,122 @@ fn check_rate_limit(
         return None;
     }
     Some(Some(RateLimit { rate: rate?, burst: burst? }))
+}
+
+#[cfg(test)]
+mod tests {
+    use faultline_engine::SimDuration;
+    use faultline_model::{Discipline, Dist, Step};
+
+    use super::super::testing::{API, WEB, first_help, refused, scenario, valid};
+    use super::*;
+
+    /// Service `api` with `fields` (and a handler of one 10 ms step, unless they give one).
+    fn api(fields: &str) -> String {
+        let handler = if fields.contains("steps") { "" } else { "service_time: Const(\"10ms\")," };
+        format!("\"api\": (workers: 2, {handler} {fields})")
+    }
+
+    #[test]
+    fn a_service_becomes_its_config() {
+        let fields = r#"workers: 3, queue_capacity: 10, contention: "1ms", shed_after: "2s",
+            hold_while_open: true"#;
+        let text =
+            scenario(&format!("\"api\": ({fields}, service_time: Const(\"10ms\"))"), WEB, "");
+        let expected = ServiceConfig {
+            name: "api".into(),
+            workers: 3,
+            queue_capacity: Some(10),
+            steps: vec![Step::Work {
+                time: Dist::Const { secs: 0.01 },
+                contention: SimDuration::from_millis(1),
+            }],
+            rate_limit: None,
+            discipline: Discipline::Fifo,
+            hold_while_open: true,
+            drain_rate: None,
+            ageing: None,
+            shed_after: Some(SimDuration::from_secs(2)),
+        };
+        assert_eq!(valid(&text).world.services, [expected]);
+    }
+
+    #[test]
+    fn a_scenario_without_services_is_refused() {
+        let text = scenario("", WEB, "");
+        assert_eq!(
+            refused(&text),
+            ["services: the scenario has no services", "clients.web.target: unknown service `api`"]
+        );
+        assert!(first_help(&text).is_some_and(|h| h.contains("services: {")));
+    }
+
+    #[test]
+    fn workers_queue_capacity_and_shedding_are_checked_in_range() {
+        let text = scenario(&api("workers: -3, queue_capacity: -1, shed_after: \"0s\""), WEB, "");
+        assert_eq!(
+            refused(&text.replace("workers: 2, ", "")),
+            [
+                "services.api.workers: `services.api.workers` is -3; it must be between 1 and \
+                 1000000",
+                "services.api.queue_capacity: `services.api.queue_capacity` is -1; it must be \
+                 between 0 and 4294967295",
+                "services.api.shed_after: `services.api.shed_after` must be longer than zero",
+            ]
+        );
+    }
+
+    #[test]
+    fn rate_limits_need_a_rate_above_zero_and_a_burst_of_one_or_more() {
+        let limits =
+            r#"rate_limit: (rate: "100/s", burst: 5), drain_rate: (rate: "2/s", burst: 1)"#;
+        let s = valid(&scenario(&api(limits), WEB, ""));
+        let service = &s.world.services[0];
+        assert_eq!(service.rate_limit, Some(RateLimit { rate: 100.0, burst: 5 }));
+        assert_eq!(service.drain_rate, Some(RateLimit { rate: 2.0, burst: 1 }));
+        let zero = r#"rate_limit: (rate: "0/s", burst: 0), drain_rate: (rate: "fast", burst: 1)"#;
+        let said = refused(&scenario(&api(zero), WEB, ""));
+        assert_eq!(
+            said[..2],
+            [
+                "services.api.rate_limit.burst: `services.api.rate_limit.burst` is 0; it must \
+                 be between 1 and 4294967295",
+                "services.api.rate_limit.rate: a rate limit must be above zero",
+            ]
+        );
+        assert!(said[2].starts_with("services.api.drain_rate.rate: \"fast\" is not a rate"));
+        assert_eq!(said.len(), 3);
+    }
+
+    #[test]
+    fn a_call_cycle_is_reported_once_at_its_first_service() {
+        let services = r#""api": (workers: 1, steps: [Call(to: "db")]),
+            "db": (workers: 1, steps: [Work(time: Const("1ms")), Call(to: "api")])"#;
+        let text = scenario(services, WEB, "");
+        assert_eq!(
+            refused(&text),
+            ["services.api.steps: service `api` calls itself (`api` → `db` → `api`); every \
+                 request would call without end"]
+        );
+        assert!(first_help(&text).is_some_and(|h| h.contains("use `Fanout`")));
+    }
+
+    #[test]
+    fn nested_fanouts_that_multiply_past_the_limit_are_refused_at_the_entry_service() {
+        let nested = |inner: u32| {
+            let services = format!(
+                "\"api\": (workers: 1, steps: [Fanout(count: 1000, steps: \
+                 [Fanout(count: {inner}, steps: [Call(to: \"db\")])])]), {}",
+                API.replace("api", "db")
+            );
+            scenario(&services, WEB, "")
+        };
+        // 1000 sub-tasks, each setting off `inner` sub-tasks that make one call apiece.
+        valid(&nested(499));
+        assert_eq!(
+            refused(&nested(500)),
+            ["services.api.steps: one request to service `api` sets off 1001000 calls and \
+                 sub-tasks, all layers down; at most 1000000 are allowed"]
+        );
+    }
 }
