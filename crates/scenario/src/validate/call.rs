@@ -100,7 +100,7 @@ mod tests {
         let s = valid(&scenario(services, client, ""));
         let expected = CallConfig {
             path: "clients.web".into(),
-            target: 1,
+            target: faultline_model::Endpoint::Service(1),
             timeout: Some(SimDuration::from_secs(1)),
             retry: None,
             breaker: None,

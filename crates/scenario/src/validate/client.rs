@@ -174,7 +174,10 @@ mod tests {
         assert_eq!(vip.process, ArrivalProcess::Poisson);
         assert_eq!((web.name.as_str(), web.class, web.rate), ("web", 1, Rate(20.0)));
         assert_eq!((web.process, web.shape), (ArrivalProcess::Fixed, LoadShape::Const));
-        assert_eq!((web.call.path.as_str(), web.call.target), ("clients.web", 0));
+        assert_eq!(
+            (web.call.path.as_str(), web.call.target),
+            ("clients.web", faultline_model::Endpoint::Service(0))
+        );
     }
 
     #[test]

@@ -193,7 +193,9 @@ mod tests {
         };
         let contention = SimDuration::from_millis(1);
         assert_eq!(*work, Step::Work { time: Dist::Exp { mean: 0.005 }, contention });
-        assert!(matches!(call, Step::Call(c) if c.target == 1 && c.path == "services.api.steps.1"));
+        assert!(
+            matches!(call, Step::Call(c) if c.target == faultline_model::Endpoint::Service(1) && c.path == "services.api.steps.1")
+        );
         let Step::Parallel(calls) = parallel else { panic!("{parallel:?}") };
         let weights: Vec<(f64, &str)> = calls.iter().map(|c| (c.weight, c.path.as_str())).collect();
         assert_eq!(weights, [(1.0, "services.api.steps.2.0"), (2.0, "services.api.steps.2.1")]);
