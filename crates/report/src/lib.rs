@@ -6,6 +6,7 @@
 pub mod chart;
 mod folder;
 mod html;
+mod network;
 pub mod plot;
 mod spark;
 mod summary;
@@ -15,6 +16,7 @@ mod vary;
 pub use chart::{Chart, charts, vary_chart};
 pub use folder::{ReportError, ReportFile, render_report, write_report, write_vary_report};
 pub use html::render_html;
+pub use network::NetworkSummary;
 pub use plot::{PlotError, render_png, render_svg};
 pub use spark::{p99_sparkline, p99_sparkline_of, sparkline};
 pub use summary::{

@@ -9,6 +9,7 @@ use faultline_model::{Fault, FaultKind, LatencySummary, LoadShape, Metrics, Reje
 use faultline_scenario::{Outcome, Scenario};
 use serde::Serialize;
 
+use crate::network::{NetworkSummary, network_bands};
 use crate::text::thousands;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -322,6 +323,9 @@ pub struct Summary {
     pub latency_s: LatencyStats,
     /// The requests that did not succeed; read it beside `latency_s`.
     pub failures: Failures,
+    /// What the network carried; only in runs with a network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkSummary>,
     pub littles_law: LittlesLaw,
     pub services: BTreeMap<String, ServiceSummary>,
     pub classes: BTreeMap<String, ClassSummary>,
@@ -371,6 +375,7 @@ impl Summary {
                 .collect(),
             latency_s: latency_stats(&latency),
             failures: Failures::new(m),
+            network: m.network.as_ref().map(NetworkSummary::new),
             littles_law: LittlesLaw {
                 arrival_rate_per_s: m.arrival_rate(),
                 mean_latency_s: m.mean_sojourn(),
@@ -479,7 +484,7 @@ impl Series {
             window_s: metrics.window().as_secs_f64(),
             services: metrics.services.iter().map(|s| s.name.clone()).collect(),
             windows: metrics.windows.iter().map(series_window).collect(),
-            bands: [bands(scenario), breaker_bands(metrics)].concat(),
+            bands: [bands(scenario), network_bands(scenario), breaker_bands(metrics)].concat(),
             slos: slos(scenario),
             queue_bounds: queue_bounds(scenario),
             latency_cdf: metrics.latency_cdf(),

@@ -84,6 +84,9 @@ fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
     if let Some(warning) = &s.failures.warning {
         let _ = writeln!(out, "failures    {warning}");
     }
+    if let Some(network) = &s.network {
+        let _ = writeln!(out, "{}", network.line());
+    }
     if let Some(trend) = p99_trend {
         let _ = writeln!(out, "p99 trend   {trend}");
     }

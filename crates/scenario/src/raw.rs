@@ -33,6 +33,8 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub faults: Vec<FaultRaw>,
     #[serde(default)]
+    pub network: Option<NetworkRaw>,
+    #[serde(default)]
     pub invariants: Vec<InvariantRaw>,
     #[serde(default)]
     pub variants: BTreeMap<String, VariantRaw>,
@@ -209,9 +211,107 @@ pub struct RateLimitRaw {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename = "fault")]
 pub enum FaultRaw {
-    Slowdown { service: String, factor: f64, at: String, length: String },
-    Fail { service: String, share: f64, at: String, length: String },
-    Down { service: String, at: String, length: String },
+    Slowdown {
+        service: String,
+        factor: f64,
+        at: String,
+        length: String,
+    },
+    Fail {
+        service: String,
+        share: f64,
+        at: String,
+        length: String,
+    },
+    Down {
+        service: String,
+        at: String,
+        length: String,
+    },
+    /// Messages between nodes of different groups are dropped.
+    Partition {
+        groups: Vec<Vec<String>>,
+        at: String,
+        length: String,
+    },
+    /// Messages from `from` to `to` are dropped; the other way still flows.
+    OneWay {
+        from: Vec<String>,
+        to: Vec<String>,
+        at: String,
+        length: String,
+    },
+    /// Messages to and from `node` are dropped.
+    Isolate {
+        node: String,
+        at: String,
+        length: String,
+    },
+    /// Messages on matching links are slower and lost more often.
+    Degrade {
+        #[serde(default)]
+        from: Option<Vec<String>>,
+        #[serde(default)]
+        to: Option<Vec<String>>,
+        #[serde(default)]
+        latency_factor: Option<f64>,
+        #[serde(default)]
+        extra_loss: Option<f64>,
+        at: String,
+        length: String,
+    },
+}
+
+/// The network between nodes: the default link and per-link overrides.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename = "network")]
+pub struct NetworkRaw {
+    #[serde(default)]
+    pub default: LinkRaw,
+    #[serde(default)]
+    pub links: Vec<LinkRuleRaw>,
+}
+
+/// How a link behaves; a field left out keeps the default link's value.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename = "link")]
+pub struct LinkRaw {
+    #[serde(default)]
+    pub latency: Option<DistRaw>,
+    #[serde(default)]
+    pub loss: Option<f64>,
+    #[serde(default)]
+    pub duplicate: Option<f64>,
+    #[serde(default)]
+    pub ordering: Option<OrderingRaw>,
+}
+
+/// A link override: messages from a node in `from` to a node in `to` (either left out: any
+/// node); `both_ways` also sets the opposite direction.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "link rule")]
+pub struct LinkRuleRaw {
+    #[serde(default)]
+    pub from: Option<Vec<String>>,
+    #[serde(default)]
+    pub to: Option<Vec<String>>,
+    #[serde(default)]
+    pub both_ways: bool,
+    #[serde(default)]
+    pub latency: Option<DistRaw>,
+    #[serde(default)]
+    pub loss: Option<f64>,
+    #[serde(default)]
+    pub duplicate: Option<f64>,
+    #[serde(default)]
+    pub ordering: Option<OrderingRaw>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename = "ordering")]
+pub enum OrderingRaw {
+    Fifo,
+    Datagram,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -283,7 +383,7 @@ pub enum QueueRaw {
     },
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename = "distribution")]
 pub enum DistRaw {
     Const(String),

@@ -30,6 +30,9 @@ struct Case {
     says: &'static str,
 }
 
+/// Where the base's invariants start: network sections and faults go before them.
+const INVARIANTS: &str = "invariants:";
+
 /// Gives the base's one client the class `low` and adds a client of class `high`.
 const TWO_CLASSES: (&str, &str) = (
     "\"web\": (target: \"api\", rate: \"10/s\"),",
@@ -334,6 +337,63 @@ const CASES: &[Case] = &[
         args: &["--set", "duration"],
         at: None,
         says: "PATH=VALUE",
+    },
+    Case {
+        name: "unknown node in a partition",
+        edits: &[(
+            INVARIANTS,
+            "faults: [Partition(groups: [[\"api\"], [\"dbb\"]], at: \"1s\", length: \"1s\")],\n    invariants:",
+        )],
+        args: &[],
+        at: Some("\"dbb\""),
+        says: "unknown node `dbb`",
+    },
+    Case {
+        name: "node named twice in one partition group",
+        edits: &[(
+            INVARIANTS,
+            "faults: [Partition(groups: [[\"api\", \"api\"], [\"web\"]], at: \"1s\", length: \"1s\")],\n    invariants:",
+        )],
+        args: &[],
+        at: Some("\"api\"], [\"web"),
+        says: "named twice",
+    },
+    Case {
+        name: "overlapping partition groups",
+        edits: &[(
+            INVARIANTS,
+            "faults: [Partition(groups: [[\"api\"], [\"web\", \"api\"]], at: \"1s\", length: \"1s\")],\n    invariants:",
+        )],
+        args: &[],
+        at: Some("[\"web\", \"api\"]"),
+        says: "groups overlap: `api` is in two groups",
+    },
+    Case {
+        name: "loss probability above one",
+        edits: &[(INVARIANTS, "network: (default: (loss: 1.5)),\n    invariants:")],
+        args: &[],
+        at: Some("1.5"),
+        says: "between 0.0 and 1.0",
+    },
+    Case {
+        name: "negative duplication on a link",
+        edits: &[(
+            INVARIANTS,
+            "network: (links: [(from: [\"web\"], to: [\"api\"], duplicate: -0.1)]),\n    invariants:",
+        )],
+        args: &[],
+        at: Some("-0.1"),
+        says: "`duplicate` is -0.1",
+    },
+    Case {
+        name: "isolating an unknown node",
+        edits: &[(
+            INVARIANTS,
+            "faults: [Isolate(node: \"apii\", at: \"1s\", length: \"1s\")],\n    invariants:",
+        )],
+        args: &[],
+        at: Some("\"apii\""),
+        says: "did you mean `api`?",
     },
 ];
 

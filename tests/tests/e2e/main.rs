@@ -10,6 +10,7 @@ mod generated;
 mod headline;
 mod mechanisms;
 mod metrics;
+mod network;
 mod patches;
 mod plots;
 mod readme;

@@ -1,30 +1,59 @@
-//! Faults (`Slowdown`, `Fail`, `Down` of a service over a stretch of the run), and the
-//! triggers (faults and load spikes) that invariants measure reactions from; never accepts a
-//! fault on an unknown service or one that lasts no time.
+//! Faults (`Slowdown`, `Fail`, `Down` of a service; `Partition`, `OneWay`, `Isolate`,
+//! `Degrade` of the network) over a stretch of the run, and the triggers (faults and load
+//! spikes) that invariants measure reactions from; never accepts a fault on an unknown service
+//! or node, or one that lasts no time.
 
 use faultline_engine::SimTime;
-use faultline_model::{ClientConfig, Fault, FaultKind, LoadShape};
+use faultline_model::{ClientConfig, Fault, FaultKind, LoadShape, NetFault, NetFaultKind, NodeSet};
 
 use crate::raw::{FaultRaw, ScenarioFile};
 
 use super::Checker;
 use super::names::find_service;
+use super::network::{check_groups, isolate, node_set, probability};
+use super::nodes::NodeNames;
+
+/// The faults in scenario order: those on services, and those on the network.
+pub(super) struct CheckedFaults {
+    pub(super) services: Vec<Fault>,
+    pub(super) network: Vec<NetFault>,
+}
+
+/// A checked fault of either kind.
+enum Checked {
+    Service(Fault),
+    Network(NetFault),
+}
 
 pub(super) fn check_faults(
     c: &mut Checker,
     raw: &ScenarioFile,
     names: &[&str],
-) -> Option<Vec<Fault>> {
-    let checked: Vec<Option<Fault>> = raw
+    nodes: &NodeNames,
+) -> Option<CheckedFaults> {
+    let checked: Vec<Option<Checked>> = raw
         .faults
         .iter()
         .enumerate()
-        .map(|(i, f)| check_fault(c, &i.to_string(), f, names))
+        .map(|(i, f)| check_fault(c, &i.to_string(), f, names, nodes))
         .collect();
-    checked.into_iter().collect()
+    let mut faults = CheckedFaults { services: Vec::new(), network: Vec::new() };
+    for fault in checked {
+        match fault? {
+            Checked::Service(f) => faults.services.push(f),
+            Checked::Network(f) => faults.network.push(f),
+        }
+    }
+    Some(faults)
 }
 
-fn check_fault(c: &mut Checker, index: &str, raw: &FaultRaw, names: &[&str]) -> Option<Fault> {
+fn check_fault(
+    c: &mut Checker,
+    index: &str,
+    raw: &FaultRaw,
+    names: &[&str],
+    nodes: &NodeNames,
+) -> Option<Checked> {
     let at = |f: &'static str| ["faults", index, f];
     let (service, at_text, length, kind) = match raw {
         FaultRaw::Slowdown { service, factor, at, length } => {
@@ -48,12 +77,67 @@ fn check_fault(c: &mut Checker, index: &str, raw: &FaultRaw, names: &[&str]) -> 
             (service, at, length, FaultKind::Fail { share: *share })
         }
         FaultRaw::Down { service, at, length } => (service, at, length, FaultKind::Down),
+        network => return check_network_fault(c, index, network, nodes).map(Checked::Network),
     };
     let index_of = find_service(c, &at("service"), service, names);
-    let start = c.duration(&at("at"), at_text);
-    let length = c.positive_duration(&at("length"), length);
+    let (start, end) = stretch(c, index, at_text, length)?;
+    Some(Checked::Service(Fault { service: index_of?, kind, start, end }))
+}
+
+/// `[at, at + length)`: the stretch of the run a fault lasts.
+fn stretch(c: &mut Checker, index: &str, at: &str, length: &str) -> Option<(SimTime, SimTime)> {
+    let start = c.duration(&["faults", index, "at"], at);
+    let length = c.positive_duration(&["faults", index, "length"], length);
     let start = SimTime::ZERO + start?;
-    Some(Fault { service: index_of?, kind, start, end: start + length? })
+    Some((start, start + length?))
+}
+
+/// A fault on the network: which messages it drops or degrades, and when.
+fn check_network_fault(
+    c: &mut Checker,
+    index: &str,
+    raw: &FaultRaw,
+    nodes: &NodeNames,
+) -> Option<NetFault> {
+    let at = |f: &'static str| ["faults", index, f];
+    let (kind, at_text, length) = match raw {
+        FaultRaw::Partition { groups, at: t, length } => {
+            (check_groups(c, &at("groups"), groups, nodes), t, length)
+        }
+        FaultRaw::OneWay { from, to, at: t, length } => {
+            let from = nodes.set(c, &at("from"), from).map(NodeSet::Nodes);
+            let to = nodes.set(c, &at("to"), to).map(NodeSet::Nodes);
+            let kind = from.zip(to).map(|(from, to)| NetFaultKind::OneWay { from, to });
+            (kind, t, length)
+        }
+        FaultRaw::Isolate { node, at: t, length } => {
+            (isolate(c, &at("node"), node, nodes), t, length)
+        }
+        FaultRaw::Degrade { from, to, latency_factor, extra_loss, at: t, length } => {
+            let from = node_set(c, &at("from"), from.as_deref(), nodes);
+            let to = node_set(c, &at("to"), to.as_deref(), nodes);
+            let factor = latency_factor.unwrap_or(1.0);
+            if !(factor.is_finite() && factor > 0.0) {
+                let message = format!("latency_factor is {factor}; it must be above zero");
+                c.report(&at("latency_factor"), message, None);
+            }
+            let extra_loss = probability(c, &at("extra_loss"), extra_loss.unwrap_or(0.0));
+            let kind = (from.zip(to).zip(extra_loss))
+                .filter(|_| factor.is_finite() && factor > 0.0)
+                .map(|((from, to), extra_loss)| NetFaultKind::Degrade {
+                    from,
+                    to,
+                    latency_factor: factor,
+                    extra_loss,
+                });
+            (kind, t, length)
+        }
+        FaultRaw::Slowdown { .. } | FaultRaw::Fail { .. } | FaultRaw::Down { .. } => {
+            unreachable!("service faults are checked by check_fault")
+        }
+    };
+    let (start, end) = stretch(c, index, at_text, length)?;
+    Some(NetFault { kind: kind?, start, end })
 }
 
 /// When trouble starts and ends, for invariants about reacting and recovering.
@@ -68,16 +152,20 @@ pub(super) struct Triggers {
 }
 
 impl Triggers {
-    pub(super) fn of(clients: Option<&[ClientConfig]>, faults: Option<&[Fault]>) -> Self {
-        let faults = faults.unwrap_or(&[]);
+    pub(super) fn of(clients: Option<&[ClientConfig]>, faults: Option<&CheckedFaults>) -> Self {
         let spikes = clients.unwrap_or(&[]).iter().filter_map(|c| match c.shape {
             LoadShape::Spike { until, .. } => Some(until),
             _ => None,
         });
+        let (services, network) = faults.map_or((&[][..], &[][..]), |f| (&f.services, &f.network));
+        let windows = || {
+            let services = services.iter().map(|f| (f.start, f.end));
+            services.chain(network.iter().map(|f| (f.start, f.end)))
+        };
         Triggers {
-            first_fault: faults.iter().map(|f| f.start).min(),
-            last_end: spikes.chain(faults.iter().map(|f| f.end)).max(),
-            last_fault_end: faults.iter().map(|f| f.end).max(),
+            first_fault: windows().map(|(start, _)| start).min(),
+            last_end: spikes.chain(windows().map(|(_, end)| end)).max(),
+            last_fault_end: windows().map(|(_, end)| end).max(),
         }
     }
 }
@@ -140,10 +228,19 @@ mod tests {
         let faults = r#"faults: [Down(service: "api", at: "20s", length: "5s"),
             Down(service: "api", at: "10s", length: "5s")]"#;
         let s = valid(&scenario(API, client, faults));
-        let triggers = Triggers::of(Some(&s.world.clients), Some(&s.world.faults));
+        let network = vec![];
+        let faults = CheckedFaults { services: s.world.faults.clone(), network };
+        let triggers = Triggers::of(Some(&s.world.clients), Some(&faults));
         assert_eq!(triggers.first_fault, Some(instant_s(10)));
         assert_eq!(triggers.last_fault_end, Some(instant_s(25)));
         assert_eq!(triggers.last_end, Some(instant_s(40)));
+        let partition = r#"faults: [Isolate(node: "api", at: "50s", length: "5s"),
+            Down(service: "api", at: "10s", length: "5s")]"#;
+        let s = valid(&scenario(API, client, partition));
+        let network = s.world.network.expect("a network fault").faults;
+        let faults = CheckedFaults { services: s.world.faults.clone(), network };
+        let triggers = Triggers::of(Some(&s.world.clients), Some(&faults));
+        assert_eq!(triggers.last_fault_end, Some(instant_s(55)), "network faults count");
         let none = Triggers::of(None, None);
         assert_eq!((none.first_fault, none.last_end, none.last_fault_end), (None, None, None));
     }

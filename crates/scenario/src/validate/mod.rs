@@ -16,6 +16,8 @@ mod fault;
 mod handler;
 mod invariant;
 mod names;
+mod network;
+mod nodes;
 mod queue;
 mod retry;
 mod service;
@@ -32,6 +34,7 @@ use crate::units::{parse_duration, parse_rate};
 
 use self::fault::Triggers;
 use self::names::{Names, class_names};
+use self::nodes::NodeNames;
 
 /// Used when a scenario sets no `limits.max_events`.
 pub const DEFAULT_MAX_EVENTS: u64 = 500_000_000;
@@ -144,9 +147,12 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let reach = classes_reaching(raw);
     let names = Names { services: &service_names, classes: &class_refs, reach: &reach };
     let services = service::check_services(&mut c, raw, &names);
-    let faults = fault::check_faults(&mut c, raw, &service_names);
+    let nodes = NodeNames::of(raw);
+    let faults = fault::check_faults(&mut c, raw, &service_names, &nodes);
+    let network_faults = faults.as_ref().map(|f| f.network.clone());
+    let network = network::check_network(&mut c, raw.network.as_ref(), &nodes, network_faults);
     let clients = client::check_clients(&mut c, raw, &names);
-    let triggers = Triggers::of(clients.as_deref(), faults.as_deref());
+    let triggers = Triggers::of(clients.as_deref(), faults.as_ref());
     let invariants = invariant::check_invariants(&mut c, raw, &names, duration, triggers);
     let limits = check_limits(&mut c, raw);
     let window = duration.and_then(|d| check_window(&mut c, raw, d));
@@ -174,12 +180,12 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
             fields: Vec::new(),
             clients: clients.unwrap(),
             services: services.unwrap(),
-            faults: faults.unwrap(),
+            faults: faults.unwrap().services,
             warmup: SimTime::ZERO + warmup,
             end: SimTime::ZERO + duration,
             window,
             max_in_flight,
-            network: None,
+            network: network.unwrap(),
         },
     })
 }

@@ -1,0 +1,47 @@
+//! The network layer from the scenario file: a network section or a network fault added to a
+//! catalogue scenario by `--set` needs no new code, and its effects follow from the mechanics.
+
+use faultline_model::Window;
+use faultline_tests::{load_bundled, run};
+
+/// Windows starting in [from, to) seconds.
+fn windows(windows: &[Window], from: f64, to: f64) -> impl Iterator<Item = &Window> {
+    windows.iter().filter(move |w| w.start_s >= from && w.start_s < to)
+}
+
+/// retry-storm `fixed` with the api cut off from its database from 100 s to 130 s: while the
+/// partition lasts no request can succeed (every db call is dropped and times out); before and
+/// after it, the system serves as usual; and only messages sent inside it are dropped.
+#[test]
+fn a_partition_set_into_retry_storm_stops_success_only_while_it_lasts() {
+    let partition = r#"faults=[Partition(groups: [["api"], ["db"]], at: "100s", length: "30s")]"#;
+    let scenario = load_bundled("retry-storm", Some("fixed"), &[partition]);
+    let outcome = run(&scenario, 1);
+    let m = &outcome.metrics;
+    let stats = m.network.expect("a network fault gives the world a network");
+    assert!(stats.partitioned > 1_000, "{stats:?}");
+    assert_eq!(stats.lost + stats.duplicated, 0, "the default link is perfect");
+    // A request that arrived just before 100 s may still succeed in the first second.
+    let inside: u64 = windows(&m.windows, 102.0, 130.0).map(|w| w.completed).sum();
+    assert_eq!(inside, 0, "requests succeeded across a partition");
+    for w in windows(&m.windows, 20.0, 60.0).chain(windows(&m.windows, 150.0, 180.0)) {
+        assert!(w.completed as f64 >= 0.9 * w.arrived as f64, "window at {}s: {w:?}", w.start_s);
+    }
+}
+
+/// Every call and every answer crosses a link: a request to retry-storm's api, which calls the
+/// database, crosses four (users → api → db → api → users), so an Exp(1 ms) default link adds
+/// 4 ms to the mean latency. The database is 60 % busy either way and the api has 200 workers,
+/// so queueing barely moves; 0.5 ms of tolerance covers that and the sampling noise of ~20,000
+/// requests (the standard error of a mean of four Exp(1 ms) is 2 ms / √20,000 ≈ 0.014 ms).
+#[test]
+fn a_network_section_adds_its_latency_once_per_crossing() {
+    let direct = run(&load_bundled("retry-storm", Some("fixed"), &[]), 1);
+    let link = r#"network=(default: (latency: Exp(mean: "1ms"), ordering: Datagram))"#;
+    let wired = load_bundled("retry-storm", Some("fixed"), &[link]);
+    let wired = run(&wired, 1);
+    let added = wired.metrics.latency().mean - direct.metrics.latency().mean;
+    assert!((added - 0.004).abs() < 0.0005, "the network added {:.3} ms", added * 1e3);
+    let stats = wired.metrics.network.expect("counted");
+    assert_eq!(stats.delivered, stats.sent, "nothing lost on a lossless link");
+}
