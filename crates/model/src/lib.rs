@@ -7,6 +7,7 @@
 
 mod call;
 mod client;
+mod clock;
 mod config;
 mod dist;
 mod faults;
@@ -26,6 +27,7 @@ mod table;
 mod world;
 
 pub use call::{Outcome, Rejection};
+pub use clock::{ClockConfig, ClockStep, ClockSync};
 pub use config::{
     ArrivalProcess, CallConfig, ClientConfig, Endpoint, Fault, FaultKind, MAX_CALLS_PER_STEP,
     MAX_CLASSES, MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig, Step, WorldConfig,
