@@ -2,7 +2,7 @@
 
 use faultline_engine::{SimDuration, SimTime, human_secs as secs};
 use faultline_model::policy::BreakerState;
-use faultline_model::{Latencies, Metrics, Observer, Outcome};
+use faultline_model::{Latencies, Metrics, Observation, Observer, Outcome};
 
 use crate::Invariant;
 
@@ -341,7 +341,7 @@ impl Watch {
     }
 }
 
-impl Observer for Monitor {
+impl Monitor {
     #[inline]
     fn on_arrival(&mut self, _now: SimTime, _client: usize, _request: u64) {
         self.arrived += 1;
@@ -413,6 +413,27 @@ impl Observer for Monitor {
                     *first_slow = Some((now, request, latency));
                 }
             }
+        }
+    }
+}
+
+impl Observer for Monitor {
+    #[inline]
+    fn observe(&mut self, now: SimTime, what: &Observation) {
+        match *what {
+            Observation::RequestArrived { client, request } => {
+                self.on_arrival(now, client, request)
+            }
+            Observation::AttemptQueued { service, request, depth } => {
+                self.on_enqueue(now, service, depth, request)
+            }
+            Observation::JobStarted { service, request, class, wait } => {
+                self.on_start(now, service, request, class, wait)
+            }
+            Observation::RequestEnded { request, arrived, outcome } => {
+                self.on_done(now, request, arrived, outcome)
+            }
+            _ => {}
         }
     }
 }

@@ -42,7 +42,7 @@ pub use metrics::{
 pub use net::{
     LinkConfig, LinkRule, NetFault, NetFaultKind, NetStats, NetworkConfig, NodeSet, Ordering,
 };
-pub use observer::{NoObserver, Observer};
+pub use observer::{NoObserver, Observation, ObservationKind, ObservationKinds, Observer};
 pub use payload::{MAX_FIELDS, Payload, Values};
 pub use queue::Discipline;
 pub use stats::TimeAverage;

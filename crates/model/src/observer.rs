@@ -1,30 +1,95 @@
-//! The hook through which invariants watch a run as it happens.
+//! The hook through which invariants watch a run as it happens: the world reports each
+//! observable step as one [`Observation`] to one method.
 //!
 //! Statically dispatched (the world is generic over it) so that watching costs nothing when an
-//! observer ignores an event.
+//! observer ignores an observation. An observation is a small `Copy` value of plain ids, built
+//! on the stack: reporting one never allocates.
 
 use faultline_engine::{SimDuration, SimTime};
 
 use crate::Outcome;
 
-/// Called by the world at each observable step. Every method defaults to doing nothing.
+/// Told of each observable step of a run. Must never change what the model does.
 pub trait Observer {
-    /// A client sent a new request.
-    fn on_arrival(&mut self, _now: SimTime, _client: usize, _request: u64) {}
-    /// An attempt of `request` joined a service's queue, which now holds `depth` jobs.
-    fn on_enqueue(&mut self, _now: SimTime, _service: usize, _depth: usize, _request: u64) {}
+    /// `what` happened at `now`. Does nothing by default.
+    #[inline]
+    fn observe(&mut self, _now: SimTime, _what: &Observation) {}
+}
+
+/// Something the world did that an observer may watch. Ids are plain indices and numbers: a
+/// service or client is its index in the world's configuration, a request its id.
+///
+/// New kinds of observation are added over time: a `match` on it outside this crate needs a
+/// `_` arm, which ignores them.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Observation {
+    /// `client` sent a new request.
+    RequestArrived { client: usize, request: u64 },
+    /// An attempt of `request` joined the queue of `service`, which now holds `depth` jobs.
+    AttemptQueued { service: usize, request: u64, depth: usize },
     /// A job of `request` (of `class`) got a worker at `service` after waiting `wait`.
-    fn on_start(
-        &mut self,
-        _now: SimTime,
-        _service: usize,
-        _request: u64,
-        _class: u8,
-        _wait: SimDuration,
-    ) {
+    JobStarted { service: usize, request: u64, class: u8, wait: SimDuration },
+    /// A client request ended with `outcome`, after all its retries; it arrived at `arrived`.
+    RequestEnded { request: u64, arrived: SimTime, outcome: Outcome },
+}
+
+/// Which kind of [`Observation`], without its data.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObservationKind {
+    RequestArrived,
+    AttemptQueued,
+    JobStarted,
+    RequestEnded,
+}
+
+impl Observation {
+    /// Which kind of observation this is.
+    #[inline(always)]
+    pub const fn kind(&self) -> ObservationKind {
+        match self {
+            Observation::RequestArrived { .. } => ObservationKind::RequestArrived,
+            Observation::AttemptQueued { .. } => ObservationKind::AttemptQueued,
+            Observation::JobStarted { .. } => ObservationKind::JobStarted,
+            Observation::RequestEnded { .. } => ObservationKind::RequestEnded,
+        }
     }
-    /// A client request ended with `outcome` (after all its retries); it arrived at `arrived`.
-    fn on_done(&mut self, _now: SimTime, _request: u64, _arrived: SimTime, _outcome: Outcome) {}
+}
+
+/// A set of [`ObservationKind`]s, e.g. the kinds an observer wants. One bit per kind and built
+/// in `const` context, so that testing a constant set against the kind of an observation built
+/// at a call site folds away entirely.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ObservationKinds(u32);
+
+impl ObservationKinds {
+    pub const NONE: ObservationKinds = ObservationKinds(0);
+
+    /// The set holding `kinds`.
+    pub const fn of(kinds: &[ObservationKind]) -> ObservationKinds {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < kinds.len() {
+            bits |= ObservationKinds::bit(kinds[i]);
+            i += 1;
+        }
+        ObservationKinds(bits)
+    }
+
+    #[inline(always)]
+    pub const fn contains(self, kind: ObservationKind) -> bool {
+        self.0 & ObservationKinds::bit(kind) != 0
+    }
+
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    #[inline(always)]
+    const fn bit(kind: ObservationKind) -> u32 {
+        1 << kind as u32
+    }
 }
 
 /// Watches nothing.
@@ -32,3 +97,33 @@ pub trait Observer {
 pub struct NoObserver;
 
 impl Observer for NoObserver {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_observation_knows_its_kind() {
+        let ended = Observation::RequestEnded {
+            request: 7,
+            arrived: SimTime::ZERO,
+            outcome: Outcome::Success,
+        };
+        assert_eq!(ended.kind(), ObservationKind::RequestEnded);
+        let queued = Observation::AttemptQueued { service: 1, request: 7, depth: 3 };
+        assert_eq!(queued.kind(), ObservationKind::AttemptQueued);
+    }
+
+    #[test]
+    fn a_set_of_kinds_holds_what_it_was_made_of() {
+        use ObservationKind::*;
+        const ENDS: ObservationKinds = ObservationKinds::of(&[RequestArrived, RequestEnded]);
+        let held: Vec<_> = [RequestArrived, AttemptQueued, JobStarted, RequestEnded]
+            .into_iter()
+            .filter(|kind| ENDS.contains(*kind))
+            .collect();
+        assert_eq!(held, [RequestArrived, RequestEnded]);
+        assert!(ObservationKinds::NONE.is_empty() && !ENDS.is_empty());
+        assert_eq!(ObservationKinds::default(), ObservationKinds::of(&[]));
+    }
+}

@@ -3,7 +3,8 @@
 
 use faultline_engine::{Limits, SimDuration, SimTime, run};
 use faultline_model::{
-    ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, Endpoint, LoadShape, Observer,
+    ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, Endpoint, LoadShape, Observation,
+    Observer,
     Rate, ServiceConfig, Step, World, WorldConfig,
 };
 use faultline_tests::scenario_path;
@@ -55,8 +56,10 @@ struct ArrivalLog {
 }
 
 impl Observer for ArrivalLog {
-    fn on_arrival(&mut self, now: SimTime, client: usize, _request: u64) {
-        self.times.push((client, now));
+    fn observe(&mut self, now: SimTime, what: &Observation) {
+        if let Observation::RequestArrived { client, .. } = *what {
+            self.times.push((client, now));
+        }
     }
 }
 

@@ -156,7 +156,9 @@ impl<O: Observer> World<O> {
                 self.requests_in_flight -= 1;
                 let done = RootDone { arrived: call.arrived, class: call.class, outcome };
                 self.metrics.on_root_done(now, done, self.requests_in_flight);
-                self.observer.on_done(now, call.request, call.arrived, outcome);
+                let (request, arrived) = (call.request, call.arrived);
+                self.observer
+                    .observe(now, &Observation::RequestEnded { request, arrived, outcome });
                 Ok(())
             }
             Caller::Job(job) => self.answer_job(job, outcome, sched),

@@ -25,7 +25,8 @@ impl<O: Observer> World<O> {
         self.next_request_id += 1;
         self.requests_in_flight += 1;
         self.metrics.on_arrival(now, self.requests_in_flight);
-        self.observer.on_arrival(now, client as usize, request);
+        self.observer
+            .observe(now, &Observation::RequestArrived { client: client as usize, request });
         let class = self.client_class[client as usize];
         let payload = self.clients[client as usize].next_payload();
         let origin = Origin { request, class, arrived: now, payload };

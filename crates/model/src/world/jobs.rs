@@ -19,7 +19,8 @@ impl<O: Observer> World<O> {
             Some(Rejection::QueueFull)
         } else {
             let depth = self.services[service].push(job, class, now);
-            self.observer.on_enqueue(now, service, depth, self.jobs.get(job).request);
+            let request = self.jobs.get(job).request;
+            self.observer.observe(now, &Observation::AttemptQueued { service, request, depth });
             if self.services[service].has_idle_worker() {
                 self.schedule_wake(service, sched); // held back or paced: look again later
             }
@@ -44,7 +45,7 @@ impl<O: Observer> World<O> {
         let (service, wait, counted) = (job.service as usize, now - job.enqueued, job.counted);
         let (request, class) = (job.request, job.class);
         self.metrics.on_start(counted, service, class, wait);
-        self.observer.on_start(now, service, request, class, wait);
+        self.observer.observe(now, &Observation::JobStarted { service, request, class, wait });
         self.advance(slot, sched)
     }
 

@@ -34,7 +34,7 @@ use crate::plan::{BatcherPlan, Plan, StepPlan, plan};
 use crate::policy::BreakerState;
 use crate::service::Service;
 use crate::table::Table;
-use crate::{Dist, Metrics, Observer, Outcome, Rejection, StarvedPool, WorldConfig};
+use crate::{Dist, Metrics, Observation, Observer, Outcome, Rejection, StarvedPool, WorldConfig};
 
 /// Everything that can happen. Small and `Copy`: the queue holds events by value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
