@@ -1,8 +1,14 @@
-//! The invariants a scenario can ask for, already resolved to component indices.
+//! The invariants a scenario can ask for, already resolved to component indices: a typed
+//! specification, data only. Each turns into the [`Property`] that watches a run for it.
 
-use faultline_engine::{SimDuration, SimTime, human_secs as secs};
+use faultline_engine::{SimDuration, SimTime};
 
-/// A property a run must satisfy.
+use crate::property::{
+    AnyProperty, BreakerOpensWithin, ClassMaxWait, GoodputRecovers, LatencySlo, NoLostRequests,
+    NoSecondOutage, Progress, QueueBounded, RetryAmplification, RunSetup, ServiceSlo,
+};
+
+/// What a run must satisfy, as a scenario asks for it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Invariant {
     /// At end: the `percentile` of end-to-end latency, over requests that arrived at or after
@@ -35,75 +41,44 @@ pub enum Invariant {
 }
 
 impl Invariant {
-    /// The stable name used in output and JSON.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Invariant::LatencySlo { .. } => "LatencySlo",
-            Invariant::QueueBounded { .. } => "QueueBounded",
-            Invariant::NoLostRequests => "NoLostRequests",
-            Invariant::ServiceSlo { .. } => "ServiceSlo",
-            Invariant::RetryAmplification { .. } => "RetryAmplification",
-            Invariant::GoodputRecovers { .. } => "GoodputRecovers",
-            Invariant::BreakerOpensWithin { .. } => "BreakerOpensWithin",
-            Invariant::ClassMaxWait { .. } => "ClassMaxWait",
-            Invariant::Progress { .. } => "Progress",
-            Invariant::NoSecondOutage { .. } => "NoSecondOutage",
-        }
-    }
-
-    /// The property in words, e.g. `p99 latency ≤ 2s (after 60s)`.
-    pub fn describe(&self) -> String {
+    /// The property that watches for this invariant in a run set up as `setup`. The one place
+    /// that knows which property each invariant is.
+    pub fn property(&self, setup: &RunSetup) -> AnyProperty {
         match self {
             Invariant::LatencySlo { percentile, bound, after } => {
-                let since = if *after > SimTime::ZERO {
-                    format!(" after {}", secs(after.as_secs_f64()))
-                } else {
-                    String::new()
-                };
-                format!(
-                    "p{} latency ≤ {}{since}",
-                    fmt_percentile(*percentile),
-                    secs(bound.as_secs_f64())
-                )
+                LatencySlo::new(*percentile, *bound, *after, setup).into()
             }
-            Invariant::QueueBounded { service_name, max, .. } => {
-                format!("queue of {service_name} ≤ {max}")
+            Invariant::QueueBounded { service, service_name, max } => {
+                QueueBounded::new(*service, service_name.clone(), *max).into()
             }
-            Invariant::NoLostRequests => "every request completed, rejected or in flight".into(),
-            Invariant::ServiceSlo { service_name, percentile, bound, .. } => format!(
-                "p{} time at {service_name} ≤ {}",
-                fmt_percentile(*percentile),
-                secs(bound.as_secs_f64())
-            ),
-            Invariant::RetryAmplification { max } => format!("attempts per call ≤ {max}"),
-            Invariant::NoSecondOutage { fault_end } => format!(
-                "no breaker reopens after recovering from the fault that ends at {}",
-                secs(fault_end.as_secs_f64())
-            ),
-            Invariant::Progress { stuck } => format!(
-                "no request stuck longer than {}, no starved pool",
-                secs(stuck.as_secs_f64())
-            ),
-            Invariant::ClassMaxWait { class_name, bound, .. } => {
-                format!("no `{class_name}` request waits more than {}", secs(bound.as_secs_f64()))
+            Invariant::NoLostRequests => NoLostRequests::new().into(),
+            Invariant::ServiceSlo { service, service_name, percentile, bound } => {
+                ServiceSlo::new(*service, service_name.clone(), *percentile, *bound).into()
             }
-            Invariant::BreakerOpensWithin { within, degraded_at } => format!(
-                "a breaker opens within {} of the degradation at {}",
-                secs(within.as_secs_f64()),
-                secs(degraded_at.as_secs_f64())
-            ),
-            Invariant::GoodputRecovers { share, within, trigger_end } => format!(
-                "goodput ≥ {:.0} % of offered load from {} after the trigger ends at {}",
-                share * 100.0,
-                secs(within.as_secs_f64()),
-                secs(trigger_end.as_secs_f64())
-            ),
+            Invariant::RetryAmplification { max } => RetryAmplification::new(*max).into(),
+            Invariant::GoodputRecovers { share, within, trigger_end } => {
+                GoodputRecovers::new(*share, *within, *trigger_end).into()
+            }
+            Invariant::BreakerOpensWithin { within, degraded_at } => {
+                BreakerOpensWithin::new(*within, *degraded_at).into()
+            }
+            Invariant::ClassMaxWait { class, class_name, bound } => {
+                ClassMaxWait::new(*class, class_name.clone(), *bound).into()
+            }
+            Invariant::Progress { stuck } => Progress::new(*stuck).into(),
+            Invariant::NoSecondOutage { fault_end } => NoSecondOutage::new(*fault_end).into(),
         }
     }
-}
 
-fn fmt_percentile(p: f64) -> String {
-    format!("{p}").trim_end_matches(".0").to_string()
+    /// The stable name used in output and JSON: its property's.
+    pub fn name(&self) -> &'static str {
+        self.property(&RunSetup::NONE).as_dyn().name()
+    }
+
+    /// The invariant in words, e.g. `p99 latency ≤ 2s after 60s`: its property's description.
+    pub fn describe(&self) -> String {
+        self.property(&RunSetup::NONE).as_dyn().describe()
+    }
 }
 
 #[cfg(test)]
@@ -111,7 +86,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn describes_itself_in_words() {
+    fn describes_itself_as_its_property_does() {
         let slo = Invariant::LatencySlo {
             percentile: 99.0,
             bound: SimDuration::from_millis(250),
@@ -119,5 +94,34 @@ mod tests {
         };
         assert_eq!(slo.describe(), "p99 latency ≤ 250ms after 60s");
         assert_eq!(slo.name(), "LatencySlo");
+        let queue = Invariant::QueueBounded { service: 0, service_name: "db".into(), max: 3 };
+        assert_eq!((queue.name(), queue.describe().as_str()), ("QueueBounded", "queue of db ≤ 3"));
+    }
+
+    #[test]
+    fn each_invariant_becomes_the_property_of_its_name() {
+        let (d, t) = (SimDuration::from_secs(1), SimTime::ZERO);
+        let all = [
+            Invariant::LatencySlo { percentile: 99.0, bound: d, after: t },
+            Invariant::QueueBounded { service: 0, service_name: "s".into(), max: 1 },
+            Invariant::NoLostRequests,
+            Invariant::ServiceSlo {
+                service: 0,
+                service_name: "s".into(),
+                percentile: 99.0,
+                bound: d,
+            },
+            Invariant::RetryAmplification { max: 1.5 },
+            Invariant::GoodputRecovers { share: 0.9, within: d, trigger_end: t },
+            Invariant::BreakerOpensWithin { within: d, degraded_at: t },
+            Invariant::ClassMaxWait { class: 0, class_name: "c".into(), bound: d },
+            Invariant::Progress { stuck: d },
+            Invariant::NoSecondOutage { fault_end: t },
+        ];
+        for invariant in all {
+            let (variant, name) = (format!("{invariant:?}"), invariant.name());
+            let named = variant == name || variant.starts_with(&format!("{name} {{"));
+            assert!(named, "{variant} became {name}");
+        }
     }
 }

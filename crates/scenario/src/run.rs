@@ -1,7 +1,7 @@
 //! Running a checked scenario: build the world, watch it with the invariant monitor, collect
 //! the outcome.
 
-use faultline_check::{Monitor, Verdict};
+use faultline_check::{Monitor, RunEnd, RunSetup, Verdict};
 use faultline_engine::{LimitExceeded, Limits, RunStats, SimTime, run};
 use faultline_model::{Metrics, World};
 
@@ -27,8 +27,8 @@ impl Outcome {
 impl Scenario {
     /// Runs the scenario once with `seed`. Stops with an error if a limit is reached.
     pub fn run(&self, seed: u64) -> Result<Outcome, LimitExceeded> {
-        let warmup = SimTime::ZERO + self.warmup;
-        let monitor = Monitor::new(self.invariants.clone(), self.duration, warmup);
+        let setup = RunSetup { longest: self.duration, warmup: SimTime::ZERO + self.warmup };
+        let monitor = Monitor::new(self.invariants.iter().map(|i| i.property(&setup)));
         let mut world = World::new(&self.world, seed, monitor);
         let limits = Limits {
             end: SimTime::ZERO + self.duration,
@@ -37,7 +37,7 @@ impl Scenario {
         };
         let stats = run(&mut world, limits)?;
         let (metrics, monitor, in_flight) = world.finish();
-        let verdicts = monitor.verdicts(&metrics, in_flight);
+        let verdicts = monitor.verdicts(&RunEnd { metrics: &metrics, in_flight });
         Ok(Outcome { seed, stats, metrics, verdicts, in_flight })
     }
 }
