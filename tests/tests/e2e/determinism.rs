@@ -4,8 +4,7 @@
 use faultline_engine::{Limits, SimDuration, SimTime, run};
 use faultline_model::{
     ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, Endpoint, LoadShape, Observation,
-    Observer,
-    Rate, ServiceConfig, Step, World, WorldConfig,
+    Observer, Rate, ServiceConfig, Step, World, WorldConfig,
 };
 use faultline_tests::scenario_path;
 

@@ -60,7 +60,7 @@ impl Property for ServiceSlo {
 mod tests {
     use faultline_engine::{Limits, SimTime, run};
     use faultline_model::{
-        ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, LoadShape, Metrics, NoObserver,
+        ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, Endpoint, LoadShape, Metrics, NoObserver,
         Rate, ServiceConfig, Step, World, WorldConfig,
     };
 
@@ -72,13 +72,16 @@ mod tests {
         let work = Step::Work { time: Dist::Const { secs: 0.3 }, contention: SimDuration::ZERO };
         let config = WorldConfig {
             classes: vec!["default".into()],
+            fields: vec![],
             clients: vec![ClientConfig {
                 name: "c".into(),
                 process: ArrivalProcess::Fixed,
                 rate: Rate(1.0),
                 shape: LoadShape::Const,
-                call: CallConfig::plain(0, None),
+                call: CallConfig::plain(Endpoint::Service(0), None),
                 class: 0,
+                key: None,
+                fields: vec![],
             }],
             services: vec![ServiceConfig {
                 name: "s".into(),
@@ -97,6 +100,7 @@ mod tests {
             end: SimTime::ZERO + SimDuration::from_secs(10),
             window: SimDuration::from_secs(1),
             max_in_flight: 1_000,
+            network: None,
         };
         let mut world = World::new(&config, 1, NoObserver);
         let limits = Limits { end: config.end, max_events: 10_000, max_work_per_instant: 1_000 };
