@@ -626,6 +626,9 @@ impl<'u, 'a> Gen<'u, 'a> {
                 let share = self.pick(&[0.9, 0.5, 1.0])?;
                 format!("GoodputRecovers(share: {share:?}, within: {})", self.span()?)
             }
+            5 if self.one_in(2)? => {
+                format!("SuccessRate(min: {:?})", self.pick_or_wrong(&[0.99, 0.5, 1.0], &[1.5])?)
+            }
             5 => format!("RetryAmplification(max: {:?})", self.pick(&[1.5, 1.0, 3.0])?),
             6 => format!("BreakerOpensWithin(within: {})", self.positive_duration()?),
             7 => "NoSecondOutage".to_string(),

@@ -5,7 +5,7 @@ use faultline_engine::{SimDuration, SimTime};
 
 use crate::property::{
     AnyProperty, BreakerOpensWithin, ClassMaxWait, GoodputRecovers, LatencySlo, NoLostRequests,
-    NoSecondOutage, Progress, QueueBounded, RetryAmplification, RunSetup, ServiceSlo,
+    NoSecondOutage, Progress, QueueBounded, RetryAmplification, RunSetup, ServiceSlo, SuccessRate,
 };
 
 /// What a run must satisfy, as a scenario asks for it.
@@ -23,6 +23,8 @@ pub enum Invariant {
     ServiceSlo { service: usize, service_name: String, percentile: f64, bound: SimDuration },
     /// At end: attempts per call, over every layer, stay at or below `max`.
     RetryAmplification { max: f64 },
+    /// At end: at least `min` (a share) of the client requests that ended succeeded.
+    SuccessRate { min: f64 },
     /// At end: from `within` after `trigger_end` (the end of the last fault or load spike) to the
     /// end of the run, goodput is at least `share` of the offered load. The metastability check.
     GoodputRecovers { share: f64, within: SimDuration, trigger_end: SimTime },
@@ -56,6 +58,7 @@ impl Invariant {
                 ServiceSlo::new(*service, service_name.clone(), *percentile, *bound).into()
             }
             Invariant::RetryAmplification { max } => RetryAmplification::new(*max).into(),
+            Invariant::SuccessRate { min } => SuccessRate::new(*min).into(),
             Invariant::GoodputRecovers { share, within, trigger_end } => {
                 GoodputRecovers::new(*share, *within, *trigger_end).into()
             }

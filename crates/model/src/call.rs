@@ -3,6 +3,7 @@
 
 use faultline_engine::{RngStreams, SimDuration, SimRng, SimTime};
 
+use crate::balance::Balancer;
 use crate::job::Job;
 use crate::policy::{Breaker, BreakerState, CallOutcome, RetryBudget, RetryDelay};
 use crate::{CallConfig, Payload, RetryOn};
@@ -79,11 +80,17 @@ struct Retry {
 #[derive(Debug)]
 pub(crate) struct CallSite {
     pub(crate) name: String,
+    /// The service called, or the first of the instances the balancer picks from.
     pub(crate) target: usize,
+    /// How many instances: `target .. target + instances`.
+    pub(crate) instances: usize,
     pub(crate) timeout: Option<SimDuration>,
     pub(crate) cancel_on_timeout: bool,
     pub(crate) weight: f64,
-    pub(crate) handler: u32,
+    /// The handler the callee runs: its own (`None`), or a fan-out's sub-task handler.
+    handler: Option<u32>,
+    /// Picks the instance of each attempt when there are several.
+    balancer: Option<Balancer>,
     max_concurrent: Option<u32>,
     /// Attempts from this site in flight now (counted only when a bulkhead is set).
     in_flight: u32,
@@ -92,13 +99,18 @@ pub(crate) struct CallSite {
 }
 
 impl CallSite {
-    /// `handler` is the handler the callee runs for these calls.
+    /// Calls to the instances `(first, count)`; `handler` overrides the handler the callee
+    /// runs (a fan-out's sub-tasks).
     pub(crate) fn new(
         name: String,
         config: &CallConfig,
-        handler: u32,
+        (first, count): (usize, usize),
+        handler: Option<u32>,
         streams: &RngStreams,
     ) -> Self {
+        let balancer = (count > 1).then(|| {
+            Balancer::new((first, count), config.balance, config.ejection, &config.path, streams)
+        });
         let retry = config.retry.map(|r| Retry {
             max_attempts: r.max_attempts,
             delay: RetryDelay::new(r.backoff, r.jitter),
@@ -108,7 +120,9 @@ impl CallSite {
         });
         CallSite {
             name,
-            target: config.target.service(),
+            target: first,
+            instances: count,
+            balancer,
             timeout: config.timeout,
             cancel_on_timeout: config.cancel_on_timeout,
             max_concurrent: config.max_concurrent,
@@ -118,6 +132,40 @@ impl CallSite {
             retry,
             breaker: config.breaker.map(Breaker::new),
         }
+    }
+
+    /// The instance (service index) for an attempt, avoiding `previous` (the one the last
+    /// attempt went to) when there is another; without instances, the one service.
+    #[inline]
+    pub(crate) fn pick(&mut self, now: SimTime, previous: Option<usize>) -> usize {
+        match &mut self.balancer {
+            None => self.target,
+            Some(balancer) => balancer.pick(now, previous),
+        }
+    }
+
+    /// Tells the balancer how an attempt sent to `instance` ended.
+    #[inline]
+    pub(crate) fn note_instance(&mut self, instance: usize, outcome: Outcome, now: SimTime) {
+        if let Some(balancer) = &mut self.balancer {
+            let failed = match outcome {
+                Outcome::Success => Some(false),
+                Outcome::Error | Outcome::Timeout => Some(true),
+                Outcome::Rejected(_) => None,
+            };
+            balancer.record(instance, failed, now);
+        }
+    }
+
+    /// The handler an attempt sent to `instance` runs there.
+    #[inline]
+    pub(crate) fn handler_at(&self, instance: usize) -> u32 {
+        self.handler.unwrap_or(instance as u32)
+    }
+
+    /// Whether calls from here can reach `service`.
+    pub(crate) fn reaches(&self, service: usize) -> bool {
+        (self.target..self.target + self.instances).contains(&service)
     }
 
     /// Asks the breaker (if any) whether an attempt may go out; returns the permission and the
@@ -252,6 +300,8 @@ pub(crate) struct Call {
     pub(crate) class: u8,
     /// The current attempt holds a bulkhead slot at its call site.
     pub(crate) entered: bool,
+    /// The service (instance) the current or last attempt went to.
+    pub(crate) instance: u32,
     /// The request's key and fields, handed on to the callee's job.
     pub(crate) payload: Payload,
 }

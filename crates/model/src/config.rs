@@ -6,7 +6,7 @@
 use faultline_engine::{SimDuration, SimTime};
 
 use crate::policy::{Backoff, BreakerConfig, Jitter};
-use crate::{Discipline, Dist, LoadShape, NetworkConfig, Rate, Values};
+use crate::{Balance, Discipline, Dist, Ejection, LoadShape, NetworkConfig, Rate, Values};
 
 /// Request classes in a world: requests carry their class as a `u8` index.
 pub const MAX_CLASSES: usize = 1 << u8::BITS;
@@ -51,15 +51,18 @@ pub struct RetryConfig {
 pub enum Endpoint {
     /// A service: index into [`WorldConfig::services`].
     Service(usize),
+    /// A service with several instances: index into [`WorldConfig::groups`]. The caller's
+    /// balancer picks an instance for each attempt.
+    Balanced { group: usize },
 }
 
-impl Endpoint {
-    /// The service a call to this endpoint is handled by.
-    pub fn service(self) -> usize {
-        match self {
-            Endpoint::Service(service) => service,
-        }
-    }
+/// A service run as several instances, each a service of its own in
+/// [`WorldConfig::services`] (`first .. first + count`, named `name/0`, `name/1`, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceGroup {
+    pub name: String,
+    pub first: usize,
+    pub count: usize,
 }
 
 /// How a caller calls a service: the same for a client's requests and a handler's calls.
@@ -80,6 +83,10 @@ pub struct CallConfig {
     /// Bulkhead: at most this many attempts from this caller in flight at once; more are
     /// rejected at once.
     pub max_concurrent: Option<u32>,
+    /// How the caller picks an instance of a service that has several.
+    pub balance: Balance,
+    /// Leaving out instances that keep failing.
+    pub ejection: Option<Ejection>,
     /// How heavy this call's request is: the callee's local work takes this many times longer
     /// (1.0 for an ordinary request; a report query may weigh 20).
     pub weight: f64,
@@ -96,6 +103,8 @@ impl CallConfig {
             breaker: None,
             cancel_on_timeout: false,
             max_concurrent: None,
+            balance: Balance::RoundRobin,
+            ejection: None,
             weight: 1.0,
         }
     }
@@ -194,6 +203,8 @@ pub struct WorldConfig {
     pub fields: Vec<String>,
     pub clients: Vec<ClientConfig>,
     pub services: Vec<ServiceConfig>,
+    /// Services with several instances.
+    pub groups: Vec<ServiceGroup>,
     pub faults: Vec<Fault>,
     /// Requests that arrive before this instant are left out of latency and utilisation figures.
     pub warmup: SimTime,
@@ -208,6 +219,22 @@ pub struct WorldConfig {
 }
 
 impl WorldConfig {
+    /// The instances a call to `endpoint` may go to: `(first, count)` in [`Self::services`].
+    pub fn instances(&self, endpoint: Endpoint) -> (usize, usize) {
+        match endpoint {
+            Endpoint::Service(service) => (service, 1),
+            Endpoint::Balanced { group } => (self.groups[group].first, self.groups[group].count),
+        }
+    }
+
+    /// The name callers know `endpoint` by: the service's, or its instances' group's.
+    pub fn endpoint_name(&self, endpoint: Endpoint) -> &str {
+        match endpoint {
+            Endpoint::Service(service) => &self.services[service].name,
+            Endpoint::Balanced { group } => &self.groups[group].name,
+        }
+    }
+
     /// Every node's name. Each client and each service runs on a node of its own name: clients
     /// first, then services, in configuration order (node indices in [`NetworkConfig`]).
     pub fn node_names(&self) -> Vec<String> {

@@ -5,6 +5,7 @@
 //! Models do no I/O and know nothing of scenario files: they are built from typed, already
 //! validated configuration and draw randomness only from their own engine streams.
 
+mod balance;
 mod call;
 mod client;
 mod clock;
@@ -26,11 +27,13 @@ mod stats;
 mod table;
 mod world;
 
+pub use balance::{Balance, Ejection};
 pub use call::{Outcome, Rejection};
 pub use clock::{ClockConfig, ClockStep, ClockSync};
 pub use config::{
     ArrivalProcess, CallConfig, ClientConfig, Endpoint, Fault, FaultKind, MAX_CALLS_PER_STEP,
-    MAX_CLASSES, MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig, Step, WorldConfig,
+    MAX_CLASSES, MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig, ServiceGroup, Step,
+    WorldConfig,
 };
 pub use dist::Dist;
 pub use latencies::{Latencies, LatencySummary};

@@ -61,11 +61,10 @@ pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
     };
     let mut breaker_sites = vec![Vec::new(); config.services.len()];
     for client in &config.clients {
-        let name =
-            format!("{}→{}", client.name, config.services[client.call.target.service()].name);
+        let name = format!("{}→{}", client.name, config.endpoint_name(client.call.target));
         planner.names.taken.insert(name.clone());
-        let target = client.call.target.service() as u32;
-        planner.sites.push(CallSite::new(name, &client.call, target, streams));
+        let instances = config.instances(client.call.target);
+        planner.sites.push(CallSite::new(name, &client.call, instances, None, streams));
     }
     let mut site_nodes: Vec<u32> =
         (0..config.clients.len()).map(|c| config.client_node(c)).collect();
@@ -165,10 +164,10 @@ impl Planner<'_> {
         let first = self.sites.len() as u32;
         let caller = &self.config.services[service].name;
         for config in configs {
-            let callee = &self.config.services[config.target.service()].name;
+            let callee = self.config.endpoint_name(config.target);
             let name = self.unique_name(format!("{caller}→{callee}"));
-            let handler = handler.unwrap_or(config.target.service() as u32);
-            self.sites.push(CallSite::new(name, config, handler, self.streams));
+            let instances = self.config.instances(config.target);
+            self.sites.push(CallSite::new(name, config, instances, handler, self.streams));
         }
         let count =
             u16::try_from(configs.len()).expect("a step makes at most MAX_CALLS_PER_STEP calls");
@@ -217,6 +216,7 @@ mod tests {
             classes: vec!["default".into()],
             fields: vec![],
             clients: vec![],
+            groups: vec![],
             services: vec![service("api", api_steps), service("db", vec![work])],
             faults: vec![],
             warmup: SimTime::ZERO,

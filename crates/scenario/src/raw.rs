@@ -77,6 +77,10 @@ pub struct ClientRaw {
     pub cancel_on_timeout: bool,
     #[serde(default)]
     pub max_concurrent: Option<i64>,
+    #[serde(default)]
+    pub balance: Option<BalanceRaw>,
+    #[serde(default)]
+    pub outlier_ejection: Option<EjectionRaw>,
     /// The request class (priority) of this client's requests.
     #[serde(default)]
     pub class: Option<String>,
@@ -100,7 +104,34 @@ pub struct CallRaw {
     #[serde(default)]
     pub max_concurrent: Option<i64>,
     #[serde(default)]
+    pub balance: Option<BalanceRaw>,
+    #[serde(default)]
+    pub outlier_ejection: Option<EjectionRaw>,
+    #[serde(default)]
     pub weight: Option<f64>,
+}
+
+/// How a caller picks an instance of a service with several.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename = "balance")]
+pub enum BalanceRaw {
+    RoundRobin,
+    Random,
+    LeastOutstanding,
+    PowerOfTwo,
+}
+
+/// Outlier ejection at the caller.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "outlier_ejection")]
+pub struct EjectionRaw {
+    #[serde(default)]
+    pub consecutive_failures: Option<i64>,
+    #[serde(default)]
+    pub base_time: Option<String>,
+    /// The most instances out at once, as a share: "50%".
+    #[serde(default)]
+    pub max_ejected: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -347,6 +378,9 @@ pub enum ShapeRaw {
 #[serde(deny_unknown_fields, rename = "service")]
 pub struct ServiceRaw {
     pub workers: i64,
+    /// Copies of the service, each its own node with its own workers and queue.
+    #[serde(default)]
+    pub instances: Option<i64>,
     #[serde(default)]
     pub queue_capacity: Option<i64>,
     /// Shorthand for a handler of one `Work` step.
@@ -414,6 +448,9 @@ pub enum InvariantRaw {
     },
     RetryAmplification {
         max: f64,
+    },
+    SuccessRate {
+        min: f64,
     },
     GoodputRecovers {
         share: f64,

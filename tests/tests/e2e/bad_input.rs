@@ -395,6 +395,23 @@ const CASES: &[Case] = &[
         at: Some("\"apii\""),
         says: "did you mean `api`?",
     },
+    Case {
+        name: "zero instances",
+        edits: &[("workers: 2", "instances: 0, workers: 2")],
+        args: &[],
+        at: Some("0, workers"),
+        says: "must be between 1 and 1000",
+    },
+    Case {
+        name: "unknown instance in a partition",
+        edits: &[
+            ("workers: 2", "instances: 2, workers: 2"),
+            (INVARIANTS, "faults: [Partition(groups: [[\"api/2\"], [\"web\"]], at: \"1s\", length: \"1s\")],\n    invariants:"),
+        ],
+        args: &[],
+        at: Some("\"api/2\""),
+        says: "unknown node `api/2`",
+    },
 ];
 
 fn write_case(index: usize, text: &str) -> PathBuf {

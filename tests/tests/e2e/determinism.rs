@@ -77,6 +77,8 @@ fn client(name: &str, target: usize, rate: f64) -> ClientConfig {
         cancel_on_timeout: false,
         max_concurrent: None,
         weight: 1.0,
+        balance: Default::default(),
+        ejection: None,
     };
     ClientConfig {
         name: name.into(),
@@ -108,6 +110,7 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
         fields: vec![],
         clients,
         services: vec![service("api"), service("other")],
+        groups: vec![],
         faults: vec![],
         warmup: SimTime::ZERO,
         end: SimTime::ZERO + SimDuration::from_secs(60),

@@ -113,6 +113,7 @@ properties! {
     queue_bounded::QueueBounded,
     retry_amplification::RetryAmplification,
     service_slo::ServiceSlo,
+    success_rate::SuccessRate,
 }
 
 /// Where a property is in [`ByType`].

@@ -95,6 +95,7 @@ mod tests {
                 ageing: None,
                 shed_after: None,
             }],
+            groups: vec![],
             faults: vec![],
             warmup: SimTime::ZERO,
             end: SimTime::ZERO + SimDuration::from_secs(10),

@@ -33,6 +33,7 @@ impl<O: Observer> World<O> {
             request,
             arrived,
             payload,
+            instance: NONE,
             attempt: 0,
             generation: 0,
             sent: sched.now(),
@@ -56,19 +57,23 @@ impl<O: Observer> World<O> {
         call.sent = now;
         let (site_index, attempt, generation, request, arrived) =
             (call.site, call.attempt, call.generation, call.request, call.arrived);
+        let previous = (attempt > 1).then_some(call.instance as usize);
         self.metrics.on_attempt(attempt > 1);
         let site = &mut self.sites[site_index as usize];
         if attempt == 1 {
             site.note_first_attempt(now);
         }
+        let target = site.pick(now, previous);
+        self.calls.get_mut(slot).instance = target as u32;
+        let site = &mut self.sites[site_index as usize];
         let (permitted, moved) = site.permit(now);
         self.note_breaker(site_index, now, moved);
         if !permitted {
-            self.metrics.on_reject(self.sites[site_index as usize].target, Rejection::BreakerOpen);
+            self.metrics.on_reject(target, Rejection::BreakerOpen);
             return self.resolve_attempt(slot, Outcome::Rejected(Rejection::BreakerOpen), sched);
         }
         let site = &mut self.sites[site_index as usize];
-        let (target, timeout) = (site.target, site.timeout);
+        let timeout = site.timeout;
         if !site.enter() {
             self.metrics.on_reject(target, Rejection::Bulkhead);
             return self.resolve_attempt(slot, Outcome::Rejected(Rejection::Bulkhead), sched);
@@ -91,7 +96,7 @@ impl<O: Observer> World<O> {
             failed: false,
             cancellable: self.sites[site_index as usize].cancel_on_timeout,
             weight: self.calls.get(slot).weight,
-            handler: self.sites[site_index as usize].handler,
+            handler: self.sites[site_index as usize].handler_at(target),
             running: false,
             live: true,
             arrived,
@@ -121,7 +126,9 @@ impl<O: Observer> World<O> {
         let call = self.calls.get(slot);
         let (site_index, attempt, sent, previous, generation) =
             (call.site, call.attempt, call.sent, call.last_delay, call.generation);
+        let instance = call.instance as usize;
         let site = &mut self.sites[site_index as usize];
+        site.note_instance(instance, outcome, now);
         let moved = site.record(now, outcome, now - sent);
         let retry = if outcome.is_success() {
             None

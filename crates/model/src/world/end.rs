@@ -49,7 +49,7 @@ impl<O: Observer> World<O> {
     pub(super) fn waits_on_itself(&self, job: &Job) -> bool {
         match self.handlers[job.handler as usize].get(job.step as usize) {
             Some(StepPlan::Calls { first, count }) => (*first..first + u32::from(*count))
-                .any(|site| self.sites[site as usize].target == job.service as usize),
+                .any(|site| self.sites[site as usize].reaches(job.service as usize)),
             _ => false,
         }
     }

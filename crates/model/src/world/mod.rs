@@ -110,7 +110,10 @@ impl<O: Observer> World<O> {
             config.services.iter().map(|s| (s.name.clone(), s.workers)).collect();
         let Plan { sites, handlers, breaker_sites, batchers, site_nodes } = plan(config, &streams);
         let mut entry = vec![false; config.services.len()];
-        config.clients.iter().for_each(|c| entry[c.call.target.service()] = true);
+        for client in &config.clients {
+            let (first, count) = config.instances(client.call.target);
+            entry[first..first + count].fill(true);
+        }
         World {
             clients: config.clients.iter().map(|c| Client::new(c, &streams)).collect(),
             client_names: config.clients.iter().map(|c| c.name.clone()).collect(),
@@ -333,6 +336,7 @@ mod stuck_tests {
                 service("api", vec![Step::Call(call)], Discipline::Strict { order: vec![0] }),
                 service("db", vec![work], Discipline::Fifo),
             ],
+            groups: vec![],
             faults: vec![Fault {
                 service: 1,
                 kind: FaultKind::Fail { share: 1.0 },

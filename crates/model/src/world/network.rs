@@ -182,6 +182,7 @@ mod tests {
                 ageing: None,
                 shed_after: None,
             }],
+            groups: vec![],
             faults: vec![],
             warmup: SimTime::ZERO,
             end: SimTime::ZERO + SimDuration::from_secs(200),

@@ -2,9 +2,9 @@
 //! service, timeout, concurrency cap and weight, with its retry and breaker; never accepts a
 //! call to a service the scenario does not have.
 
-use faultline_model::CallConfig;
+use faultline_model::{Balance, CallConfig, Ejection};
 
-use crate::raw::{BreakerRaw, CallRaw, RetryRaw};
+use crate::raw::{BalanceRaw, BreakerRaw, CallRaw, EjectionRaw, RetryRaw};
 
 use super::breaker::check_breaker;
 use super::names::find_service;
@@ -21,6 +21,8 @@ pub(super) struct CallSpec<'a> {
     pub(super) cancel_on_timeout: bool,
     pub(super) max_concurrent: Option<i64>,
     pub(super) weight: Option<f64>,
+    pub(super) balance: Option<BalanceRaw>,
+    pub(super) ejection: Option<&'a EjectionRaw>,
 }
 
 /// A `Call(...)` (alone or in a `Parallel`) at path `at`.
@@ -39,6 +41,8 @@ pub(super) fn check_call_raw(
         cancel_on_timeout: call.cancel_on_timeout,
         max_concurrent: call.max_concurrent,
         weight: call.weight,
+        balance: call.balance,
+        ejection: call.outlier_ejection.as_ref(),
     };
     check_call(c, at, &spec, names)
 }
@@ -65,6 +69,10 @@ pub(super) fn check_call(
         Some(n) => c.count(&field("max_concurrent"), n, 1, i64::from(u32::MAX)).map(Some),
         None => Some(None),
     };
+    let ejection = match spec.ejection {
+        Some(e) => check_ejection(c, &field("outlier_ejection"), e).map(Some),
+        None => Some(None),
+    };
     let weight = spec.weight.unwrap_or(1.0);
     if !(weight.is_finite() && weight > 0.0) {
         c.report(&field("weight"), format!("weight is {weight}; it must be above zero"), None);
@@ -79,7 +87,34 @@ pub(super) fn check_call(
         retry: retry?,
         breaker: breaker?,
         cancel_on_timeout: spec.cancel_on_timeout,
+        balance: balance(spec.balance),
+        ejection: ejection?,
     })
+}
+
+fn balance(raw: Option<BalanceRaw>) -> Balance {
+    match raw {
+        None | Some(BalanceRaw::RoundRobin) => Balance::RoundRobin,
+        Some(BalanceRaw::Random) => Balance::Random,
+        Some(BalanceRaw::LeastOutstanding) => Balance::LeastOutstanding,
+        Some(BalanceRaw::PowerOfTwo) => Balance::PowerOfTwo,
+    }
+}
+
+/// Outlier ejection, with Envoy's defaults: 5 consecutive failures, 30 s, at most 10 % of
+/// instances (but always one).
+fn check_ejection(c: &mut Checker, at: &[&str], raw: &EjectionRaw) -> Option<Ejection> {
+    let field = |f: &'static str| [at, &[f]].concat();
+    let failures = raw.consecutive_failures.unwrap_or(5);
+    let failures = c.count(&field("consecutive_failures"), failures, 1, 1_000_000);
+    let base_time =
+        c.positive_duration(&field("base_time"), raw.base_time.as_deref().unwrap_or("30s"));
+    let share = c.percent(&field("max_ejected"), raw.max_ejected.as_deref().unwrap_or("10%"));
+    if share.is_some_and(|s| s > 1.0) {
+        c.report(&field("max_ejected"), "at most 100% of instances can be ejected", None);
+        return None;
+    }
+    Some(Ejection { consecutive_failures: failures?, base_time: base_time?, max_share: share? })
 }
 
 #[cfg(test)]
@@ -107,6 +142,8 @@ mod tests {
             cancel_on_timeout: true,
             max_concurrent: Some(4),
             weight: 1.0,
+            balance: Balance::RoundRobin,
+            ejection: None,
         };
         assert_eq!(s.world.clients[0].call, expected);
     }

@@ -74,6 +74,8 @@ fn call_spec(raw: &ClientRaw) -> CallSpec<'_> {
         cancel_on_timeout: raw.cancel_on_timeout,
         max_concurrent: raw.max_concurrent,
         weight: None,
+        balance: raw.balance,
+        ejection: raw.outlier_ejection.as_ref(),
     }
 }
 

@@ -84,6 +84,8 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, names: &[&str]) -> O
                 cancel_on_timeout: false,
                 max_concurrent: None,
                 weight: None,
+                balance: None,
+                ejection: None,
             };
             check_batch(c, at, &spec, *max, wait, *per_item, names)
         }

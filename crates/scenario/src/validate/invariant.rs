@@ -10,6 +10,7 @@ use crate::raw::{InvariantRaw, ScenarioFile};
 use super::Checker;
 use super::fault::Triggers;
 use super::names::{Names, find_class, find_service};
+use super::network::probability;
 
 pub(super) fn check_invariants(
     c: &mut Checker,
@@ -78,6 +79,10 @@ fn check_invariant(
             })
         }
         InvariantRaw::RetryAmplification { max } => retry_amplification(c, index, *max),
+        InvariantRaw::SuccessRate { min } => {
+            let min = probability(c, &at("min"), *min)?;
+            Some(Invariant::SuccessRate { min })
+        }
         InvariantRaw::GoodputRecovers { share, within } => {
             goodput_recovers(c, index, *share, within, duration, triggers)
         }

@@ -14,6 +14,7 @@ mod client;
 mod dist;
 mod fault;
 mod handler;
+mod instances;
 mod invariant;
 mod names;
 mod network;
@@ -147,6 +148,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let reach = classes_reaching(raw);
     let names = Names { services: &service_names, classes: &class_refs, reach: &reach };
     let services = service::check_services(&mut c, raw, &names);
+    let instance_counts = instances::instance_counts(&mut c, raw);
     let nodes = NodeNames::of(raw);
     let faults = fault::check_faults(&mut c, raw, &service_names, &nodes);
     let network_faults = faults.as_ref().map(|f| f.network.clone());
@@ -164,6 +166,21 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     }
     let (duration, warmup, window) = (duration.unwrap(), warmup.unwrap(), window.unwrap());
     let RunLimits { max_events, max_in_flight, max_work_per_instant } = limits.unwrap();
+    let mut invariants = invariants.unwrap();
+    let mut world = WorldConfig {
+        classes,
+        fields: Vec::new(),
+        clients: clients.unwrap(),
+        services: services.unwrap(),
+        groups: vec![],
+        faults: faults.unwrap().services,
+        warmup: SimTime::ZERO + warmup,
+        end: SimTime::ZERO + duration,
+        window,
+        max_in_flight,
+        network: network.unwrap(),
+    };
+    instances::expand(&mut world, &mut invariants, &instance_counts.unwrap());
     Ok(Scenario {
         name: raw.name.clone(),
         lesson: raw.lesson.clone(),
@@ -174,19 +191,8 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         warmup,
         max_events,
         max_work_per_instant,
-        invariants: invariants.unwrap(),
-        world: WorldConfig {
-            classes,
-            fields: Vec::new(),
-            clients: clients.unwrap(),
-            services: services.unwrap(),
-            faults: faults.unwrap().services,
-            warmup: SimTime::ZERO + warmup,
-            end: SimTime::ZERO + duration,
-            window,
-            max_in_flight,
-            network: network.unwrap(),
-        },
+        invariants,
+        world,
     })
 }
 

@@ -6,16 +6,33 @@ use crate::error::{did_you_mean, list};
 use crate::raw::ScenarioFile;
 
 use super::Checker;
+use super::instances::{MAX_INSTANCES, instance_names};
 
 /// The nodes of a scenario, by index.
 pub(super) struct NodeNames {
     names: Vec<String>,
+    /// The service each node is an instance of, for services with several instances.
+    groups: Vec<Option<String>>,
 }
 
 impl NodeNames {
+    /// Clients, then every instance of every service (`api/0`, `api/1`, … for a service with
+    /// several; a count that is out of range, reported elsewhere, counts as one).
     pub(super) fn of(raw: &ScenarioFile) -> Self {
-        let clients = raw.clients.keys().cloned();
-        NodeNames { names: clients.chain(raw.services.keys().cloned()).collect() }
+        let mut nodes = NodeNames { names: Vec::new(), groups: Vec::new() };
+        for client in raw.clients.keys() {
+            nodes.names.push(client.clone());
+            nodes.groups.push(None);
+        }
+        for (name, service) in &raw.services {
+            let count = service.instances.filter(|n| (1..=MAX_INSTANCES).contains(n)).unwrap_or(1);
+            let group = (count > 1).then(|| name.clone());
+            for instance in instance_names(name, count as usize) {
+                nodes.names.push(instance);
+                nodes.groups.push(group.clone());
+            }
+        }
+        nodes
     }
 
     pub(super) fn name(&self, node: u32) -> &str {
@@ -26,10 +43,11 @@ impl NodeNames {
         self.names.len()
     }
 
-    /// The nodes called `name` (a client and a service may share a name: both).
+    /// The nodes called `name`: a client, a service or one instance (`api/1`), or every
+    /// instance of a service (`api`); a client and a service may share a name: both.
     fn find(&self, c: &mut Checker, at: &[&str], name: &str) -> Option<Vec<u32>> {
-        let found: Vec<u32> =
-            (0..self.names.len() as u32).filter(|&i| self.names[i as usize] == name).collect();
+        let named = |i: &usize| self.names[*i] == name || self.groups[*i].as_deref() == Some(name);
+        let found: Vec<u32> = (0..self.names.len()).filter(named).map(|i| i as u32).collect();
         if found.is_empty() {
             let known: Vec<&str> = self.names.iter().map(String::as_str).collect();
             let help = did_you_mean(name, known.iter().copied())
