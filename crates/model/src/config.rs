@@ -216,6 +216,8 @@ pub struct WorldConfig {
     pub max_in_flight: u32,
     /// The network between nodes; `None` delivers every call and answer at once (no events).
     pub network: Option<NetworkConfig>,
+    /// Crashes and pauses of the nodes services run on.
+    pub node_faults: Vec<crate::NodeFault>,
 }
 
 impl WorldConfig {

@@ -28,6 +28,8 @@ pub(crate) struct Job {
     pub(crate) live: bool,
     /// It holds a worker (it left the queue).
     pub(crate) running: bool,
+    /// Its node crashed while it worked: when its work's event comes, it is only freed.
+    pub(crate) lost: bool,
     /// The request's class (priority).
     pub(crate) class: u8,
     /// The request's key and fields.

@@ -17,6 +17,7 @@ mod latencies;
 mod load;
 mod metrics;
 mod net;
+mod node;
 mod observer;
 mod payload;
 mod plan;
@@ -45,6 +46,7 @@ pub use metrics::{
 pub use net::{
     LinkConfig, LinkRule, NetFault, NetFaultKind, NetStats, NetworkConfig, NodeSet, Ordering,
 };
+pub use node::{NodeFault, NodeFaultKind};
 pub use observer::{NoObserver, Observation, ObservationKind, ObservationKinds, Observer};
 pub use payload::{MAX_FIELDS, Payload, Values};
 pub use queue::Discipline;

@@ -224,6 +224,7 @@ mod tests {
             window: SimDuration::from_secs(1),
             max_in_flight: 10,
             network: None,
+            node_faults: vec![],
         }
     }
 

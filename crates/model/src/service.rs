@@ -61,6 +61,11 @@ impl Service {
         self.busy += 1;
     }
 
+    /// The node crashed: no worker is busy any more (the queue was emptied by the caller).
+    pub(crate) fn crash(&mut self) {
+        self.busy = 0;
+    }
+
     pub(crate) fn idle(&mut self) {
         self.busy -= 1;
     }

@@ -40,6 +40,11 @@ impl<T> Table<T> {
         self.free.push(slot);
     }
 
+    /// Every slot's index, freed ones included (callers mark liveness themselves).
+    pub(crate) fn slots(&self) -> impl Iterator<Item = u32> + use<T> {
+        0..self.slots.len() as u32
+    }
+
     /// Every slot, freed ones included (callers mark liveness themselves).
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
         self.slots.iter()

@@ -2,7 +2,8 @@
 //! and the network faults drawn as bands on the time plots. Absent from every output of a run
 //! without a network, so those outputs stay as they were.
 
-use faultline_model::{NetFault, NetFaultKind, NetStats, NodeSet};
+use faultline_engine::SimTime;
+use faultline_model::{NetFault, NetFaultKind, NetStats, NodeFaultKind, NodeSet};
 use faultline_scenario::Scenario;
 use serde::Serialize;
 
@@ -19,6 +20,8 @@ pub struct NetworkSummary {
     /// Dropped, by reason.
     pub lost: u64,
     pub partitioned: u64,
+    /// Arrived at a crashed node.
+    pub crashed: u64,
 }
 
 impl NetworkSummary {
@@ -29,38 +32,47 @@ impl NetworkSummary {
             duplicated: stats.duplicated,
             lost: stats.lost,
             partitioned: stats.partitioned,
+            crashed: stats.crashed,
         }
     }
 
     /// The `network` line of the text summary.
     pub fn line(&self) -> String {
         format!(
-            "network     sent {}  delivered {}  dropped {} (lost {}, partitioned {})  duplicated {}",
+            "network     sent {}  delivered {}  dropped {} (lost {}, partitioned {}, at a crashed node {})  duplicated {}",
             thousands(self.sent),
             thousands(self.delivered),
-            thousands(self.lost + self.partitioned),
+            thousands(self.lost + self.partitioned + self.crashed),
             thousands(self.lost),
             thousands(self.partitioned),
+            thousands(self.crashed),
             thousands(self.duplicated)
         )
     }
 }
 
-/// One band per network fault, clipped to the run.
+/// One band per network fault, crash and pause, clipped to the run.
 pub(crate) fn network_bands(scenario: &Scenario) -> Vec<Band> {
-    let Some(network) = &scenario.world.network else { return Vec::new() };
-    let names = scenario.world.node_names();
+    let world = &scenario.world;
+    let names = world.node_names();
     let end = scenario.duration.as_secs_f64();
-    network
-        .faults
-        .iter()
-        .map(|f| Band {
-            kind: BandKind::Fault,
-            label: label(f, &names),
-            start_s: f.start.as_secs_f64(),
-            end_s: f.end.as_secs_f64().min(end),
-        })
-        .collect()
+    let band = |label, start: SimTime, until: SimTime| Band {
+        kind: BandKind::Fault,
+        label,
+        start_s: start.as_secs_f64(),
+        end_s: until.as_secs_f64().min(end),
+    };
+    let network = world.network.iter().flat_map(|n| &n.faults);
+    let mut bands: Vec<Band> = network.map(|f| band(label(f, &names), f.start, f.end)).collect();
+    bands.extend(world.node_faults.iter().map(|f| {
+        let service = &world.services[f.service].name;
+        let what = match f.kind {
+            NodeFaultKind::Crash { .. } => "crashed",
+            NodeFaultKind::Pause { .. } => "paused",
+        };
+        band(format!("{service} {what}"), f.at, f.end())
+    }));
+    bands
 }
 
 fn label(fault: &NetFault, names: &[String]) -> String {

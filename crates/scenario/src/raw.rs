@@ -278,6 +278,18 @@ pub enum FaultRaw {
         at: String,
         length: String,
     },
+    /// The node loses its queue and work in progress and answers nothing until it restarts.
+    Crash {
+        node: String,
+        at: String,
+        restart_after: String,
+    },
+    /// The node freezes: no work progresses and no timer fires until it resumes.
+    Pause {
+        node: String,
+        at: String,
+        length: String,
+    },
     /// Messages on matching links are slower and lost more often.
     Degrade {
         #[serde(default)]

@@ -406,11 +406,28 @@ const CASES: &[Case] = &[
         name: "unknown instance in a partition",
         edits: &[
             ("workers: 2", "instances: 2, workers: 2"),
-            (INVARIANTS, "faults: [Partition(groups: [[\"api/2\"], [\"web\"]], at: \"1s\", length: \"1s\")],\n    invariants:"),
+            (
+                INVARIANTS,
+                "faults: [Partition(groups: [[\"api/2\"], [\"web\"]], at: \"1s\", length: \"1s\")],\n    invariants:",
+            ),
         ],
         args: &[],
         at: Some("\"api/2\""),
         says: "unknown node `api/2`",
+    },
+    Case {
+        name: "crashing a client",
+        edits: &[(INVARIANTS, "faults: [Crash(node: \"web\", at: \"1s\", restart_after: \"1s\")],\n    invariants:")],
+        args: &[],
+        at: Some("\"web\", at"),
+        says: "`web` is a client; only services crash or pause",
+    },
+    Case {
+        name: "a pause of no length",
+        edits: &[(INVARIANTS, "faults: [Pause(node: \"api\", at: \"1s\", length: \"0s\")],\n    invariants:")],
+        args: &[],
+        at: Some("\"0s\""),
+        says: "faults.0.length",
     },
 ];
 

@@ -117,6 +117,7 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
         window: SimDuration::from_secs(1),
         max_in_flight: 10_000,
         network: None,
+        node_faults: vec![],
     }
 }
 

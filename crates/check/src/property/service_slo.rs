@@ -102,6 +102,7 @@ mod tests {
             window: SimDuration::from_secs(1),
             max_in_flight: 1_000,
             network: None,
+            node_faults: vec![],
         };
         let mut world = World::new(&config, 1, NoObserver);
         let limits = Limits { end: config.end, max_events: 10_000, max_work_per_instant: 1_000 };

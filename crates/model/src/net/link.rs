@@ -38,9 +38,17 @@ pub struct NetStats {
     pub lost: u64,
     /// Dropped by a partition or one-way cut.
     pub partitioned: u64,
+    /// Arrived at a node that had crashed (counted in `delivered` no more).
+    pub crashed: u64,
 }
 
 impl NetStats {
+    /// A message the network delivered found its node crashed: it is dropped after all.
+    pub(crate) fn lost_at_crashed_node(&mut self) {
+        self.delivered -= 1;
+        self.crashed += 1;
+    }
+
     fn count(&mut self, fate: Fate) {
         self.sent += 1;
         match fate {

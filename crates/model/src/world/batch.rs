@@ -27,11 +27,12 @@ impl<O: Observer> World<O> {
         let plan = self.batcher_plans[batcher as usize];
         let b = &mut self.batchers[batcher as usize];
         b.members.push(slot);
-        if b.members.len() == 1 {
-            let epoch = b.epoch;
-            sched.after(plan.wait, Event::Flush { batcher, epoch });
+        let (members, epoch) = (b.members.len(), b.epoch);
+        if members == 1 {
+            let fires = self.site_timer(plan.site, sched.now(), plan.wait);
+            sched.at(fires, Event::Flush { batcher, epoch });
         }
-        if b.members.len() >= usize::from(plan.max) {
+        if members >= usize::from(plan.max) {
             self.send_batch(batcher, sched)?;
         }
         let job = self.jobs.get_mut(slot);

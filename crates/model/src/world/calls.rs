@@ -83,7 +83,8 @@ impl<O: Observer> World<O> {
             return self.resolve_attempt(slot, Outcome::Error, sched);
         }
         if let Some(timeout) = timeout {
-            sched.after(timeout, Event::Timeout { call: slot, generation });
+            let fires = self.site_timer(site_index, now, timeout);
+            sched.at(fires, Event::Timeout { call: slot, generation });
         }
         let job = Job {
             request,
@@ -98,6 +99,7 @@ impl<O: Observer> World<O> {
             weight: self.calls.get(slot).weight,
             handler: self.sites[site_index as usize].handler_at(target),
             running: false,
+            lost: false,
             live: true,
             arrived,
             counted: arrived >= self.metrics.warmup(),
@@ -139,7 +141,8 @@ impl<O: Observer> World<O> {
         match retry {
             Some(delay) => {
                 self.calls.get_mut(slot).last_delay = Some(delay);
-                sched.after(delay, Event::Retry { call: slot, generation });
+                let fires = self.site_timer(site_index, now, delay);
+                sched.at(fires, Event::Retry { call: slot, generation });
                 Ok(())
             }
             None => self.finish_call(slot, outcome, sched),

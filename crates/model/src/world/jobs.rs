@@ -64,7 +64,8 @@ impl<O: Observer> World<O> {
                 StepPlan::Work { time, contention } => {
                     let (time, contention) = (*time, *contention);
                     let took = self.work_time(service, time, contention, weight, sched.now());
-                    sched.after(took, Event::WorkDone { job: slot });
+                    let ends = self.work_ends(service, sched.now(), took);
+                    sched.at(ends, Event::WorkDone { job: slot });
                     return Ok(());
                 }
                 StepPlan::Calls { first, count } => {
@@ -133,6 +134,10 @@ impl<O: Observer> World<O> {
     }
 
     pub(super) fn work_done(&mut self, slot: u32, sched: &mut Scheduler<Event>) -> Flow {
+        if self.jobs.get(slot).lost {
+            self.free_job(slot); // its node crashed while it worked
+            return Ok(());
+        }
         self.jobs.get_mut(slot).step += 1;
         self.advance(slot, sched)
     }

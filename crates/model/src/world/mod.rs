@@ -11,11 +11,13 @@ mod clients;
 mod end;
 mod jobs;
 mod network;
+mod nodes;
 mod workers;
 
 use batch::Batcher;
 pub use network::NetEvent;
 use network::{AWAY, Wire};
+pub use nodes::NodeEvent;
 use workers::Taken;
 
 use std::collections::VecDeque;
@@ -51,8 +53,10 @@ pub enum Event {
     Wake { service: u32 },
     /// The batch of `batcher` that began in `epoch` has waited long enough: send it.
     Flush { batcher: u32, epoch: u32 },
-    /// The network (only in a world with a `network:`).
+    /// The network (only in a world with a `network:`, crashes or pauses).
     Net(NetEvent),
+    /// Crashes (only in a world with crashes).
+    Node(NodeEvent),
 }
 
 /// Handling an event goes on until it is done, or stops the run at a limit. Boxed so that the
@@ -101,6 +105,10 @@ pub struct World<O> {
     taken: VecDeque<Taken>,
     /// The network and the messages on it; `None` when the scenario has no `network:`.
     wire: Option<Box<Wire>>,
+    /// Crashes and pauses of nodes; `None` when the scenario has none.
+    nodes: Option<Box<crate::node::NodeFaults>>,
+    /// The service each call site's calls leave from (`None`: a client's).
+    site_services: Vec<Option<u32>>,
 }
 
 impl<O: Observer> World<O> {
@@ -151,7 +159,12 @@ impl<O: Observer> World<O> {
             max_in_flight: config.max_in_flight,
             taking: false,
             taken: VecDeque::new(),
+            site_services: site_nodes
+                .iter()
+                .map(|&node| node.checked_sub(config.clients.len() as u32))
+                .collect(),
             wire: Wire::new(config, site_nodes, seed).map(Box::new),
+            nodes: Self::node_faults(config),
         }
     }
 
@@ -195,6 +208,7 @@ impl<O: Observer> Model for World<O> {
         for client in 0..self.clients.len() as u32 {
             self.schedule_next_arrival(client, sched);
         }
+        self.schedule_crashes(sched);
         Ok(())
     }
 
@@ -209,6 +223,7 @@ impl<O: Observer> Model for World<O> {
             Event::Wake { service } => self.wake(service as usize, sched),
             Event::Flush { batcher, epoch } => self.flush(batcher, epoch, sched),
             Event::Net(NetEvent::Arrive { message }) => self.arrive_message(message, sched),
+            Event::Node(NodeEvent::Crash { service }) => self.crash(service as usize, sched),
         };
         flow.map_err(|stop| *stop)
     }
@@ -233,6 +248,9 @@ impl<O: Observer> Model for World<O> {
                 TraceKey { kind: 3, component: call, request: self.calls.get(call).request }
             }
             Event::Net(NetEvent::Arrive { message }) => self.message_trace_key(message),
+            Event::Node(NodeEvent::Crash { service }) => {
+                TraceKey { kind: 8, component: service, request: 0 }
+            }
         }
     }
 
@@ -257,6 +275,9 @@ impl<O: Observer> Model for World<O> {
             }
             Event::Net(NetEvent::Arrive { .. }) => {
                 Activity { component: "the network".into(), doing: "delivering messages".into() }
+            }
+            Event::Node(NodeEvent::Crash { service }) => {
+                self.activity_at(service as usize, "crashing")
             }
         }
     }
@@ -348,6 +369,7 @@ mod stuck_tests {
             window: SimDuration::from_secs(1),
             max_in_flight: 1_000_000,
             network: None,
+            node_faults: vec![],
         }
     }
 

@@ -5,9 +5,10 @@
 //! Must never decide a fate itself (that is `crate::net`), and must never schedule an event
 //! for a world without a network.
 
+use super::nodes::Reach;
 use super::*;
-use crate::NetStats;
 use crate::net::{Fate, Network};
+use crate::{LinkConfig, NetStats, NetworkConfig};
 
 /// A message on its way between nodes.
 #[derive(Clone, Copy, Debug)]
@@ -41,8 +42,17 @@ impl Wire {
         self.network.stats
     }
 
+    /// The world's network: the configured one, or with crashes or pauses and no network, one
+    /// that delivers at once (messages must be able to wait for a paused node or be lost at a
+    /// crashed one).
     pub(super) fn new(config: &WorldConfig, site_nodes: Vec<u32>, seed: u64) -> Option<Self> {
-        let network = config.network.clone()?;
+        let perfect =
+            || NetworkConfig { default: LinkConfig::PERFECT, rules: vec![], faults: vec![] };
+        let network = match &config.network {
+            Some(network) => network.clone(),
+            None if !config.node_faults.is_empty() => perfect(),
+            None => return None,
+        };
         Some(Wire {
             network: Network::new(network, config.node_names(), seed),
             messages: Table::default(),
@@ -99,6 +109,16 @@ impl<O: Observer> World<O> {
         }
     }
 
+    /// Whether the node a message is for can take it now: the callee's for an attempt, the
+    /// caller's for an answer (clients never crash or pause).
+    fn reaching_node(&self, message: &Message, now: SimTime) -> Reach {
+        let service = match *message {
+            Message::Attempt(job) => Some(job.service),
+            Message::Answer { call, .. } => self.site_services[self.calls.get(call).site as usize],
+        };
+        service.map_or(Reach::Now, |s| self.reaching(s as usize, now))
+    }
+
     /// What the trace hash records of a message's arrival: its kind, callee or call, request.
     pub(super) fn message_trace_key(&self, slot: u32) -> TraceKey {
         let wire = self.wire.as_ref().expect("network events exist only with a network");
@@ -117,6 +137,21 @@ impl<O: Observer> World<O> {
     pub(super) fn arrive_message(&mut self, slot: u32, sched: &mut Scheduler<Event>) -> Flow {
         let wire = self.wire.as_mut().expect("network events exist only with a network");
         let message = *wire.messages.get(slot);
+        let now = sched.now();
+        match self.reaching_node(&message, now) {
+            Reach::Now => {}
+            Reach::At(resumes) => {
+                sched.at(resumes, Event::Net(NetEvent::Arrive { message: slot }));
+                return Ok(()); // the node is paused: the message waits for it
+            }
+            Reach::Lost => {
+                let wire = self.wire.as_mut().expect("checked above");
+                wire.messages.free(slot);
+                wire.network.stats.lost_at_crashed_node();
+                return Ok(());
+            }
+        }
+        let wire = self.wire.as_mut().expect("checked above");
         wire.messages.free(slot);
         match message {
             Message::Attempt(job) => {
@@ -189,6 +224,7 @@ mod tests {
             window: SimDuration::from_secs(1),
             max_in_flight: 100_000,
             network,
+            node_faults: vec![],
         }
     }
 

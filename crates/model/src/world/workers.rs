@@ -38,10 +38,9 @@ impl<O: Observer> World<O> {
             return;
         }
         let after = self.services[service].pacing_interval().unwrap_or(HOLD_POLL);
-        sched.after(
-            after.min(HOLD_POLL).max(SimDuration::from_nanos(1)),
-            Event::Wake { service: service as u32 },
-        );
+        let after = after.min(HOLD_POLL).max(SimDuration::from_nanos(1));
+        let fires = self.timer_fires(Some(service), sched.now(), after);
+        sched.at(fires, Event::Wake { service: service as u32 });
     }
 
     /// Idle workers take queued jobs, as far as holding and pacing allow.

@@ -3,8 +3,11 @@
 //! spikes) that invariants measure reactions from; never accepts a fault on an unknown service
 //! or node, or one that lasts no time.
 
-use faultline_engine::SimTime;
-use faultline_model::{ClientConfig, Fault, FaultKind, LoadShape, NetFault, NetFaultKind, NodeSet};
+use faultline_engine::{SimDuration, SimTime};
+use faultline_model::{
+    ClientConfig, Fault, FaultKind, LoadShape, NetFault, NetFaultKind, NodeFault, NodeFaultKind,
+    NodeSet,
+};
 
 use crate::raw::{FaultRaw, ScenarioFile};
 
@@ -17,12 +20,14 @@ use super::nodes::NodeNames;
 pub(super) struct CheckedFaults {
     pub(super) services: Vec<Fault>,
     pub(super) network: Vec<NetFault>,
+    pub(super) nodes: Vec<NodeFault>,
 }
 
-/// A checked fault of either kind.
+/// A checked fault of any kind (crashing or pausing several instances is one entry each).
 enum Checked {
     Service(Fault),
     Network(NetFault),
+    Nodes(Vec<NodeFault>),
 }
 
 pub(super) fn check_faults(
@@ -37,11 +42,12 @@ pub(super) fn check_faults(
         .enumerate()
         .map(|(i, f)| check_fault(c, &i.to_string(), f, names, nodes))
         .collect();
-    let mut faults = CheckedFaults { services: Vec::new(), network: Vec::new() };
+    let mut faults = CheckedFaults { services: Vec::new(), network: Vec::new(), nodes: Vec::new() };
     for fault in checked {
         match fault? {
             Checked::Service(f) => faults.services.push(f),
             Checked::Network(f) => faults.network.push(f),
+            Checked::Nodes(f) => faults.nodes.extend(f),
         }
     }
     Some(faults)
@@ -77,6 +83,16 @@ fn check_fault(
             (service, at, length, FaultKind::Fail { share: *share })
         }
         FaultRaw::Down { service, at, length } => (service, at, length, FaultKind::Down),
+        FaultRaw::Crash { node, at, restart_after } => {
+            let kind = |d| NodeFaultKind::Crash { restart_after: d };
+            let fields = (node.as_str(), at.as_str(), restart_after.as_str(), "restart_after");
+            return check_node_fault(c, index, fields, kind, nodes);
+        }
+        FaultRaw::Pause { node, at, length } => {
+            let kind = |d| NodeFaultKind::Pause { length: d };
+            let fields = (node.as_str(), at.as_str(), length.as_str(), "length");
+            return check_node_fault(c, index, fields, kind, nodes);
+        }
         network => return check_network_fault(c, index, network, nodes).map(Checked::Network),
     };
     let index_of = find_service(c, &at("service"), service, names);
@@ -90,6 +106,22 @@ fn stretch(c: &mut Checker, index: &str, at: &str, length: &str) -> Option<(SimT
     let length = c.positive_duration(&["faults", index, "length"], length);
     let start = SimTime::ZERO + start?;
     Some((start, start + length?))
+}
+
+/// A crash or a pause of a node (every instance, when it names a service with several).
+fn check_node_fault(
+    c: &mut Checker,
+    index: &str,
+    (node, at, length, length_field): (&str, &str, &str, &'static str),
+    kind: impl Fn(SimDuration) -> NodeFaultKind,
+    nodes: &NodeNames,
+) -> Option<Checked> {
+    let services = nodes.services(c, &["faults", index, "node"], node);
+    let start = c.duration(&["faults", index, "at"], at);
+    let length = c.positive_duration(&["faults", index, length_field], length);
+    let (services, at, kind) = (services?, SimTime::ZERO + start?, kind(length?));
+    let faults = services.into_iter().map(|service| NodeFault { service, kind, at });
+    Some(Checked::Nodes(faults.collect()))
 }
 
 /// A fault on the network: which messages it drops or degrades, and when.
@@ -132,8 +164,12 @@ fn check_network_fault(
                 });
             (kind, t, length)
         }
-        FaultRaw::Slowdown { .. } | FaultRaw::Fail { .. } | FaultRaw::Down { .. } => {
-            unreachable!("service faults are checked by check_fault")
+        FaultRaw::Slowdown { .. }
+        | FaultRaw::Fail { .. }
+        | FaultRaw::Down { .. }
+        | FaultRaw::Crash { .. }
+        | FaultRaw::Pause { .. } => {
+            unreachable!("service and node faults are checked by check_fault")
         }
     };
     let (start, end) = stretch(c, index, at_text, length)?;
@@ -157,10 +193,13 @@ impl Triggers {
             LoadShape::Spike { until, .. } => Some(until),
             _ => None,
         });
-        let (services, network) = faults.map_or((&[][..], &[][..]), |f| (&f.services, &f.network));
+        let none = (&[][..], &[][..], &[][..]);
+        let (services, network, nodes) =
+            faults.map_or(none, |f| (&f.services, &f.network, &f.nodes));
         let windows = || {
             let services = services.iter().map(|f| (f.start, f.end));
-            services.chain(network.iter().map(|f| (f.start, f.end)))
+            let network = network.iter().map(|f| (f.start, f.end));
+            services.chain(network).chain(nodes.iter().map(|f| (f.at, f.end())))
         };
         Triggers {
             first_fault: windows().map(|(start, _)| start).min(),
@@ -229,7 +268,7 @@ mod tests {
             Down(service: "api", at: "10s", length: "5s")]"#;
         let s = valid(&scenario(API, client, faults));
         let network = vec![];
-        let faults = CheckedFaults { services: s.world.faults.clone(), network };
+        let faults = CheckedFaults { services: s.world.faults.clone(), network, nodes: vec![] };
         let triggers = Triggers::of(Some(&s.world.clients), Some(&faults));
         assert_eq!(triggers.first_fault, Some(instant_s(10)));
         assert_eq!(triggers.last_fault_end, Some(instant_s(25)));
@@ -238,7 +277,7 @@ mod tests {
             Down(service: "api", at: "10s", length: "5s")]"#;
         let s = valid(&scenario(API, client, partition));
         let network = s.world.network.expect("a network fault").faults;
-        let faults = CheckedFaults { services: s.world.faults.clone(), network };
+        let faults = CheckedFaults { services: s.world.faults.clone(), network, nodes: vec![] };
         let triggers = Triggers::of(Some(&s.world.clients), Some(&faults));
         assert_eq!(triggers.last_fault_end, Some(instant_s(55)), "network faults count");
         let none = Triggers::of(None, None);

@@ -97,6 +97,7 @@ pub(super) fn expand(world: &mut WorldConfig, invariants: &mut Vec<Invariant>, c
         layout.retarget(&mut client.call);
     }
     world.faults = world.faults.iter().flat_map(|f| per_instance(f, &layout, counts)).collect();
+    // Node faults name nodes, which are instances already.
     *invariants = invariants
         .iter()
         .flat_map(|i| invariant_per_instance(i, &layout, counts, &world.services))

@@ -152,6 +152,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let nodes = NodeNames::of(raw);
     let faults = fault::check_faults(&mut c, raw, &service_names, &nodes);
     let network_faults = faults.as_ref().map(|f| f.network.clone());
+    let node_faults = faults.as_ref().map(|f| f.nodes.clone());
     let network = network::check_network(&mut c, raw.network.as_ref(), &nodes, network_faults);
     let clients = client::check_clients(&mut c, raw, &names);
     let triggers = Triggers::of(clients.as_deref(), faults.as_ref());
@@ -179,6 +180,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         window,
         max_in_flight,
         network: network.unwrap(),
+        node_faults: node_faults.unwrap(),
     };
     instances::expand(&mut world, &mut invariants, &instance_counts.unwrap());
     Ok(Scenario {

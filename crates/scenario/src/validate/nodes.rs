@@ -11,6 +11,8 @@ use super::instances::{MAX_INSTANCES, instance_names};
 /// The nodes of a scenario, by index.
 pub(super) struct NodeNames {
     names: Vec<String>,
+    /// Clients come first: nodes below this are clients'.
+    clients: usize,
     /// The service each node is an instance of, for services with several instances.
     groups: Vec<Option<String>>,
 }
@@ -19,7 +21,8 @@ impl NodeNames {
     /// Clients, then every instance of every service (`api/0`, `api/1`, … for a service with
     /// several; a count that is out of range, reported elsewhere, counts as one).
     pub(super) fn of(raw: &ScenarioFile) -> Self {
-        let mut nodes = NodeNames { names: Vec::new(), groups: Vec::new() };
+        let clients = raw.clients.len();
+        let mut nodes = NodeNames { names: Vec::new(), clients, groups: Vec::new() };
         for client in raw.clients.keys() {
             nodes.names.push(client.clone());
             nodes.groups.push(None);
@@ -56,6 +59,18 @@ impl NodeNames {
             return None;
         }
         Some(found)
+    }
+
+    /// The services (by index among the instances) whose nodes `name` names; a client is
+    /// refused: only services crash or pause.
+    pub(super) fn services(&self, c: &mut Checker, at: &[&str], name: &str) -> Option<Vec<usize>> {
+        let nodes = self.find(c, at, name)?;
+        if nodes.iter().any(|&n| (n as usize) < self.clients) {
+            let help = "crash or pause a service, or one of its instances (`api/1`)".to_string();
+            c.report(at, format!("`{name}` is a client; only services crash or pause"), Some(help));
+            return None;
+        }
+        Some(nodes.into_iter().map(|n| n as usize - self.clients).collect())
     }
 
     /// The nodes named in the list at `at`, sorted; a name listed twice is a problem.

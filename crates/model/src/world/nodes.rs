@@ -1,0 +1,300 @@
+//! The world's side of crashes and pauses. A crash, at its instant, drops the node's queue and
+//! its work in progress (their callers time out) and ends the calls that work was making; while
+//! the node is down, messages to it are dropped. A pause stretches the node's work, holds its
+//! timers and the messages sent to it until it resumes. Without node faults nothing here runs.
+//!
+//! Must never answer a caller on behalf of a crashed node: silence is what a crash looks like.
+
+use super::*;
+use crate::node::NodeFaults;
+
+/// Crashes, at their instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeEvent {
+    /// The node of `service` crashes.
+    Crash { service: u32 },
+}
+
+impl<O: Observer> World<O> {
+    /// Schedules every crash.
+    pub(super) fn schedule_crashes(&self, sched: &mut Scheduler<Event>) {
+        let Some(nodes) = &self.nodes else { return };
+        for (service, at) in nodes.crashes() {
+            sched.at(at, Event::Node(NodeEvent::Crash { service: service as u32 }));
+        }
+    }
+
+    /// When work of `took` started now at `service` ends: later by any pause it runs into.
+    #[inline]
+    pub(super) fn work_ends(&self, service: usize, now: SimTime, took: SimDuration) -> SimTime {
+        match &self.nodes {
+            None => now + took,
+            Some(nodes) => nodes.finish(service, now, took),
+        }
+    }
+
+    /// When a timer set now at call site `site` for `after` fires: on the node its calls leave
+    /// from, it stands still while that node is paused.
+    #[inline]
+    pub(super) fn site_timer(&self, site: u32, now: SimTime, after: SimDuration) -> SimTime {
+        match &self.nodes {
+            None => now + after,
+            Some(_) => {
+                let service = self.site_services[site as usize].map(|s| s as usize);
+                self.timer_fires(service, now, after)
+            }
+        }
+    }
+
+    /// When a timer the node of `service` (`None`: a client's) sets now for `after` fires.
+    #[inline]
+    pub(super) fn timer_fires(
+        &self,
+        service: Option<usize>,
+        now: SimTime,
+        after: SimDuration,
+    ) -> SimTime {
+        match (&self.nodes, service) {
+            (Some(nodes), Some(service)) => nodes.finish(service, now, after),
+            _ => now + after,
+        }
+    }
+
+    /// Whether a message reaching the node of `service` now is lost (the node is down), or must
+    /// wait until it resumes from a pause (`Some(when)`).
+    pub(super) fn reaching(&self, service: usize, now: SimTime) -> Reach {
+        let Some(nodes) = &self.nodes else { return Reach::Now };
+        if nodes.is_down(service, now) {
+            return Reach::Lost;
+        }
+        nodes.resumes(service, now).map_or(Reach::Now, Reach::At)
+    }
+
+    /// The node of `service` crashes: its queue and work in progress are gone, and so are the
+    /// calls that work was making; nobody is told.
+    pub(super) fn crash(&mut self, service: usize, sched: &mut Scheduler<Event>) -> Flow {
+        let now = sched.now();
+        while let Some(job) = self.services[service].pop(now) {
+            self.free_job(job);
+        }
+        let at_node: Vec<u32> =
+            self.jobs.slots().filter(|&j| self.is_live_at(j, service)).collect();
+        self.end_calls_of(&at_node, now);
+        for job in at_node {
+            self.drop_job(job);
+        }
+        self.drop_batches_of(service);
+        self.services[service].crash();
+        self.note_queue(service, now);
+        Ok(())
+    }
+
+    fn is_live_at(&self, job: u32, service: usize) -> bool {
+        let j = self.jobs.get(job);
+        j.live && !j.lost && j.service as usize == service
+    }
+
+    /// A running job waiting for its local work keeps its slot until that work's event comes
+    /// (marked lost, so the event only frees it); any other is freed at once.
+    fn drop_job(&mut self, slot: u32) {
+        let job = self.jobs.get(slot);
+        let working = job.pending == 0
+            && matches!(
+                self.handlers[job.handler as usize].get(job.step as usize),
+                Some(StepPlan::Work { .. })
+            );
+        if job.running && working {
+            let job = self.jobs.get_mut(slot);
+            job.lost = true;
+            job.running = false;
+        } else {
+            self.free_job(slot);
+        }
+    }
+
+    /// Ends, silently, every call made by one of `jobs`: its timers and answers are ignored.
+    fn end_calls_of(&mut self, jobs: &[u32], now: SimTime) {
+        let made_by = |caller: Caller, batches: &Table<Vec<u32>>| match caller {
+            Caller::Job(job) => jobs.contains(&job),
+            Caller::Batch(batch) => batches.get(batch).iter().any(|m| jobs.contains(m)),
+            Caller::Client => false,
+        };
+        let ended: Vec<u32> = self
+            .calls
+            .slots()
+            .filter(|&c| self.calls.get(c).live && made_by(self.calls.get(c).caller, &self.batches))
+            .collect();
+        for slot in ended {
+            self.end_call(slot, now);
+        }
+    }
+
+    fn end_call(&mut self, slot: u32, now: SimTime) {
+        let call = *self.calls.get(slot);
+        let site = &mut self.sites[call.site as usize];
+        if call.entered {
+            site.leave();
+        }
+        if call.job != NONE {
+            // An attempt was out: the balancer stops counting it (as it would a refusal).
+            site.note_instance(call.instance as usize, Outcome::Rejected(Rejection::Shed), now);
+        }
+        if let Caller::Batch(batch) = call.caller {
+            self.batches.get_mut(batch).clear();
+            self.batches.free(batch);
+        }
+        let c = self.calls.get_mut(slot);
+        c.generation = c.generation.wrapping_add(1);
+        c.live = false;
+        self.calls.free(slot);
+    }
+
+    /// Batches being collected at the crashed node are forgotten (their jobs are gone).
+    fn drop_batches_of(&mut self, service: usize) {
+        for (plan, batcher) in self.batcher_plans.iter().zip(&mut self.batchers) {
+            if self.site_services[plan.site as usize] == Some(service as u32) {
+                batcher.members.clear();
+                batcher.epoch = batcher.epoch.wrapping_add(1);
+            }
+        }
+    }
+
+    /// The world's node faults, when it has any.
+    pub(super) fn node_faults(config: &WorldConfig) -> Option<Box<NodeFaults>> {
+        (!config.node_faults.is_empty())
+            .then(|| Box::new(NodeFaults::new(&config.node_faults, config.services.len())))
+    }
+}
+
+/// What happens to a message reaching a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Reach {
+    Now,
+    /// The node is down: the message is lost.
+    Lost,
+    /// The node is paused: the message waits until it resumes.
+    At(SimTime),
+}
+
+#[cfg(test)]
+mod tests {
+    use faultline_engine::{Limits, run};
+
+    use super::*;
+    use crate::{
+        ArrivalProcess, CallConfig, ClientConfig, Discipline, Endpoint, LoadShape, NodeFault,
+        NodeFaultKind, Rate, ServiceConfig, Step,
+    };
+
+    /// Every client request that ended: when it arrived, when it ended, and how.
+    #[derive(Default)]
+    struct Ended(Vec<(SimTime, SimTime, Outcome)>);
+
+    impl Observer for Ended {
+        fn observe(&mut self, now: SimTime, what: &Observation) {
+            if let Observation::RequestEnded { arrived, outcome, .. } = *what {
+                self.0.push((arrived, now, outcome));
+            }
+        }
+    }
+
+    fn ms(ms: u64) -> SimTime {
+        SimTime::ZERO + SimDuration::from_millis(ms)
+    }
+
+    fn service(name: &str, steps: Vec<Step>) -> ServiceConfig {
+        ServiceConfig {
+            name: name.into(),
+            workers: 1,
+            queue_capacity: None,
+            steps,
+            rate_limit: None,
+            discipline: Discipline::Fifo,
+            hold_while_open: false,
+            drain_rate: None,
+            ageing: None,
+            shed_after: None,
+        }
+    }
+
+    fn work(ms: u64) -> Step {
+        let time = crate::Dist::Const { secs: ms as f64 / 1e3 };
+        Step::Work { time, contention: SimDuration::ZERO }
+    }
+
+    /// A client sending every `every_ms` with a `timeout_ms` timeout to service 0.
+    fn world(every_ms: u64, timeout_ms: u64, services: Vec<ServiceConfig>) -> WorldConfig {
+        let timeout = Some(SimDuration::from_millis(timeout_ms));
+        WorldConfig {
+            classes: vec!["default".into()],
+            fields: vec![],
+            clients: vec![ClientConfig {
+                name: "users".into(),
+                process: ArrivalProcess::Fixed,
+                rate: Rate(1e3 / every_ms as f64),
+                shape: LoadShape::Const,
+                call: CallConfig { timeout, ..CallConfig::plain(Endpoint::Service(0), None) },
+                class: 0,
+                key: None,
+                fields: vec![],
+            }],
+            services,
+            groups: vec![],
+            faults: vec![],
+            warmup: SimTime::ZERO,
+            end: ms(8_000),
+            window: SimDuration::from_secs(1),
+            max_in_flight: 1_000,
+            network: None,
+            node_faults: vec![],
+        }
+    }
+
+    fn ended(config: &WorldConfig) -> Vec<(SimTime, SimTime, Outcome)> {
+        let mut world = World::new(config, 1, Ended::default());
+        let limits = Limits { end: config.end, max_events: 1_000_000, max_work_per_instant: 1_000 };
+        run(&mut world, limits).expect("runs");
+        world.finish().1.0
+    }
+
+    /// Requests every 100 ms, each 50 ms of work, a 1 s timeout; the node crashes at 1.025 s
+    /// and restarts at 3.025 s. The request of 1.0 s was at work: lost, it times out at 2.0 s.
+    /// Those of 1.1 … 3.0 s reach a node that is down: each times out 1 s after it was sent.
+    /// From 3.1 s the restarted node answers in 50 ms again.
+    #[test]
+    fn a_crash_loses_the_work_in_progress_and_everything_sent_while_down() {
+        let mut config = world(100, 1_000, vec![service("api", vec![work(50)])]);
+        let restart_after = SimDuration::from_secs(2);
+        let crash = NodeFaultKind::Crash { restart_after };
+        config.node_faults = vec![NodeFault { service: 0, kind: crash, at: ms(1_025) }];
+        for (arrived, done, outcome) in ended(&config) {
+            let lost = (ms(1_000)..=ms(3_000)).contains(&arrived);
+            let (want_done, want) = if lost {
+                (arrived + SimDuration::from_secs(1), Outcome::Timeout)
+            } else {
+                (arrived + SimDuration::from_millis(50), Outcome::Success)
+            };
+            assert_eq!((done, outcome), (want_done, want), "the request sent at {arrived}");
+        }
+    }
+
+    /// `api` calls `db` with a 100 ms timeout and `db` takes 5 s, so the call always times out;
+    /// a request comes every second. The request of 1 s: the timer is set at 1.0 s for 1.1 s,
+    /// but `api` pauses from 1.05 s for 2 s; the timer stands still with the node and fires
+    /// 2 s late, at 3.1 s. The requests of 2 s and 3 s reach `api` while it is paused and wait
+    /// until it resumes at 3.05 s; their timers fire at 3.15 s. From 4 s, on time again.
+    #[test]
+    fn a_paused_node_s_timers_fire_late_by_exactly_the_pause() {
+        let call = CallConfig::plain(Endpoint::Service(1), Some(SimDuration::from_millis(100)));
+        let api = ServiceConfig { workers: 10, ..service("api", vec![Step::Call(call)]) };
+        let mut config = world(1_000, 10_000, vec![api, service("db", vec![work(5_000)])]);
+        let pause = NodeFaultKind::Pause { length: SimDuration::from_secs(2) };
+        config.node_faults = vec![NodeFault { service: 0, kind: pause, at: ms(1_050) }];
+        let ended: Vec<(SimTime, SimTime, Outcome)> = ended(&config).into_iter().take(4).collect();
+        let error = |arrived, done| (ms(arrived), ms(done), Outcome::Error);
+        assert_eq!(
+            ended,
+            [error(1_000, 3_100), error(2_000, 3_150), error(3_000, 3_150), error(4_000, 4_100)]
+        );
+    }
+}
