@@ -180,6 +180,21 @@ impl CallSite {
         }
     }
 
+    /// Measures the breaker's durations on the caller's clock: `to_true` gives the true length
+    /// of a duration the caller measures. The open period (how long the caller waits before
+    /// probing) and the slow-call threshold (how long a call took, as the caller saw it) are
+    /// lengths of time on the caller's monotonic clock; the breaker compares true instants, so
+    /// they are converted once, before any call. The sliding window of a time-window breaker
+    /// stays in true time. Nothing is recorded yet, so the breaker is simply built again.
+    pub(crate) fn measure_on(&mut self, to_true: impl Fn(SimDuration) -> SimDuration) {
+        if let Some(breaker) = &mut self.breaker {
+            let mut config = *breaker.config();
+            config.open_duration = to_true(config.open_duration);
+            config.slow_call_duration = to_true(config.slow_call_duration);
+            *breaker = Breaker::new(config);
+        }
+    }
+
     pub(crate) fn has_breaker(&self) -> bool {
         self.breaker.is_some()
     }

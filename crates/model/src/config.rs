@@ -6,7 +6,9 @@
 use faultline_engine::{SimDuration, SimTime};
 
 use crate::policy::{Backoff, BreakerConfig, Jitter};
-use crate::{Balance, Discipline, Dist, Ejection, LoadShape, NetworkConfig, Rate, Values};
+use crate::{
+    Balance, ClockConfig, Discipline, Dist, Ejection, LoadShape, NetworkConfig, Rate, Values,
+};
 
 /// Request classes in a world: requests carry their class as a `u8` index.
 pub const MAX_CLASSES: usize = 1 << u8::BITS;
@@ -218,6 +220,10 @@ pub struct WorldConfig {
     pub network: Option<NetworkConfig>,
     /// Crashes and pauses of the nodes services run on.
     pub node_faults: Vec<crate::NodeFault>,
+    /// The nodes with a local clock of their own: (node index, as in
+    /// [`WorldConfig::node_names`], and its clock), by node, each node at most once. Every other
+    /// node reads true time; empty, the world keeps no clocks at all.
+    pub clocks: Vec<(u32, ClockConfig)>,
 }
 
 impl WorldConfig {

@@ -30,7 +30,7 @@ mod world;
 
 pub use balance::{Balance, Ejection};
 pub use call::{Outcome, Rejection};
-pub use clock::{ClockConfig, ClockStep, ClockSync};
+pub use clock::{ClockConfig, ClockStep, ClockSync, ClockTrace};
 pub use config::{
     ArrivalProcess, CallConfig, ClientConfig, Endpoint, Fault, FaultKind, MAX_CALLS_PER_STEP,
     MAX_CLASSES, MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig, ServiceGroup, Step,

@@ -197,6 +197,9 @@ pub struct Metrics {
     pub starved_pools: Vec<StarvedPool>,
     /// Messages the network carried, when the world has one.
     pub network: Option<crate::NetStats>,
+    /// What each node with a clock of its own did with it, when the world has clocks: one
+    /// trace per node name, in node order.
+    pub clocks: Vec<crate::ClockTrace>,
     latency: Latencies,
     /// How long client requests that arrived after the warm-up took to fail (error or timeout,
     /// after any retries), and to be turned away: the other half of the latency story.
@@ -246,6 +249,7 @@ impl Metrics {
             oldest_in_flight: None,
             starved_pools: Vec::new(),
             network: None,
+            clocks: Vec::new(),
             latency: Latencies::new(max),
             failed_latency: Latencies::new(max),
             rejected_latency: Latencies::new(max),

@@ -225,6 +225,7 @@ mod tests {
             max_in_flight: 10,
             network: None,
             node_faults: vec![],
+            clocks: vec![],
         }
     }
 

@@ -417,14 +417,20 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "crashing a client",
-        edits: &[(INVARIANTS, "faults: [Crash(node: \"web\", at: \"1s\", restart_after: \"1s\")],\n    invariants:")],
+        edits: &[(
+            INVARIANTS,
+            "faults: [Crash(node: \"web\", at: \"1s\", restart_after: \"1s\")],\n    invariants:",
+        )],
         args: &[],
         at: Some("\"web\", at"),
         says: "`web` is a client; only services crash or pause",
     },
     Case {
         name: "a pause of no length",
-        edits: &[(INVARIANTS, "faults: [Pause(node: \"api\", at: \"1s\", length: \"0s\")],\n    invariants:")],
+        edits: &[(
+            INVARIANTS,
+            "faults: [Pause(node: \"api\", at: \"1s\", length: \"0s\")],\n    invariants:",
+        )],
         args: &[],
         at: Some("\"0s\""),
         says: "faults.0.length",

@@ -118,6 +118,7 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
         max_in_flight: 10_000,
         network: None,
         node_faults: vec![],
+        clocks: vec![],
     }
 }
 

@@ -103,6 +103,7 @@ mod tests {
             max_in_flight: 1_000,
             network: None,
             node_faults: vec![],
+            clocks: vec![],
         };
         let mut world = World::new(&config, 1, NoObserver);
         let limits = Limits { end: config.end, max_events: 10_000, max_work_per_instant: 1_000 };

@@ -44,16 +44,14 @@
 //! Sums use `i128` and readings saturate to `i64`, so no run length or drift can overflow.
 
 mod config;
-// Until the world reads node clocks, only the tests below use them.
-#[cfg_attr(not(test), expect(dead_code, reason = "the world does not read node clocks yet"))]
 mod local;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod trace;
 
 pub use config::{ClockConfig, ClockStep, ClockSync};
-#[cfg_attr(
-    not(test),
-    expect(unused_imports, reason = "the world does not read node clocks yet")
-)]
-pub(crate) use local::{Clock, ClockJump};
+pub(crate) use local::Clock;
+#[cfg(test)]
+use local::ClockJump;
+pub use trace::ClockTrace;

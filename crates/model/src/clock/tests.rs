@@ -285,3 +285,62 @@ fn same_seed_same_readings_and_names_have_their_own_streams() {
         .collect();
     assert_eq!(interleaved, a);
 }
+
+#[test]
+fn a_trace_draws_the_offset_through_every_jump() {
+    // Offset −3 s, +100 ppm, steps of +2 s at 100 s and −1 s at 640 s (sync 10's instant),
+    // syncs every 64 s: 15 syncs in 1,000 s, two steps, every point kept.
+    let config = busy();
+    let until = secs(1_000);
+    let trace = ClockTrace::new(&mut clock(&config, "a"), &config, "a", until);
+    let mut fresh = clock(&config, "a");
+    let jumps: Vec<ClockJump> = fresh.jumps(until).collect();
+    assert_eq!((trace.steps, trace.syncs, jumps.len()), (2, 15, 16));
+    let mut expected = vec![(SimTime::ZERO, -3 * SEC)];
+    for jump in &jumps {
+        expected.extend([(jump.at, jump.before), (jump.at, jump.after)]);
+    }
+    expected.push((until, fresh.offset_at(until)));
+    assert_eq!(trace.points, expected);
+    assert_eq!((trace.start, trace.end), (-3 * SEC, fresh.offset_at(until)));
+    // The largest is where the clock starts, 3 s behind: the drift brings it closer until the
+    // first sync, and a sync leaves at most 10 ms, a step 2 s more.
+    assert_eq!(trace.largest, 3 * SEC as u64);
+}
+
+#[test]
+fn a_trace_of_many_syncs_keeps_every_extreme_in_bounded_size() {
+    // 156,250 syncs in 10,000 s: more than 2,000 jumps, so each thousandth of the run keeps its
+    // first, lowest, highest and last point.
+    let sync =
+        ClockSync { every: SimDuration::from_millis(64), within: SimDuration::from_millis(10) };
+    let config = ClockConfig { offset: 7 * MS, sync: Some(sync), ..drifting(100.0) };
+    let until = secs(10_000);
+    let trace = ClockTrace::new(&mut clock(&config, "a"), &config, "a", until);
+    assert_eq!(trace.syncs, 156_250);
+    assert!(trace.points.len() <= 4 * 1_000 + 2, "{} points", trace.points.len());
+    let mut fresh = clock(&config, "a");
+    let end = fresh.offset_at(until);
+    let all: Vec<(SimTime, i64)> = std::iter::once((SimTime::ZERO, 7 * MS))
+        .chain(fresh.jumps(until).flat_map(|j| [(j.at, j.before), (j.at, j.after)]))
+        .chain(std::iter::once((until, end)))
+        .collect();
+    // Every kept point is one of the exact ones, in order, and every stretch's extremes are kept.
+    let mut rest = all.iter();
+    for point in &trace.points {
+        assert!(rest.any(|p| p == point), "{point:?} is not an exact point in order");
+    }
+    let width = until.as_nanos() / 1_000;
+    for stretch in 0..1_000 {
+        let inside = all.iter().filter(|(at, _)| at.as_nanos() / width == stretch);
+        let Some(&highest) = inside.clone().map(|(_, o)| o).max() else { continue };
+        let lowest = inside.map(|&(_, o)| o).min().unwrap();
+        let kept = trace.points.iter().filter(|(at, _)| at.as_nanos() / width == stretch);
+        assert!(
+            kept.clone().any(|&(_, o)| o == highest) && kept.clone().any(|&(_, o)| o == lowest)
+        );
+    }
+    let largest = all.iter().map(|&(_, offset)| offset.unsigned_abs()).max().unwrap();
+    assert_eq!(trace.largest, largest);
+    assert!(largest <= 10 * MS as u64 + 6_400, "{largest}");
+}

@@ -8,6 +8,7 @@
 mod batch;
 mod calls;
 mod clients;
+mod clocks;
 mod end;
 mod jobs;
 mod network;
@@ -15,6 +16,7 @@ mod nodes;
 mod workers;
 
 use batch::Batcher;
+use clocks::Clocks;
 pub use network::NetEvent;
 use network::{AWAY, Wire};
 pub use nodes::NodeEvent;
@@ -109,6 +111,8 @@ pub struct World<O> {
     nodes: Option<Box<crate::node::NodeFaults>>,
     /// The service each call site's calls leave from (`None`: a client's).
     site_services: Vec<Option<u32>>,
+    /// Every node's clock; `None` when the scenario has no `clocks:` (all read true time).
+    clocks: Option<Box<Clocks>>,
 }
 
 impl<O: Observer> World<O> {
@@ -116,7 +120,9 @@ impl<O: Observer> World<O> {
         let streams = RngStreams::new(seed);
         let names: Vec<(String, u32)> =
             config.services.iter().map(|s| (s.name.clone(), s.workers)).collect();
-        let Plan { sites, handlers, breaker_sites, batchers, site_nodes } = plan(config, &streams);
+        let Plan { mut sites, handlers, breaker_sites, batchers, site_nodes } =
+            plan(config, &streams);
+        let clocks = Clocks::new(config, &mut sites, &site_nodes, &streams).map(Box::new);
         let mut entry = vec![false; config.services.len()];
         for client in &config.clients {
             let (first, count) = config.instances(client.call.target);
@@ -165,6 +171,7 @@ impl<O: Observer> World<O> {
                 .collect(),
             wire: Wire::new(config, site_nodes, seed).map(Box::new),
             nodes: Self::node_faults(config),
+            clocks,
         }
     }
 
@@ -174,6 +181,7 @@ impl<O: Observer> World<O> {
         self.metrics.oldest_in_flight = self.oldest_request();
         self.metrics.starved_pools = self.starved_pools();
         self.metrics.network = self.wire.as_ref().map(|w| w.stats());
+        self.metrics.clocks = self.clock_traces();
         self.metrics.finish();
         (self.metrics, self.observer, self.requests_in_flight as u64)
     }
@@ -370,6 +378,7 @@ mod stuck_tests {
             max_in_flight: 1_000_000,
             network: None,
             node_faults: vec![],
+            clocks: vec![],
         }
     }
 

@@ -225,6 +225,7 @@ mod tests {
             max_in_flight: 100_000,
             network,
             node_faults: vec![],
+            clocks: vec![],
         }
     }
 

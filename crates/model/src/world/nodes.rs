@@ -247,6 +247,7 @@ mod tests {
             max_in_flight: 1_000,
             network: None,
             node_faults: vec![],
+            clocks: vec![],
         }
     }
 

@@ -181,6 +181,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         max_in_flight,
         network: network.unwrap(),
         node_faults: node_faults.unwrap(),
+        clocks: vec![],
     };
     instances::expand(&mut world, &mut invariants, &instance_counts.unwrap());
     Ok(Scenario {
