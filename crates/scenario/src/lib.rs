@@ -20,7 +20,7 @@ use faultline_model::WorldConfig;
 
 pub use error::{Origin, Problem, ScenarioError, did_you_mean};
 pub use run::Outcome;
-pub use units::{parse_duration, parse_rate};
+pub use units::{parse_duration, parse_rate, parse_signed_duration};
 pub use validate::{
     DEFAULT_MAX_EVENTS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_WORK_PER_INSTANT, MAX_WINDOWS,
     default_window,

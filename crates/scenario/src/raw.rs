@@ -34,6 +34,9 @@ pub struct ScenarioFile {
     pub faults: Vec<FaultRaw>,
     #[serde(default)]
     pub network: Option<NetworkRaw>,
+    /// Local clocks, by node name (a client's or a service's).
+    #[serde(default)]
+    pub clocks: BTreeMap<String, ClockRaw>,
     #[serde(default)]
     pub invariants: Vec<InvariantRaw>,
     #[serde(default)]
@@ -355,6 +358,37 @@ pub struct LinkRuleRaw {
 pub enum OrderingRaw {
     Fifo,
     Datagram,
+}
+
+/// A node's local clock; every field left out leaves the clock on true time in that respect.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename = "clock")]
+pub struct ClockRaw {
+    /// Local minus true time at the start, signed: `"+2s"`, `"-250ms"`.
+    #[serde(default)]
+    pub offset: Option<String>,
+    #[serde(default)]
+    pub drift_ppm: Option<f64>,
+    #[serde(default)]
+    pub steps: Vec<ClockStepRaw>,
+    #[serde(default)]
+    pub sync: Option<ClockSyncRaw>,
+}
+
+/// The clock jumps `by` (signed: `"-5min"`) at `at`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "clock step")]
+pub struct ClockStepRaw {
+    pub at: String,
+    pub by: String,
+}
+
+/// The clock is synchronised every `every`, each time to within `within` of true time.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "sync")]
+pub struct ClockSyncRaw {
+    pub every: String,
+    pub within: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -15,6 +15,8 @@ const UNITS: &[(&str, u64)] = &[
 ];
 
 const DURATION_HELP: &str = "write a duration like \"250ms\", \"2s\", \"1.5s\" or \"1h30m\" (units: ns, us, ms, s, m, h, d)";
+const SIGNED_HELP: &str =
+    "write a signed duration like \"+2s\", \"-5min\" or \"-250ms\" (units: ns, us, ms, s, m, h, d)";
 const RATE_HELP: &str =
     "write a rate like \"200/s\", \"0.9/s\" or \"1200/min\" (per ms, s, min or h)";
 
@@ -39,6 +41,26 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         return Err(format!("duration \"{text}\" is too long (at most about 584 years)"));
     }
     Ok(SimDuration::from_nanos(total.round() as u64))
+}
+
+/// Parses a duration with an optional sign, `"+2s"`, `"-5min"`, `"-250ms"` or `"2s"`, into
+/// nanoseconds.
+pub fn parse_signed_duration(text: &str) -> Result<i64, String> {
+    let trimmed = text.trim();
+    let (negative, rest) = match trimmed.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
+    };
+    let bad = || format!("\"{text}\" is not a signed duration; {SIGNED_HELP}");
+    if rest.is_empty() || rest.starts_with(['+', '-']) || rest.starts_with(char::is_whitespace) {
+        return Err(bad());
+    }
+    let magnitude = parse_duration(rest).map_err(|_| bad())?;
+    match i64::try_from(magnitude.as_nanos()) {
+        Ok(nanos) if negative => Ok(-nanos),
+        Ok(nanos) => Ok(nanos),
+        Err(_) => Err(format!("\"{text}\" is too long (at most about 292 years either way)")),
+    }
 }
 
 fn bad_duration(text: &str) -> String {
@@ -121,6 +143,22 @@ mod tests {
             let err = parse_duration(bad).unwrap_err();
             assert!(err.contains("duration"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn signed_durations_take_either_sign_or_none() {
+        assert_eq!(parse_signed_duration("+2s"), Ok(2_000_000_000));
+        assert_eq!(parse_signed_duration("2s"), Ok(2_000_000_000));
+        assert_eq!(parse_signed_duration("-5min"), Ok(-300_000_000_000));
+        assert_eq!(parse_signed_duration(" -250ms "), Ok(-250_000_000));
+        assert_eq!(parse_signed_duration("-1h30m"), Ok(-5_400_000_000_000));
+        assert_eq!(parse_signed_duration("-0s"), Ok(0));
+        for bad in ["", "+", "-", "--2s", "+-2s", "- 2s", "2", "-fast", "-300y"] {
+            let err = parse_signed_duration(bad).unwrap_err();
+            assert!(err.contains("signed duration"), "{bad}: {err}");
+        }
+        let err = parse_signed_duration("-200000d").unwrap_err();
+        assert!(err.contains("too long"), "{err}");
     }
 
     #[test]

@@ -435,6 +435,30 @@ const CASES: &[Case] = &[
         at: Some("\"0s\""),
         says: "faults.0.length",
     },
+    Case {
+        name: "clock of an unknown node",
+        edits: &[(INVARIANTS, "clocks: { \"wbe\": (offset: \"+2s\") },\n    invariants:")],
+        args: &[],
+        at: Some("(offset: \"+2s\")"),
+        says: "unknown node `wbe`",
+    },
+    Case {
+        name: "clock drifting beyond a million ppm",
+        edits: &[(INVARIANTS, "clocks: { \"api\": (drift_ppm: -1500000.0) },\n    invariants:")],
+        args: &[],
+        at: Some("-1500000.0"),
+        says: "-1,000,000 to +1,000,000 ppm",
+    },
+    Case {
+        name: "clock synced every zero seconds",
+        edits: &[(
+            INVARIANTS,
+            "clocks: { \"api\": (sync: (every: \"0s\", within: \"10ms\")) },\n    invariants:",
+        )],
+        args: &[],
+        at: Some("\"0s\""),
+        says: "must be longer than zero",
+    },
 ];
 
 fn write_case(index: usize, text: &str) -> PathBuf {

@@ -144,3 +144,36 @@ fn adding_an_unrelated_client_leaves_other_arrivals_unchanged() {
     assert!(before.len() > 1_000, "too few arrivals to compare: {}", before.len());
     assert_eq!(before, after);
 }
+
+/// The trace hash, summary and series of a bundled scenario's run, its text given.
+fn outputs(name: &str, variant: &str, text: &str) -> (String, String, String) {
+    let overrides =
+        faultline_scenario::Overrides { variant: Some(variant.to_string()), sets: vec![] };
+    let scenario =
+        faultline_scenario::load(name, text, &overrides).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = faultline_tests::run(&scenario, scenario.seed);
+    let summary = faultline_report::Summary::new(&scenario, &outcome, 0.0, String::new());
+    let series = faultline_report::Series::new(&scenario, &outcome.metrics);
+    (outcome.stats.trace_hash.hex(), summary.to_json(), series.to_json())
+}
+
+/// An empty `clocks: {}` is no clocks at all: the same trace, summary and series, byte for byte,
+/// in scenarios with timeouts, retries, breakers, held queues, pacing and batches.
+#[test]
+fn an_empty_clocks_section_changes_no_output() {
+    let runs = [
+        ("retry-storm", "naive"),
+        ("breaker-recovery-herd", "fixed"),
+        ("async-pool-exhaustion", "fixed"),
+    ];
+    for (name, variant) in runs {
+        let text = std::fs::read_to_string(scenario_path(name)).expect("readable");
+        let with_clocks =
+            text.replacen("\n    invariants:", "\n    clocks: {},\n    invariants:", 1);
+        assert_ne!(with_clocks, text, "{name}: no top-level `invariants:` to insert before");
+        let (hash, summary, series) = outputs(name, variant, &with_clocks);
+        let (plain_hash, plain_summary, plain_series) = outputs(name, variant, &text);
+        assert_eq!(hash, plain_hash, "{name}/{variant}");
+        assert!(summary == plain_summary && series == plain_series, "{name}/{variant}");
+    }
+}

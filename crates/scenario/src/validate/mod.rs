@@ -11,6 +11,7 @@
 mod breaker;
 mod call;
 mod client;
+mod clock;
 mod dist;
 mod fault;
 mod handler;
@@ -154,6 +155,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let network_faults = faults.as_ref().map(|f| f.network.clone());
     let node_faults = faults.as_ref().map(|f| f.nodes.clone());
     let network = network::check_network(&mut c, raw.network.as_ref(), &nodes, network_faults);
+    let clocks = clock::check_clocks(&mut c, &raw.clocks, &nodes, duration);
     let clients = client::check_clients(&mut c, raw, &names);
     let triggers = Triggers::of(clients.as_deref(), faults.as_ref());
     let invariants = invariant::check_invariants(&mut c, raw, &names, duration, triggers);
@@ -181,7 +183,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         max_in_flight,
         network: network.unwrap(),
         node_faults: node_faults.unwrap(),
-        clocks: vec![],
+        clocks: clocks.unwrap(),
     };
     instances::expand(&mut world, &mut invariants, &instance_counts.unwrap());
     Ok(Scenario {

@@ -48,7 +48,7 @@ impl NodeNames {
 
     /// The nodes called `name`: a client, a service or one instance (`api/1`), or every
     /// instance of a service (`api`); a client and a service may share a name: both.
-    fn find(&self, c: &mut Checker, at: &[&str], name: &str) -> Option<Vec<u32>> {
+    pub(super) fn find(&self, c: &mut Checker, at: &[&str], name: &str) -> Option<Vec<u32>> {
         let named = |i: &usize| self.names[*i] == name || self.groups[*i].as_deref() == Some(name);
         let found: Vec<u32> = (0..self.names.len()).filter(named).map(|i| i as u32).collect();
         if found.is_empty() {
