@@ -8,6 +8,7 @@
 
 use faultline_engine::human_secs;
 
+use crate::clock::clock_chart;
 use crate::{BandKind, Series, SeriesWindow, Summary, VaryPoint, VaryReport};
 
 /// An RGB colour.
@@ -245,18 +246,36 @@ pub const LATENCY: &str = "latency";
 pub const THROUGHPUT: &str = "throughput";
 pub const QUEUES: &str = "queues";
 pub const LATENCY_CDF: &str = "latency-cdf";
-/// The names of the report's charts, in the order [`charts`] makes them.
+/// The names of the charts every report has, in the order [`charts`] makes them; a run with
+/// clocks adds [`crate::clock::CLOCKS`] after them.
 pub const CHART_NAMES: [&str; 4] = [LATENCY, THROUGHPUT, QUEUES, LATENCY_CDF];
 
 /// The report's charts, most telling first: latency over time, rates over time, queue depth
-/// over time, and the latency distribution.
+/// over time, and the latency distribution; then, with clocks, the nodes' clock offsets.
 pub fn charts(summary: &Summary, series: &Series) -> Vec<Chart> {
-    vec![
+    let mut charts = vec![
         latency_chart(summary, series),
         throughput_chart(summary, series),
         queue_chart(summary, series),
         latency_cdf_chart(series),
-    ]
+    ];
+    charts.extend(clock_chart(summary, series));
+    charts
+}
+
+/// A chart of `y` over the run's simulated time, shaded with the series' bands, and the unit
+/// of its time axis, for a mechanism's chart built in a file of its own.
+pub(crate) fn over_run_time(
+    name: &str,
+    title: &str,
+    y: Axis,
+    summary: &Summary,
+    series: &Series,
+) -> (Chart, TimeUnit) {
+    let clock = Clock::new(summary, series);
+    let mut chart = Chart::new(name, title, clock.axis(), y);
+    chart.bands = clock.shades(series);
+    (chart, clock.unit)
 }
 
 /// The time axis of a run: its unit, its end and the windows' length.
@@ -588,6 +607,7 @@ mod tests {
             slos: Vec::new(),
             queue_bounds: Vec::new(),
             latency_cdf: Vec::new(),
+            clocks: Default::default(),
         };
         let clock = Clock { unit: TimeUnit::for_clock(10.0), end_s: 10.0, window_s: 1.0 };
         for ((kind, label), shade) in bands.iter().zip(clock.shades(&series)) {

@@ -207,6 +207,17 @@ fn tables(out: &mut String, s: &Summary) {
         row(out, name, &service_cells(v));
     }
     out.push_str("</table>\n");
+    if !s.clocks.is_empty() {
+        out.push_str(
+            "<table>\n<tr><th>clock of</th><th class=\"n\">offset at start</th>\
+             <th class=\"n\">offset at end</th><th class=\"n\">largest offset</th>\
+             <th class=\"n\">steps</th><th class=\"n\">syncs</th></tr>\n",
+        );
+        for (node, clock) in &s.clocks {
+            row(out, node, &clock.cells());
+        }
+        out.push_str("</table>\n");
+    }
 }
 
 /// The latency headline; when a noticeable share of requests did not succeed, a warning beside

@@ -4,6 +4,7 @@
 //! Built only from a finished run's outcome; nothing here influences a run.
 
 pub mod chart;
+mod clock;
 mod folder;
 mod html;
 mod network;
@@ -14,6 +15,7 @@ mod text;
 mod vary;
 
 pub use chart::{Chart, charts, vary_chart};
+pub use clock::{CLOCKS, ClockSummary, clock_chart};
 pub use folder::{ReportError, ReportFile, render_report, write_report, write_vary_report};
 pub use html::render_html;
 pub use network::NetworkSummary;

@@ -9,6 +9,7 @@ use faultline_model::{Fault, FaultKind, LatencySummary, LoadShape, Metrics, Reje
 use faultline_scenario::{Outcome, Scenario};
 use serde::Serialize;
 
+use crate::clock::{ClockSummary, clock_series, clock_summaries};
 use crate::network::{NetworkSummary, network_bands};
 use crate::text::thousands;
 
@@ -277,6 +278,11 @@ pub struct Series {
     pub queue_bounds: Vec<QueueBound>,
     /// End-to-end latency CDF after the warm-up: (seconds, cumulative fraction).
     pub latency_cdf: Vec<(f64, f64)>,
+    /// Each node with a clock of its own, by name: its offset (local − true time) as (true
+    /// time, offset) in seconds, exact at every point and straight between two; only in runs
+    /// with clocks.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub clocks: BTreeMap<String, Vec<(f64, f64)>>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -326,6 +332,9 @@ pub struct Summary {
     /// What the network carried; only in runs with a network.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<NetworkSummary>,
+    /// Each node with a clock of its own, by name; only in runs with clocks.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub clocks: BTreeMap<String, ClockSummary>,
     pub littles_law: LittlesLaw,
     pub services: BTreeMap<String, ServiceSummary>,
     pub classes: BTreeMap<String, ClassSummary>,
@@ -376,6 +385,7 @@ impl Summary {
             latency_s: latency_stats(&latency),
             failures: Failures::new(m),
             network: m.network.as_ref().map(NetworkSummary::new),
+            clocks: clock_summaries(m),
             littles_law: LittlesLaw {
                 arrival_rate_per_s: m.arrival_rate(),
                 mean_latency_s: m.mean_sojourn(),
@@ -488,6 +498,7 @@ impl Series {
             slos: slos(scenario),
             queue_bounds: queue_bounds(scenario),
             latency_cdf: metrics.latency_cdf(),
+            clocks: clock_series(metrics),
         }
     }
 

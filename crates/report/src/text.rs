@@ -87,6 +87,9 @@ fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
     if let Some(network) = &s.network {
         let _ = writeln!(out, "{}", network.line());
     }
+    for (node, clock) in &s.clocks {
+        let _ = writeln!(out, "{}", clock.line(node));
+    }
     if let Some(trend) = p99_trend {
         let _ = writeln!(out, "p99 trend   {trend}");
     }

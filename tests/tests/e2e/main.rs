@@ -4,6 +4,7 @@
 mod analytic;
 mod bad_input;
 mod catalogue;
+mod clocks;
 mod determinism;
 mod folder;
 mod generated;
