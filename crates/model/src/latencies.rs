@@ -1,19 +1,44 @@
 //! Latency histograms: log-linear buckets no wider than 1/128 of their values (< 0.8 %
 //! relative error), with the count, sum and maximum kept exactly.
 //!
-//! Built on the `histogram` crate, whose record is a handful of inlined instructions; every
-//! finished request records three to five latencies, so this sits on the engine's hot path.
+//! The bucket boundaries and quantiles are the `histogram` crate's. Its dense histogram holds a
+//! counter for every bucket up to the run's length (tens of kB), far more than a histogram that
+//! records a few hundred values needs: with ten thousand services, two per service were most of
+//! a run's memory. So a histogram starts sparse, holding only the buckets values fell in, and
+//! becomes the crate's dense histogram once it has recorded as many values as an eighth of its
+//! buckets (hundreds). Its memory follows what it records.
+//!
+//! Every finished request records three to five latencies, so `record` sits on the engine's hot
+//! path: a dense record is the crate's handful of inlined instructions, a sparse one a binary
+//! search over the touched buckets. A record allocates only when it touches a bucket for the
+//! first time (the sparse list grows, amortised) or when the histogram turns dense (once).
 
 use faultline_engine::SimDuration;
-use histogram::{Histogram, Quantile};
+use histogram::{Config, Histogram, Quantile, QuantilesResult, SparseHistogramRef};
 
 /// Sub-buckets per power of two are 2^7 = 128: a bucket spans under 0.8 % of its values.
 const GROUPING_POWER: u8 = 7;
 
+/// A sparse entry is `index << COUNT_BITS | count`: bucket indices stay below 2^13 (7,424
+/// buckets reach 2^64 ns), so sorting entries sorts them by bucket.
+const COUNT_BITS: u32 = 19;
+const COUNT_MAX: u32 = (1 << COUNT_BITS) - 1;
+
+/// A histogram turns dense when it has recorded this share of its bucket count in values (1/8:
+/// 528 values for a 300 s run), or its sparse list would hold that many buckets. At 4 bytes an
+/// entry against 8 a counter, the list is then at most a sixteenth of the dense size, a search
+/// takes at most about ten steps, and a dense histogram holds at most 64 bytes per value
+/// recorded.
+const DENSE_SHARE: usize = 8;
+
 /// The distribution of a set of durations, in nanoseconds.
 #[derive(Debug, Clone)]
 pub struct Latencies {
-    buckets: Histogram,
+    /// Once dense, the crate's histogram: a counter for every bucket.
+    dense: Option<Histogram>,
+    /// While sparse, the buckets touched so far as `index << COUNT_BITS | count` entries, sorted.
+    sparse: Vec<u32>,
+    config: Config,
     /// Values above this are recorded as this (the run's length, so only in theory).
     limit: u64,
     count: u64,
@@ -35,24 +60,74 @@ pub struct LatencySummary {
 }
 
 impl Latencies {
-    /// A histogram for durations up to `longest`.
+    /// A histogram for durations up to `longest`. Allocates nothing until a value is recorded.
     pub fn new(longest: SimDuration) -> Self {
         let limit = longest.as_nanos().max(2);
         // Buckets must reach `limit`: the power of two above it, and above the grouping.
         let max_value_power = (64 - limit.leading_zeros() as u8).max(GROUPING_POWER + 1);
-        let buckets = Histogram::new(GROUPING_POWER, max_value_power)
+        let config = Config::new(GROUPING_POWER, max_value_power)
             .expect("grouping power 7 < max value power ≤ 64 is a valid configuration");
-        Latencies { buckets, limit, count: 0, sum_secs: 0.0, max: 0 }
+        Latencies {
+            dense: None,
+            sparse: Vec::new(),
+            config,
+            limit,
+            count: 0,
+            sum_secs: 0.0,
+            max: 0,
+        }
     }
 
     #[inline]
     pub fn record(&mut self, value: SimDuration) {
         let nanos = value.as_nanos().min(self.limit);
-        // Cannot fail: `nanos` ≤ `limit` < 2^max_value_power.
-        let _ = self.buckets.increment(nanos);
+        // `nanos` ≤ `limit` < 2^max_value_power: its bucket exists once dense.
+        let dense = self.dense.as_mut().map(Histogram::as_mut_slice);
+        match dense.and_then(|counters| counters.get_mut(bucket_index(nanos))) {
+            Some(counter) => *counter += 1,
+            None => self.record_sparse(nanos),
+        }
         self.count += 1;
         self.sum_secs += value.as_secs_f64();
         self.max = self.max.max(nanos);
+    }
+
+    /// Counts `nanos` in the sparse list: a new entry the first time its bucket is touched
+    /// (allocating when the list is full), or turns dense once many values were recorded.
+    /// Cold for the histograms that record most (they are dense): kept out of their way.
+    #[cold]
+    #[inline(never)]
+    fn record_sparse(&mut self, nanos: u64) {
+        let index = bucket_index(nanos) as u32;
+        let at = self.sparse.partition_point(|&entry| entry >> COUNT_BITS < index);
+        let few = self.count < self.dense_at();
+        match self.sparse.get_mut(at) {
+            Some(entry) if *entry >> COUNT_BITS == index && *entry & COUNT_MAX < COUNT_MAX => {
+                *entry += 1;
+                return;
+            }
+            Some(entry) if *entry >> COUNT_BITS == index => {} // its count is full: turn dense
+            // A new bucket while few values were recorded. A histogram that keeps recording
+            // (the window's, reset at each window's end) turns dense early and stays so,
+            // rather than searching a long list for every value.
+            _ if few => {
+                self.sparse.insert(at, index << COUNT_BITS | 1);
+                return;
+            }
+            _ => {}
+        }
+        let mut dense = Histogram::with_config(&self.config);
+        let counters = dense.as_mut_slice();
+        for entry in std::mem::take(&mut self.sparse) {
+            counters[(entry >> COUNT_BITS) as usize] = u64::from(entry & COUNT_MAX);
+        }
+        counters[bucket_index(nanos)] += 1;
+        self.dense = Some(dense);
+    }
+
+    /// The number of buckets, or of values recorded, at which a histogram turns dense.
+    fn dense_at(&self) -> u64 {
+        (self.config.total_buckets() / DENSE_SHARE) as u64
     }
 
     pub fn len(&self) -> u64 {
@@ -88,16 +163,32 @@ impl Latencies {
         self.quantile_buckets(&[q]).first().copied()
     }
 
-    /// The buckets holding each of `qs`; empty when no value was recorded. The
-    /// crate's scan sums 32 counters at a step: this runs at every window's end. Its sorted
-    /// form walks the buckets once for all quantiles (`quantile_buckets_into` picks each next
-    /// quantile by a search over the rest: 63 µs for the CDF's 240, against 13 µs).
+    /// The buckets holding each of `qs`; empty when no value was recorded. The dense form is
+    /// the crate's scan, which sums 32 counters at a step (this runs at every window's end);
+    /// its sorted form walks the buckets once for all quantiles (`quantile_buckets_into` picks
+    /// each next quantile by a search over the rest: 63 µs for the CDF's 240, against 13 µs).
+    /// The sparse form is the crate's walk over the touched buckets.
     fn quantile_buckets(&self, qs: &[f64]) -> Vec<(u64, u64)> {
         let qs: Vec<f64> = qs.iter().map(|q| q.clamp(0.0, 1.0)).collect();
         // Fails only for NaN, which has no rank; `None` when empty.
-        let Ok(Some(found)) = self.buckets.quantiles(&qs) else { return Vec::new() };
+        let Ok(Some(found)) = self.crate_quantiles(&qs) else { return Vec::new() };
         let bucket = |q: f64| Quantile::new(q).ok().and_then(|q| found.get(&q));
         qs.iter().filter_map(|&q| bucket(q)).map(|b| (b.start(), b.end())).collect()
+    }
+
+    fn crate_quantiles(&self, qs: &[f64]) -> Result<Option<QuantilesResult>, histogram::Error> {
+        if let Some(dense) = &self.dense {
+            return dense.quantiles(qs);
+        }
+        let index: Vec<u32> = self.sparse.iter().map(|&entry| entry >> COUNT_BITS).collect();
+        let count: Vec<u64> =
+            self.sparse.iter().map(|&entry| u64::from(entry & COUNT_MAX)).collect();
+        SparseHistogramRef::from_parts(self.config, &index, &count)?.quantiles(qs)
+    }
+
+    #[cfg(test)]
+    fn is_dense(&self) -> bool {
+        self.dense.is_some()
     }
 
     pub fn summary(&self) -> LatencySummary {
@@ -113,15 +204,31 @@ impl Latencies {
         }
     }
 
-    /// Forgets every value, keeping the buckets' memory.
+    /// Forgets every value, keeping the buckets' memory (a dense histogram stays dense).
     pub fn reset(&mut self) {
         if self.count > 0 {
-            self.buckets.reset(); // tens of kB: skipped for windows nothing finished in
+            if let Some(dense) = &mut self.dense {
+                dense.reset(); // tens of kB: skipped for windows nothing finished in
+            }
+            self.sparse.clear();
         }
         self.count = 0;
         self.sum_secs = 0.0;
         self.max = 0;
     }
+}
+
+/// The index of the crate's bucket holding `value` (`Config::bucket_index`, which the crate
+/// keeps private): below 2^(grouping power + 1) a bucket per value; above, with `s` the low bits
+/// a bucket ignores, `s` blocks of 2^grouping-power buckets and then `value >> s`.
+#[inline]
+fn bucket_index(value: u64) -> usize {
+    if value < 1 << (GROUPING_POWER + 1) {
+        return value as usize;
+    }
+    // Setting the low bit keeps the leading zeros and tells the compiler the value is not zero.
+    let shift = 63 - (value | 1).leading_zeros() - u32::from(GROUPING_POWER);
+    ((shift as usize) << GROUPING_POWER) + (value >> shift) as usize
 }
 
 #[cfg(test)]
@@ -174,5 +281,88 @@ mod tests {
         assert!(low <= 1_000_000_000 && 1_000_000_000 <= high);
         assert!((high - low) as f64 / low as f64 <= 1.0 / 128.0);
         assert_eq!(Latencies::new(SimDuration::from_secs(1)).quantile_bucket(0.5), None);
+    }
+
+    /// The same histogram built by the crate directly, for comparison.
+    fn oracle(longest: SimDuration, values: &[u64]) -> Histogram {
+        let config = Latencies::new(longest).config;
+        let mut h = Histogram::with_config(&config);
+        values.iter().for_each(|&v| h.increment(v.min(longest.as_nanos())).unwrap());
+        h
+    }
+
+    /// Values spread over many powers of two, from a fixed linear congruential sequence.
+    fn spread(n: usize) -> Vec<u64> {
+        let mut x: u64 = 12345;
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (x >> 33) >> ((x >> 7) % 31)
+            })
+            .collect()
+    }
+
+    const QS: [f64; 9] = [0.0, 0.001, 0.1, 0.5, 0.9, 0.99, 0.999, 0.99999, 1.0];
+
+    #[test]
+    fn bucket_indices_are_the_crates() {
+        let edges = (0..64).flat_map(|p| {
+            let v = 1u64 << p;
+            [v - 1, v, v + 1, v | (v >> 1), v | (v - 1)]
+        });
+        for value in edges.chain([u64::MAX, 0, 1, 255, 256, 257]).chain(spread(10_000)) {
+            let mut h = Histogram::new(GROUPING_POWER, 64).unwrap();
+            h.increment(value).unwrap();
+            let index = h.as_slice().iter().position(|&c| c == 1).unwrap();
+            assert_eq!(bucket_index(value), index, "value {value}");
+        }
+    }
+
+    #[test]
+    fn sparse_and_dense_give_the_crates_quantiles() {
+        let longest = SimDuration::from_secs(300);
+        for n in [1, 2, 3, 10, 100, 300, 527, 528, 529, 2_000, 50_000] {
+            let values = spread(n);
+            let mut l = Latencies::new(longest);
+            values.iter().for_each(|&v| l.record(SimDuration::from_nanos(v)));
+            let want = oracle(longest, &values);
+            let found = want.quantiles(&QS).unwrap().unwrap();
+            let top = |q: f64| found.get(&Quantile::new(q).unwrap()).unwrap().end().min(l.max);
+            let got: Vec<u64> = l.quantiles(&QS).iter().map(|d| d.as_nanos()).collect();
+            assert_eq!(got, QS.map(top), "{n} values");
+            if l.is_dense() {
+                assert_eq!(l.dense.as_ref(), Some(&want), "{n} values");
+            } else {
+                assert!(n < 2_000, "{n} values are still sparse");
+            }
+        }
+    }
+
+    #[test]
+    fn memory_follows_the_buckets_touched() {
+        let mut l = Latencies::new(SimDuration::from_secs(300));
+        assert_eq!((l.is_dense(), l.sparse.capacity()), (false, 0), "nothing before a value");
+        for _ in 0..1000 {
+            l.record(ms(5));
+            l.record(ms(7));
+        }
+        assert_eq!((l.is_dense(), l.sparse.len()), (false, 2), "two buckets touched");
+        spread(5_000).into_iter().for_each(|v| l.record(SimDuration::from_nanos(v)));
+        assert!(l.is_dense(), "many values: dense");
+        l.reset();
+        assert!(l.is_dense(), "a reset keeps the memory");
+        assert_eq!(l.quantile(0.5), SimDuration::ZERO);
+    }
+
+    #[test]
+    fn a_full_sparse_count_turns_dense_without_losing_any() {
+        let mut l = Latencies::new(SimDuration::from_secs(1));
+        let n = u64::from(COUNT_MAX) + 3;
+        (0..n).for_each(|_| l.record(ms(3)));
+        l.record(ms(9));
+        assert!(l.is_dense(), "still sparse");
+        assert_eq!(l.dense.as_ref().unwrap().as_slice().iter().sum::<u64>(), n + 1);
+        let want = oracle(SimDuration::from_secs(1), &[3_000_000]).quantile(0.5).unwrap().unwrap();
+        assert_eq!(l.quantile(0.5).as_nanos(), want.max().end().min(l.max));
     }
 }
