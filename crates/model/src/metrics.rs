@@ -2,7 +2,10 @@
 //! time series for plots.
 //!
 //! Memory is bounded by the number of services and windows, never by the number of requests:
-//! latencies go into log-linear histograms (< 0.8 % relative error).
+//! latencies go into log-linear histograms (< 0.8 % relative error) whose memory follows the
+//! values they hold. A window records only the services that were not idle in it (something
+//! happened there, or work was queued or running), and closing a window looks only at those: a
+//! run with ten thousand idle services costs no more per window than one without them.
 
 use faultline_engine::{SimDuration, SimTime};
 
@@ -21,7 +24,8 @@ pub struct ServiceMetrics {
     pub completed: u64,
     /// Attempts turned away, by reason (indexed like [`Rejection::ALL`]).
     pub rejected_by: [u64; 5],
-    /// Deepest the queue ever got (whole run).
+    /// Deepest the queue ever got (whole run), as of the last window closed (so all of it once
+    /// the run is over).
     pub max_queue: usize,
     warmup: SimTime,
     occupancy: Occupancy,
@@ -33,6 +37,9 @@ pub struct ServiceMetrics {
     latency: Latencies,
     window_max_queue: usize,
     window_completed: u64,
+    /// On [`Metrics::active`]: something happened here in the current window, or work was
+    /// queued or running at its start.
+    active: bool,
 }
 
 impl ServiceMetrics {
@@ -51,6 +58,7 @@ impl ServiceMetrics {
             latency: Latencies::new(max),
             window_max_queue: 0,
             window_completed: 0,
+            active: false,
         }
     }
 
@@ -95,10 +103,26 @@ impl ServiceMetrics {
 /// One service's share of a time-series window.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WindowService {
+    /// The service's index.
+    pub service: u32,
+    /// Queue depths: at most `limits.max_in_flight`, a `u32`.
+    pub max_queue: u32,
+    pub queue_at_end: u32,
     pub completed: u64,
-    pub max_queue: usize,
-    pub queue_at_end: usize,
     pub utilization: f64,
+}
+
+impl WindowService {
+    /// The share of an idle service: nothing happened, nothing queued or running.
+    pub fn idle(service: u32) -> Self {
+        WindowService { service, max_queue: 0, queue_at_end: 0, completed: 0, utilization: 0.0 }
+    }
+
+    fn is_idle(&self) -> bool {
+        let WindowService { service: _, max_queue, queue_at_end, completed, utilization } = *self;
+        // By its bits: an idle service's utilization is +0.0.
+        (max_queue, queue_at_end, completed, utilization.to_bits()) == (0, 0, 0, 0)
+    }
 }
 
 /// One fixed-width window of the time series. Latencies are of client requests that succeeded
@@ -127,7 +151,19 @@ pub struct Window {
     pub latency_p50_s: f64,
     pub latency_p99_s: f64,
     pub latency_max_s: f64,
+    /// The services that were not idle in the window, by index; [`Window::service`] reads any.
     pub services: Vec<WindowService>,
+}
+
+impl Window {
+    /// The share of service `index` ([`WindowService::idle`] if it is not in `services`).
+    pub fn service(&self, index: usize) -> WindowService {
+        let index = index as u32;
+        match self.services.binary_search_by_key(&index, |s| s.service) {
+            Ok(at) => self.services[at],
+            Err(_) => WindowService::idle(index),
+        }
+    }
 }
 
 /// Per request class: successful latency and the longest wait in any queue.
@@ -219,6 +255,13 @@ pub struct Metrics {
     next_mark: SimTime,
     current: Window,
     window_latency: Latencies,
+    /// The services a window's end must look at, those flagged `active`, in
+    /// `active[..active_len]`. Room for every service: adding one never allocates (nor calls
+    /// anything, which keeps the hot callers free of spills).
+    active: Box<[u32]>,
+    active_len: usize,
+    /// The occupancy integrals at the end of the warm-up are taken.
+    warmup_taken: bool,
 }
 
 impl Metrics {
@@ -271,8 +314,11 @@ impl Metrics {
             window_start: SimTime::ZERO,
             window_end: SimTime::ZERO + window,
             next_mark: warmup.min(SimTime::ZERO + window),
-            current: empty_window(0.0, services.len()),
+            current: empty_window(0.0),
             window_latency: Latencies::new(max),
+            active: vec![0; services.len()].into_boxed_slice(),
+            active_len: 0,
+            warmup_taken: false,
         }
     }
 
@@ -360,12 +406,13 @@ impl Metrics {
     }
 
     fn pass_marks(&mut self, now: SimTime) {
-        if now >= self.warmup {
+        if now >= self.warmup && !self.warmup_taken {
             // Only the first mark past the warm-up snapshots: nothing has changed since it.
             let warmup = self.warmup;
             for service in &mut self.services {
-                service.at_warmup.get_or_insert_with(|| service.occupancy.areas_at(warmup));
+                service.at_warmup = Some(service.occupancy.areas_at(warmup));
             }
+            self.warmup_taken = true;
         }
         while now >= self.window_end && self.window_start < self.end {
             self.close_window();
@@ -374,26 +421,48 @@ impl Metrics {
             if now >= self.warmup { self.window_end } else { self.window_end.min(self.warmup) };
     }
 
+    /// Closes the current window. Only the active services are looked at: any other has been
+    /// idle since the end of a window that left it with nothing queued or running, so its
+    /// integrals have not moved since (its window-start snapshot is still exact) and its share
+    /// is [`WindowService::idle`]. A service that ends the window idle leaves the active list.
     fn close_window(&mut self) {
         let (start, end) = (self.window_start, self.window_end);
-        for (service, window) in self.services.iter_mut().zip(&mut self.current.services) {
+        let active = &mut self.active[..self.active_len];
+        active.sort_unstable();
+        let mut kept = 0;
+        for at in 0..active.len() {
+            let index = active[at];
+            let service = &mut self.services[index as usize];
             let areas = service.occupancy.areas_at(end);
             let mean = areas.mean_since(&service.at_window_start, (end - start).as_nanos());
-            window.utilization = mean.busy / f64::from(service.workers);
-            window.completed = service.window_completed;
-            window.max_queue = service.window_max_queue;
-            window.queue_at_end = service.occupancy.queue() as usize;
+            let record = WindowService {
+                service: index,
+                utilization: mean.busy / f64::from(service.workers),
+                completed: service.window_completed,
+                max_queue: service.window_max_queue as u32,
+                queue_at_end: service.occupancy.queue(),
+            };
+            service.max_queue = service.max_queue.max(service.window_max_queue);
             service.at_window_start = areas;
-            service.window_max_queue = window.queue_at_end;
+            service.window_max_queue = record.queue_at_end as usize;
             service.window_completed = 0;
+            if !record.is_idle() {
+                self.current.services.push(record);
+            }
+            service.active = service.occupancy.queue() > 0 || service.occupancy.busy() > 0;
+            if service.active {
+                active[kept] = index;
+                kept += 1;
+            }
         }
+        self.active_len = kept;
         self.current.breakers_open = self.open_breakers.len() as u32;
         let latency = self.window_latency.summary();
         self.current.latency_p50_s = latency.p50;
         self.current.latency_p99_s = latency.p99;
         self.current.latency_max_s = latency.max;
         self.window_latency.reset();
-        let next = empty_window(end.as_secs_f64(), self.services.len());
+        let next = empty_window(end.as_secs_f64());
         self.windows.push(std::mem::replace(&mut self.current, next));
         self.window_start = end;
         self.window_end = end + self.window;
@@ -487,9 +556,8 @@ impl Metrics {
         depth: usize,
         busy: u32,
     ) {
-        let s = &mut self.services[service];
+        let s = self.active_service(service);
         s.occupancy.set(now, depth as u32, busy);
-        s.max_queue = s.max_queue.max(depth);
         s.window_max_queue = s.window_max_queue.max(depth);
     }
 
@@ -506,7 +574,7 @@ impl Metrics {
     /// time if nobody waited for it any more.
     #[inline]
     pub(crate) fn on_job_done(&mut self, now: SimTime, job: JobDone) {
-        let s = &mut self.services[job.service];
+        let s = self.active_service(job.service);
         s.window_completed += 1;
         if job.counted {
             s.completed += 1;
@@ -519,6 +587,18 @@ impl Metrics {
             self.wasted_work_s += wasted.as_secs_f64();
             self.current.wasted_s += wasted.as_secs_f64();
         }
+    }
+
+    /// Service `index`, put on the active list if it is not on it: something happens there.
+    #[inline]
+    fn active_service(&mut self, index: usize) -> &mut ServiceMetrics {
+        let service = &mut self.services[index];
+        if !service.active {
+            service.active = true;
+            self.active[self.active_len] = index as u32;
+            self.active_len += 1;
+        }
+        service
     }
 
     pub(crate) fn on_breaker(&mut self, at: SimTime, site: &str, to: BreakerState) {
@@ -552,7 +632,7 @@ pub(crate) struct JobDone {
     pub(crate) wasted: Option<SimDuration>,
 }
 
-fn empty_window(start_s: f64, services: usize) -> Window {
+fn empty_window(start_s: f64) -> Window {
     Window {
         start_s,
         arrived: 0,
@@ -568,14 +648,59 @@ fn empty_window(start_s: f64, services: usize) -> Window {
         latency_p50_s: 0.0,
         latency_p99_s: 0.0,
         latency_max_s: 0.0,
-        services: vec![
-            WindowService {
-                completed: 0,
-                max_queue: 0,
-                queue_at_end: 0,
-                utilization: 0.0
-            };
-            services
-        ],
+        services: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: u64) -> SimTime {
+        SimTime::ZERO + SimDuration::from_millis(ms)
+    }
+
+    fn done(service: usize) -> JobDone {
+        JobDone { service, enqueued: at(0), counted: true, entry: true, wasted: None }
+    }
+
+    #[test]
+    fn windows_hold_only_services_that_were_not_idle() {
+        let services: Vec<(String, u32)> = ["a", "b", "c"].map(|n| (n.to_string(), 1)).into();
+        let mut m = Metrics::new(&services, &[], at(0), at(6_000), SimDuration::from_secs(1));
+        m.advance_to(at(500));
+        m.on_queue_change(at(500), 1, 0, 1); // b starts a job that runs through window 1
+        m.advance_to(at(2_500));
+        m.on_job_done(at(2_500), done(1));
+        m.on_queue_change(at(2_500), 1, 0, 0);
+        m.advance_to(at(3_200));
+        m.on_queue_change(at(3_200), 2, 3, 1); // c: three queued, one running
+        m.advance_to(at(3_700));
+        m.on_queue_change(at(3_700), 2, 0, 0); // all shed at once
+        m.finish();
+        let shares: Vec<Vec<(u32, u64, u32, f64)>> = m
+            .windows
+            .iter()
+            .map(|w| {
+                w.services
+                    .iter()
+                    .map(|s| (s.service, s.completed, s.max_queue, s.utilization))
+                    .collect()
+            })
+            .collect();
+        let want: Vec<Vec<(u32, u64, u32, f64)>> = vec![
+            vec![(1, 0, 0, 0.5)],
+            vec![(1, 0, 0, 1.0)], // busy all along without an event: still recorded
+            vec![(1, 1, 0, 0.5)],
+            vec![(2, 0, 3, 0.5)],
+            vec![],
+            vec![],
+        ];
+        assert_eq!(shares, want);
+        assert_eq!(m.windows[4].service(1), WindowService::idle(1));
+        assert_eq!(m.windows[2].service(1).completed, 1);
+        let max_queue: Vec<usize> = m.services.iter().map(|s| s.max_queue).collect();
+        assert_eq!(max_queue, [0, 0, 3]);
+        assert_eq!(m.active_len, 0, "every service ended idle");
     }
 }

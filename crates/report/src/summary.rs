@@ -493,7 +493,11 @@ impl Series {
         Series {
             window_s: metrics.window().as_secs_f64(),
             services: metrics.services.iter().map(|s| s.name.clone()).collect(),
-            windows: metrics.windows.iter().map(series_window).collect(),
+            windows: metrics
+                .windows
+                .iter()
+                .map(|w| series_window(w, metrics.services.len()))
+                .collect(),
             bands: [bands(scenario), network_bands(scenario), breaker_bands(metrics)].concat(),
             slos: slos(scenario),
             queue_bounds: queue_bounds(scenario),
@@ -612,7 +616,9 @@ fn queue_bounds(scenario: &Scenario) -> Vec<QueueBound> {
         .collect()
 }
 
-fn series_window(w: &Window) -> SeriesWindow {
+/// A window of the series, with a figure for each of the run's `services` (the window holds
+/// only those that were not idle).
+fn series_window(w: &Window, services: usize) -> SeriesWindow {
     SeriesWindow {
         start_s: w.start_s,
         arrived: w.arrived,
@@ -628,7 +634,7 @@ fn series_window(w: &Window) -> SeriesWindow {
         latency_p50_s: w.latency_p50_s,
         latency_p99_s: w.latency_p99_s,
         latency_max_s: w.latency_max_s,
-        queue_max: w.services.iter().map(|s| s.max_queue).collect(),
-        utilization: w.services.iter().map(|s| s.utilization).collect(),
+        queue_max: (0..services).map(|i| w.service(i).max_queue as usize).collect(),
+        utilization: (0..services).map(|i| w.service(i).utilization).collect(),
     }
 }

@@ -20,7 +20,7 @@ fn windows_cover_the_run_and_add_up_to_the_totals() {
 fn an_overloaded_queue_shows_as_a_rising_series() {
     let scenario = load_bundled("queue-growth", Some("naive"), &[]);
     let metrics = run(&scenario, 5).metrics;
-    let depth = |i: usize| metrics.windows[i].services[0].queue_at_end;
+    let depth = |i: usize| metrics.windows[i].service(0).queue_at_end;
     let (early, late) = (depth(metrics.windows.len() / 4), depth(metrics.windows.len() - 2));
     assert!(late > 2 * early && late > 1_000, "queue at end of windows: {early} then {late}");
     let p99 = |i: usize| metrics.windows[i].latency_p99_s;
