@@ -9,9 +9,12 @@
 //! buckets (hundreds). Its memory follows what it records.
 //!
 //! Every finished request records three to five latencies, so `record` sits on the engine's hot
-//! path: a dense record is the crate's handful of inlined instructions, a sparse one a binary
-//! search over the touched buckets. A record allocates only when it touches a bucket for the
-//! first time (the sparse list grows, amortised) or when the histogram turns dense (once).
+//! path: a dense record is the crate's handful of inlined instructions. A sparse one notes the
+//! value's bucket in a small buffer; every [`PENDING`] values the buffer is sorted and merged
+//! into the list in one pass over it. (Searching the list for every value cost several cache
+//! misses a value with ten thousand services, whose lists are cold; a merge reads the list
+//! sequentially.) A record allocates only when a merge adds buckets the list has no room for
+//! (amortised) or when the histogram turns dense (once).
 
 use faultline_engine::SimDuration;
 use histogram::{Config, Histogram, Quantile, QuantilesResult, SparseHistogramRef};
@@ -20,24 +23,31 @@ use histogram::{Config, Histogram, Quantile, QuantilesResult, SparseHistogramRef
 const GROUPING_POWER: u8 = 7;
 
 /// A sparse entry is `index << COUNT_BITS | count`: bucket indices stay below 2^13 (7,424
-/// buckets reach 2^64 ns), so sorting entries sorts them by bucket.
+/// buckets reach 2^64 ns), so sorting entries sorts them by bucket. A sparse histogram holds
+/// fewer than 2^COUNT_BITS values in all, so no count overflows.
 const COUNT_BITS: u32 = 19;
-const COUNT_MAX: u32 = (1 << COUNT_BITS) - 1;
+const COUNT_MASK: u32 = (1 << COUNT_BITS) - 1;
 
-/// A histogram turns dense when it has recorded this share of its bucket count in values (1/8:
-/// 528 values for a 300 s run), or its sparse list would hold that many buckets. At 4 bytes an
-/// entry against 8 a counter, the list is then at most a sixteenth of the dense size, a search
-/// takes at most about ten steps, and a dense histogram holds at most 64 bytes per value
-/// recorded.
+/// A histogram turns dense when a merge brings a new bucket after it has recorded this share of
+/// its bucket count in values (1/8: 528 values for a 300 s run), or when it has recorded
+/// 2^COUNT_BITS values. At 4 bytes an entry against 8 a counter, the list is then about a
+/// sixteenth of the dense size, and a dense histogram holds at most 64 bytes per value recorded.
 const DENSE_SHARE: usize = 8;
+
+/// Values a sparse histogram buffers before merging them into its list.
+const PENDING: usize = 16;
 
 /// The distribution of a set of durations, in nanoseconds.
 #[derive(Debug, Clone)]
 pub struct Latencies {
     /// Once dense, the crate's histogram: a counter for every bucket.
     dense: Option<Histogram>,
-    /// While sparse, the buckets touched so far as `index << COUNT_BITS | count` entries, sorted.
+    /// While sparse, the buckets touched so far as `index << COUNT_BITS | count` entries, sorted
+    /// by bucket, except for the last `pending_len` values recorded:
     sparse: Vec<u32>,
+    /// their bucket indices, in the order recorded.
+    pending: [u32; PENDING],
+    pending_len: u8,
     config: Config,
     /// Values above this are recorded as this (the run's length, so only in theory).
     limit: u64,
@@ -70,6 +80,8 @@ impl Latencies {
         Latencies {
             dense: None,
             sparse: Vec::new(),
+            pending: [0; PENDING],
+            pending_len: 0,
             config,
             limit,
             count: 0,
@@ -92,36 +104,39 @@ impl Latencies {
         self.max = self.max.max(nanos);
     }
 
-    /// Counts `nanos` in the sparse list: a new entry the first time its bucket is touched
-    /// (allocating when the list is full), or turns dense once many values were recorded.
-    /// Cold for the histograms that record most (they are dense): kept out of their way.
+    /// Notes `nanos` in the buffer of a sparse histogram, merging the buffer into the list when
+    /// it is full; turns dense when the list would grow past its share or the counts could
+    /// overflow. Cold for the histograms that record most (they are dense): kept out of their
+    /// way.
     #[cold]
     #[inline(never)]
     fn record_sparse(&mut self, nanos: u64) {
-        let index = bucket_index(nanos) as u32;
-        let at = self.sparse.partition_point(|&entry| entry >> COUNT_BITS < index);
-        let few = self.count < self.dense_at();
-        match self.sparse.get_mut(at) {
-            Some(entry) if *entry >> COUNT_BITS == index && *entry & COUNT_MAX < COUNT_MAX => {
-                *entry += 1;
-                return;
-            }
-            Some(entry) if *entry >> COUNT_BITS == index => {} // its count is full: turn dense
-            // A new bucket while few values were recorded. A histogram that keeps recording
-            // (the window's, reset at each window's end) turns dense early and stays so,
-            // rather than searching a long list for every value.
-            _ if few => {
-                self.sparse.insert(at, index << COUNT_BITS | 1);
-                return;
-            }
-            _ => {}
+        self.pending[usize::from(self.pending_len)] = bucket_index(nanos) as u32;
+        self.pending_len += 1;
+        if self.count + 1 >= u64::from(COUNT_MASK) {
+            return self.turn_dense();
         }
+        if usize::from(self.pending_len) == PENDING {
+            let full = self.count + 1 >= self.dense_at();
+            if merge(&mut self.sparse, &mut self.pending, full) {
+                self.pending_len = 0;
+            } else {
+                self.turn_dense();
+            }
+        }
+    }
+
+    /// Replaces the sparse list and buffer by the crate's dense histogram.
+    fn turn_dense(&mut self) {
         let mut dense = Histogram::with_config(&self.config);
         let counters = dense.as_mut_slice();
         for entry in std::mem::take(&mut self.sparse) {
-            counters[(entry >> COUNT_BITS) as usize] = u64::from(entry & COUNT_MAX);
+            counters[(entry >> COUNT_BITS) as usize] = u64::from(entry & COUNT_MASK);
         }
-        counters[bucket_index(nanos)] += 1;
+        for &index in &self.pending[..usize::from(self.pending_len)] {
+            counters[index as usize] += 1;
+        }
+        self.pending_len = 0;
         self.dense = Some(dense);
     }
 
@@ -180,9 +195,11 @@ impl Latencies {
         if let Some(dense) = &self.dense {
             return dense.quantiles(qs);
         }
-        let index: Vec<u32> = self.sparse.iter().map(|&entry| entry >> COUNT_BITS).collect();
-        let count: Vec<u64> =
-            self.sparse.iter().map(|&entry| u64::from(entry & COUNT_MAX)).collect();
+        let mut entries = self.sparse.clone();
+        let mut pending = self.pending;
+        merge(&mut entries, &mut pending[..usize::from(self.pending_len)], false);
+        let index: Vec<u32> = entries.iter().map(|&entry| entry >> COUNT_BITS).collect();
+        let count: Vec<u64> = entries.iter().map(|&entry| u64::from(entry & COUNT_MASK)).collect();
         SparseHistogramRef::from_parts(self.config, &index, &count)?.quantiles(qs)
     }
 
@@ -211,11 +228,51 @@ impl Latencies {
                 dense.reset(); // tens of kB: skipped for windows nothing finished in
             }
             self.sparse.clear();
+            self.pending_len = 0;
         }
         self.count = 0;
         self.sum_secs = 0.0;
         self.max = 0;
     }
+}
+
+/// Merges the bucket indices `pending` into the sorted `entries`, in place: one pass to count
+/// the new buckets, one from the back to move the entries. With `no_new`, leaves `entries` as
+/// it is and returns false if that would add a bucket.
+fn merge(entries: &mut Vec<u32>, pending: &mut [u32], no_new: bool) -> bool {
+    pending.sort_unstable();
+    let bucket = |entry: u32| entry >> COUNT_BITS;
+    let (mut new, mut at) = (0, 0);
+    for (i, &index) in pending.iter().enumerate() {
+        if i > 0 && pending[i - 1] == index {
+            continue;
+        }
+        at += entries[at..].partition_point(|&entry| bucket(entry) < index);
+        new += usize::from(entries.get(at).is_none_or(|&entry| bucket(entry) != index));
+    }
+    if no_new && new > 0 {
+        return false;
+    }
+    let (mut read, mut write) = (entries.len(), entries.len() + new);
+    entries.resize(write, 0);
+    let mut rest = pending.len();
+    while rest > 0 {
+        let index = pending[rest - 1];
+        let run = pending[..rest].iter().rev().take_while(|&&i| i == index).count() as u32;
+        rest -= run as usize;
+        while read > 0 && bucket(entries[read - 1]) > index {
+            (read, write) = (read - 1, write - 1);
+            entries[write] = entries[read];
+        }
+        write -= 1;
+        entries[write] = if read > 0 && bucket(entries[read - 1]) == index {
+            read -= 1;
+            entries[read] + run
+        } else {
+            index << COUNT_BITS | run
+        };
+    }
+    true
 }
 
 /// The index of the crate's bucket holding `value` (`Config::bucket_index`, which the crate
@@ -339,6 +396,32 @@ mod tests {
     }
 
     #[test]
+    fn merging_the_buffer_keeps_every_count() {
+        // Few distinct values, so buffers hold repeats and merges meet buckets already listed.
+        let values: Vec<u64> = spread(700).into_iter().map(|v| v % 3_000 * 1_000).collect();
+        let longest = SimDuration::from_secs(300);
+        let mut l = Latencies::new(longest);
+        for (n, &v) in values.iter().enumerate() {
+            l.record(SimDuration::from_nanos(v));
+            let want = oracle(longest, &values[..=n]);
+            if !l.is_dense() && l.pending_len == 0 {
+                let listed: Vec<(usize, u64)> = l
+                    .sparse
+                    .iter()
+                    .map(|&e| ((e >> COUNT_BITS) as usize, u64::from(e & COUNT_MASK)))
+                    .collect();
+                let counted = want.as_slice().iter().enumerate().filter(|(_, c)| **c > 0);
+                assert_eq!(listed, counted.map(|(i, &c)| (i, c)).collect::<Vec<_>>());
+            }
+            let found = want.quantiles(&QS).unwrap().unwrap();
+            let top = |q: f64| found.get(&Quantile::new(q).unwrap()).unwrap().end().min(l.max);
+            let got: Vec<u64> = l.quantiles(&QS).iter().map(|d| d.as_nanos()).collect();
+            assert_eq!(got, QS.map(top), "{} values", n + 1);
+        }
+        assert!(l.is_dense(), "700 values over 3,000 buckets: dense by now");
+    }
+
+    #[test]
     fn memory_follows_the_buckets_touched() {
         let mut l = Latencies::new(SimDuration::from_secs(300));
         assert_eq!((l.is_dense(), l.sparse.capacity()), (false, 0), "nothing before a value");
@@ -346,7 +429,7 @@ mod tests {
             l.record(ms(5));
             l.record(ms(7));
         }
-        assert_eq!((l.is_dense(), l.sparse.len()), (false, 2), "two buckets touched");
+        assert_eq!((l.is_dense(), l.sparse.len(), l.pending_len), (false, 2, 0), "two buckets");
         spread(5_000).into_iter().for_each(|v| l.record(SimDuration::from_nanos(v)));
         assert!(l.is_dense(), "many values: dense");
         l.reset();
@@ -357,7 +440,7 @@ mod tests {
     #[test]
     fn a_full_sparse_count_turns_dense_without_losing_any() {
         let mut l = Latencies::new(SimDuration::from_secs(1));
-        let n = u64::from(COUNT_MAX) + 3;
+        let n = u64::from(COUNT_MASK) + 3;
         (0..n).for_each(|_| l.record(ms(3)));
         l.record(ms(9));
         assert!(l.is_dense(), "still sparse");
