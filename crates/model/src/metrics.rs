@@ -429,6 +429,8 @@ impl Metrics {
         let (start, end) = (self.window_start, self.window_end);
         let active = &mut self.active[..self.active_len];
         active.sort_unstable();
+        // At most one record per active service: no room to spare across thousands of windows.
+        self.current.services.reserve_exact(active.len());
         let mut kept = 0;
         for at in 0..active.len() {
             let index = active[at];
