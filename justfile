@@ -15,6 +15,7 @@ test:
 bench:
     cargo bench -p faultline-tests --bench mm1
     cargo bench -p faultline-tests --bench report
+    cargo bench -p faultline-tests --bench scale
 
 # Fuzz generated scenarios for `secs` seconds (needs `cargo install cargo-fuzz`).
 fuzz secs="1800":
