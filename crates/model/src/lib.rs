@@ -44,7 +44,8 @@ pub use metrics::{
     WindowService,
 };
 pub use net::{
-    LinkConfig, LinkRule, NetFault, NetFaultKind, NetStats, NetworkConfig, NodeSet, Ordering,
+    LinkConfig, LinkLatency, LinkRule, NetFault, NetFaultKind, NetStats, NetworkConfig,
+    NetworkMetrics, NodeSet, Ordering,
 };
 pub use node::{NodeFault, NodeFaultKind};
 pub use observer::{NoObserver, Observation, ObservationKind, ObservationKinds, Observer};

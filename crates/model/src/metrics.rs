@@ -231,8 +231,8 @@ pub struct Metrics {
     pub oldest_in_flight: Option<(u64, SimTime)>,
     /// At the end: pools that cannot make progress.
     pub starved_pools: Vec<StarvedPool>,
-    /// Messages the network carried, when the world has one.
-    pub network: Option<crate::NetStats>,
+    /// Messages the network carried and the latency of its links, when the world has one.
+    pub network: Option<crate::NetworkMetrics>,
     /// What each node with a clock of its own did with it, when the world has clocks: one
     /// trace per node name, in node order.
     pub clocks: Vec<crate::ClockTrace>,

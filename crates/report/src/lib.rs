@@ -18,7 +18,7 @@ pub use chart::{Chart, charts, vary_chart};
 pub use clock::{CLOCKS, ClockSummary, clock_chart};
 pub use folder::{ReportError, ReportFile, render_report, write_report, write_vary_report};
 pub use html::render_html;
-pub use network::NetworkSummary;
+pub use network::{LinkSummary, NetworkSummary};
 pub use plot::{PlotError, render_png, render_svg};
 pub use spark::{p99_sparkline, p99_sparkline_of, sparkline};
 pub use summary::{

@@ -1,9 +1,11 @@
 //! What the network did in a run: messages sent, delivered, dropped by reason and duplicated,
-//! and the network faults drawn as bands on the time plots. Absent from every output of a run
-//! without a network, so those outputs stay as they were.
+//! the latency of each link, and the network faults drawn as bands on the time plots. Absent
+//! from every output of a run without a network, so those outputs stay as they were.
 
-use faultline_engine::SimTime;
-use faultline_model::{NetFault, NetFaultKind, NetStats, NodeFaultKind, NodeSet};
+use faultline_engine::{SimTime, human_secs};
+use faultline_model::{
+    LinkLatency, NetFault, NetFaultKind, NetworkMetrics, NodeFaultKind, NodeSet,
+};
 use faultline_scenario::Scenario;
 use serde::Serialize;
 
@@ -22,10 +24,41 @@ pub struct NetworkSummary {
     pub partitioned: u64,
     /// Arrived at a crashed node.
     pub crashed: u64,
+    /// The delays each link gave the messages it delivered, in link order (sender, then
+    /// receiver, in node order).
+    pub links: Vec<LinkSummary>,
 }
 
+/// The latency of one direction of a link.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LinkSummary {
+    pub from: String,
+    pub to: String,
+    /// Messages delivered, duplicates included.
+    pub messages: u64,
+    pub mean_s: f64,
+    pub max_s: f64,
+}
+
+impl LinkSummary {
+    fn new(link: &LinkLatency) -> Self {
+        LinkSummary {
+            from: link.from.clone(),
+            to: link.to.clone(),
+            messages: link.messages,
+            mean_s: link.mean_s,
+            max_s: link.max_s,
+        }
+    }
+}
+
+/// Links shown in the text summary: those with the highest mean latency.
+const SHOWN_LINKS: usize = 5;
+
 impl NetworkSummary {
-    pub fn new(stats: &NetStats) -> Self {
+    pub fn new(network: &NetworkMetrics) -> Self {
+        let stats = &network.messages;
+        let links = network.links.iter().map(LinkSummary::new).collect();
         NetworkSummary {
             sent: stats.sent,
             delivered: stats.delivered,
@@ -33,6 +66,7 @@ impl NetworkSummary {
             lost: stats.lost,
             partitioned: stats.partitioned,
             crashed: stats.crashed,
+            links,
         }
     }
 
@@ -48,6 +82,29 @@ impl NetworkSummary {
             thousands(self.crashed),
             thousands(self.duplicated)
         )
+    }
+
+    /// The text summary's lines under the `network` line: the links with the highest mean
+    /// latency (ties in link order), at most [`SHOWN_LINKS`], in aligned columns.
+    pub fn link_lines(&self) -> Vec<String> {
+        let mut slowest: Vec<&LinkSummary> = self.links.iter().collect();
+        slowest.sort_by(|a, b| b.mean_s.total_cmp(&a.mean_s));
+        slowest.truncate(SHOWN_LINKS);
+        let names: Vec<String> = slowest.iter().map(|l| format!("{} → {}", l.from, l.to)).collect();
+        let counts: Vec<String> = slowest.iter().map(|l| thousands(l.messages)).collect();
+        let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        let count_width = counts.iter().map(String::len).max().unwrap_or(0);
+        slowest
+            .iter()
+            .zip(names.iter().zip(&counts))
+            .map(|(link, (name, count))| {
+                format!(
+                    "  {name:<name_width$}  {count:>count_width$} messages  mean {}  max {}",
+                    human_secs(link.mean_s),
+                    human_secs(link.max_s)
+                )
+            })
+            .collect()
     }
 }
 
@@ -106,5 +163,59 @@ fn nodes(nodes: &[u32], names: &[String]) -> String {
     match nodes.len() {
         0..=3 => shown.join(", "),
         more => format!("{}, +{}", shown.join(", "), more - 3),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use faultline_model::NetStats;
+
+    use super::*;
+
+    fn link(from: &str, to: &str, messages: u64, mean_s: f64, max_s: f64) -> LinkLatency {
+        LinkLatency { from: from.into(), to: to.into(), messages, mean_s, max_s }
+    }
+
+    fn summary(links: Vec<LinkLatency>) -> NetworkSummary {
+        NetworkSummary::new(&NetworkMetrics { messages: NetStats::default(), links })
+    }
+
+    #[test]
+    fn the_text_shows_the_five_slowest_links_aligned_slowest_first() {
+        let links = vec![
+            link("api", "db", 12_345, 0.00102, 0.0098),
+            link("api", "web", 10, 0.0005, 0.001),
+            link("db", "api", 12_345, 0.003, 0.02),
+            link("web", "api", 9, 0.0001, 0.0002),
+            link("web", "cache", 7, 0.002, 0.002),
+            link("x", "y", 1, 0.0005, 0.0005),
+            link("y", "x", 1, 0.00001, 0.00001),
+        ];
+        assert_eq!(
+            summary(links).link_lines(),
+            [
+                "  db → api     12,345 messages  mean 3ms  max 20ms",
+                "  web → cache       7 messages  mean 2ms  max 2ms",
+                "  api → db     12,345 messages  mean 1.02ms  max 9.8ms",
+                "  api → web        10 messages  mean 500µs  max 1ms",
+                "  x → y             1 messages  mean 500µs  max 500µs",
+            ]
+        );
+    }
+
+    /// Links are listed when any delayed a message; a perfect network (brought by network
+    /// faults alone) lists none, in the JSON or the text.
+    #[test]
+    fn links_are_left_out_when_no_link_delays() {
+        let perfect = summary(vec![link("a", "b", 5, 0.0, 0.0), link("b", "a", 5, 0.0, 0.0)]);
+        assert!(perfect.links.is_empty() && perfect.link_lines().is_empty());
+        let json = serde_json::to_value(&perfect).expect("serialises");
+        assert!(json.get("links").is_none(), "{json}");
+        let slow = summary(vec![link("a", "b", 5, 0.0, 0.0), link("b", "a", 5, 0.001, 0.002)]);
+        let json = serde_json::to_value(&slow).expect("serialises");
+        let links = json["links"].as_array().expect("a list");
+        assert_eq!(links.len(), 2, "every link, once any delays: {json}");
+        assert_eq!(links[1]["from"], "b");
+        assert_eq!(links[1]["mean_s"], 0.001);
     }
 }

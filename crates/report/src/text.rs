@@ -86,6 +86,9 @@ fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
     }
     if let Some(network) = &s.network {
         let _ = writeln!(out, "{}", network.line());
+        for line in network.link_lines() {
+            let _ = writeln!(out, "{line}");
+        }
     }
     for (node, clock) in &s.clocks {
         let _ = writeln!(out, "{}", clock.line(node));

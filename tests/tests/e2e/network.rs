@@ -18,7 +18,7 @@ fn a_partition_set_into_retry_storm_stops_success_only_while_it_lasts() {
     let scenario = load_bundled("retry-storm", Some("fixed"), &[partition]);
     let outcome = run(&scenario, 1);
     let m = &outcome.metrics;
-    let stats = m.network.expect("a network fault gives the world a network");
+    let stats = m.network.as_ref().expect("a network fault gives the world a network").messages;
     assert!(stats.partitioned > 1_000, "{stats:?}");
     assert_eq!(stats.lost + stats.duplicated, 0, "the default link is perfect");
     // A request that arrived just before 100 s may still succeed in the first second.
@@ -31,9 +31,10 @@ fn a_partition_set_into_retry_storm_stops_success_only_while_it_lasts() {
 
 /// Every call and every answer crosses a link: a request to retry-storm's api, which calls the
 /// database, crosses four (users → api → db → api → users), so an Exp(1 ms) default link adds
-/// 4 ms to the mean latency. The database is 60 % busy either way and the api has 200 workers,
-/// so queueing barely moves; 0.5 ms of tolerance covers that and the sampling noise of ~20,000
-/// requests (the standard error of a mean of four Exp(1 ms) is 2 ms / √20,000 ≈ 0.014 ms).
+/// 4 ms to the mean latency, and each of those links has a mean latency of 1 ms. The database
+/// is 60 % busy either way and the api has 200 workers, so queueing barely moves; 0.5 ms of
+/// tolerance covers that and the sampling noise of ~20,000 requests (the standard error of a
+/// mean of four Exp(1 ms) is 2 ms / √20,000 ≈ 0.014 ms).
 #[test]
 fn a_network_section_adds_its_latency_once_per_crossing() {
     let direct = run(&load_bundled("retry-storm", Some("fixed"), &[]), 1);
@@ -42,6 +43,17 @@ fn a_network_section_adds_its_latency_once_per_crossing() {
     let wired = run(&wired, 1);
     let added = wired.metrics.latency().mean - direct.metrics.latency().mean;
     assert!((added - 0.004).abs() < 0.0005, "the network added {:.3} ms", added * 1e3);
-    let stats = wired.metrics.network.expect("counted");
+    let network = wired.metrics.network.as_ref().expect("counted");
+    let stats = network.messages;
     assert_eq!(stats.delivered, stats.sent, "nothing lost on a lossless link");
+    // Each of the four links carries ~20,000 messages or more: the standard error of its mean is
+    // 1 ms / √20,000 ≈ 0.007 ms, so 5 % (0.05 ms) is seven of them.
+    let links: Vec<(&str, &str)> =
+        network.links.iter().map(|l| (l.from.as_str(), l.to.as_str())).collect();
+    assert_eq!(links, [("users", "api"), ("api", "users"), ("api", "db"), ("db", "api")]);
+    for link in &network.links {
+        assert!((link.mean_s - 0.001).abs() < 0.05 * 0.001, "{link:?}");
+    }
+    let delivered: u64 = network.links.iter().map(|l| l.messages).sum();
+    assert_eq!(delivered, stats.delivered, "every delivery is some link's");
 }

@@ -62,12 +62,48 @@ impl NetStats {
     }
 }
 
-/// One direction of a link in use: its random stream and, for FIFO links, when its last
-/// message arrives. Created on a link's first message, so memory follows the links used.
+/// The delays one direction of a link gave the messages it delivered, duplicates included.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkLatency {
+    /// The sending node.
+    pub from: String,
+    /// The receiving node.
+    pub to: String,
+    /// Messages delivered, duplicates included.
+    pub messages: u64,
+    /// Mean delay from sending to arrival, in seconds (a FIFO link's wait behind an earlier
+    /// message included).
+    pub mean_s: f64,
+    pub max_s: f64,
+}
+
+/// What the network did over a run: its message counts, and the latency of each link that
+/// delivered a message, in link order (sender, then receiver, by node index).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkMetrics {
+    pub messages: NetStats,
+    pub links: Vec<LinkLatency>,
+}
+
+/// One direction of a link in use: its random stream, for FIFO links when its last message
+/// arrives, and the delays it gave. Created on a link's first message, so memory follows the
+/// links used.
 #[derive(Debug)]
 struct LinkState {
     rng: SimRng,
     last_arrival: SimTime,
+    /// Messages delivered (duplicates included), their delays summed and the longest, in ns.
+    delivered: u64,
+    delay_sum_ns: u128,
+    delay_max_ns: u64,
+}
+
+impl LinkState {
+    fn delivered(&mut self, delay: SimDuration) {
+        self.delivered += 1;
+        self.delay_sum_ns += u128::from(delay.as_nanos());
+        self.delay_max_ns = self.delay_max_ns.max(delay.as_nanos());
+    }
 }
 
 /// The network's state over a run.
@@ -127,13 +163,38 @@ impl Network {
         let (streams, names) = (&self.seed_streams, &self.node_names);
         self.links.entry((from, to)).or_insert_with(|| {
             let name = format!("net/{}→{}/link", names[from as usize], names[to as usize]);
-            LinkState { rng: streams.stream(&name), last_arrival: SimTime::ZERO }
+            LinkState {
+                rng: streams.stream(&name),
+                last_arrival: SimTime::ZERO,
+                delivered: 0,
+                delay_sum_ns: 0,
+                delay_max_ns: 0,
+            }
         })
+    }
+
+    /// The message counts and the latency of every link that delivered a message, in link
+    /// order.
+    pub(crate) fn metrics(&self) -> NetworkMetrics {
+        let name = |node: u32| self.node_names[node as usize].clone();
+        let links = self
+            .links
+            .iter()
+            .filter(|(_, state)| state.delivered > 0)
+            .map(|(&(from, to), state)| LinkLatency {
+                from: name(from),
+                to: name(to),
+                messages: state.delivered,
+                mean_s: state.delay_sum_ns as f64 / state.delivered as f64 / 1e9,
+                max_s: SimDuration::from_nanos(state.delay_max_ns).as_secs_f64(),
+            })
+            .collect();
+        NetworkMetrics { messages: self.stats, links }
     }
 }
 
 /// When a message sent at `now` arrives: a latency draw (times the degradation factor), held
-/// behind the link's previous message on a FIFO link.
+/// behind the link's previous message on a FIFO link. Counts the delay as the link's.
 fn arrival(state: &mut LinkState, link: &LinkConfig, factor: f64, now: SimTime) -> SimTime {
     let delay = link.latency.sample_secs(&mut state.rng) * factor;
     let mut at = now + SimDuration::from_secs_f64(delay);
@@ -141,5 +202,6 @@ fn arrival(state: &mut LinkState, link: &LinkConfig, factor: f64, now: SimTime) 
         at = at.max(state.last_arrival);
         state.last_arrival = at;
     }
+    state.delivered(at.saturating_since(now));
     at
 }

@@ -14,5 +14,5 @@ mod tests;
 pub use config::{LinkConfig, LinkRule, NetFault, NetFaultKind, NetworkConfig, NodeSet, Ordering};
 #[cfg(test)]
 use link::DropReason;
-pub use link::NetStats;
 pub(crate) use link::{Fate, Network};
+pub use link::{LinkLatency, NetStats, NetworkMetrics};

@@ -155,3 +155,58 @@ fn a_degradation_slows_and_loses_only_inside_its_window() {
     }
     assert!(within_99(lost, MESSAGES, 0.5), "lost {lost}");
 }
+
+/// The mean of n Exp(1 ms) delays has a standard error of 1 ms / √n ≈ 0.003 ms for n = 100,000,
+/// so a 1 % (0.01 ms) tolerance is over three standard errors: wide enough not to fail by
+/// chance with another seed, narrow enough to catch a wrong unit or a delay counted twice.
+#[test]
+fn a_link_s_mean_latency_is_its_distribution_s_mean() {
+    let mut net = network(link(Dist::Exp { mean: 0.001 }, 0.0, 0.0, Ordering::Datagram), vec![]);
+    for i in 0..MESSAGES {
+        net.send(ms(i), 0, 1);
+    }
+    let links = net.metrics().links;
+    assert_eq!(links.len(), 1, "{links:?}");
+    let link = &links[0];
+    assert_eq!((link.from.as_str(), link.to.as_str(), link.messages), ("a", "b", MESSAGES));
+    assert!((link.mean_s - 0.001).abs() <= 0.01 * 0.001, "mean {} s", link.mean_s);
+    // The largest of n Exp(1 ms) draws is about ln n + 0.58 ≈ 12 ms; under 5 ms, never.
+    assert!(link.max_s > 0.005, "max {} s", link.max_s);
+}
+
+#[test]
+fn a_const_link_s_max_is_its_constant_and_copies_count_as_messages() {
+    let mut net = network(link(Dist::Const { secs: 0.0025 }, 0.0, 1.0, Ordering::Fifo), vec![]);
+    for i in 0..10 {
+        net.send(ms(100 * i), 1, 0);
+    }
+    let link = &net.metrics().links[0];
+    assert_eq!(link.messages, 20, "every message and its copy");
+    assert_eq!(link.max_s, 0.0025);
+    assert!((link.mean_s - 0.0025).abs() < 1e-12, "mean {} s", link.mean_s);
+}
+
+/// Links come in (sender, receiver) order whatever order they were first used in; a link that
+/// delivered nothing (all lost) has no latency and is left out; partitioned messages never
+/// reach a link.
+#[test]
+fn links_are_listed_in_order_and_only_when_they_delivered() {
+    let fault = NetFault {
+        kind: NetFaultKind::OneWay { from: NodeSet::Nodes(vec![3]), to: NodeSet::Any },
+        start: ms(0),
+        end: ms(1_000),
+    };
+    let lossy = link(Dist::Const { secs: 0.001 }, 1.0, 0.0, Ordering::Fifo);
+    let rules = vec![LinkRule { from: NodeSet::Nodes(vec![2]), to: NodeSet::Any, link: lossy }];
+    let config = NetworkConfig { default: LinkConfig::PERFECT, rules, faults: vec![fault] };
+    let mut net = Network::new(config, ["a", "b", "c", "d"].map(String::from).to_vec(), 1);
+    for (from, to) in [(1, 0), (0, 2), (2, 0), (0, 1), (3, 0), (1, 0)] {
+        net.send(ms(5), from, to);
+    }
+    let metrics = net.metrics();
+    let links: Vec<(&str, &str, u64)> =
+        metrics.links.iter().map(|l| (l.from.as_str(), l.to.as_str(), l.messages)).collect();
+    assert_eq!(links, [("a", "b", 1), ("a", "c", 1), ("b", "a", 2)]);
+    assert_eq!((metrics.messages.sent, metrics.messages.lost), (6, 1));
+    assert_eq!(metrics.messages.partitioned, 1);
+}

@@ -7,8 +7,9 @@
 
 use super::nodes::Reach;
 use super::*;
+use crate::NetworkMetrics;
 use crate::net::{Fate, Network};
-use crate::{LinkConfig, NetStats, NetworkConfig};
+use crate::{LinkConfig, NetworkConfig};
 
 /// A message on its way between nodes.
 #[derive(Clone, Copy, Debug)]
@@ -38,8 +39,8 @@ pub(super) struct Wire {
 }
 
 impl Wire {
-    pub(super) fn stats(&self) -> NetStats {
-        self.network.stats
+    pub(super) fn stats(&self) -> NetworkMetrics {
+        self.network.metrics()
     }
 
     /// The world's network: the configured one, or with crashes or pauses and no network, one
@@ -253,7 +254,7 @@ mod tests {
             run_world(&world(50.0, network(LinkConfig::PERFECT)));
         assert_eq!((direct.arrived, direct.completed), (wired.arrived, wired.completed));
         assert_eq!(direct.latency().p99, wired.latency().p99);
-        let stats = wired.network.expect("counted");
+        let stats = wired.network.expect("counted").messages;
         assert_eq!(stats.sent, 2 * wired.attempts - in_flight);
         assert_eq!(stats.delivered, stats.sent);
         assert_eq!(wired_events, direct_events + stats.delivered);
@@ -288,7 +289,7 @@ mod tests {
         // ρ = 2 × 20/s × 10 ms = 0.4: at most a few jobs are still at work at the end.
         let unfinished = 2 * m.attempts - handled;
         assert!(unfinished <= 5, "{handled} jobs for {} attempts", m.attempts);
-        let stats = m.network.expect("counted");
+        let stats = m.network.expect("counted").messages;
         assert_eq!(stats.duplicated, stats.sent, "every message doubled");
     }
 }
