@@ -9,10 +9,15 @@
 //!   best of three runs.
 //! - **memory**: peak RSS (`VmHWM` from `/proc/self/status`) of a child process simulating 1 M
 //!   and 10 M customers; the 10 M peak should be within 16 MiB of the 1 M peak. Linux only.
+//! - **network**: the same scenario and customer count run directly and with a `network:` set
+//!   in (`--set`-style), whose default link (Exp(1 ms) latency, datagram order) every call and
+//!   every reply crosses: customers/s and events per customer side by side, each the best of
+//!   three runs. It shows what the network module costs per message; it has no target.
 //!
 //! Run it with `cargo bench -p faultline-tests --bench mm1`. An optional filter argument runs
-//! only the sections whose name contains it (`mm1/throughput`, `mm1/memory`), e.g.
-//! `cargo bench -p faultline-tests --bench mm1 -- memory`. The benchmark reports; it never fails.
+//! only the sections whose name contains it (`mm1/throughput`, `mm1/memory`, `mm1/network`),
+//! e.g. `cargo bench -p faultline-tests --bench mm1 -- network`. The benchmark reports; it
+//! never fails.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -41,6 +46,8 @@ const TARGET_RATIO: f64 = 0.25;
 const MEMORY_BUDGET_MIB: f64 = 16.0;
 /// Set in a child process: simulate this many customers, then print the peak RSS.
 const CHILD_ENV: &str = "FAULTLINE_BENCH_CHILD";
+/// The `--set` that puts a network between the client and the server in the network section.
+const NETWORK_SET: &str = r#"network=(default: (latency: Exp(mean: "1ms"), ordering: Datagram))"#;
 
 fn main() {
     if let Ok(customers) = std::env::var(CHILD_ENV) {
@@ -54,6 +61,9 @@ fn main() {
     }
     if wanted("mm1/memory") {
         memory();
+    }
+    if wanted("mm1/network") {
+        network();
     }
 }
 
@@ -89,7 +99,7 @@ fn throughput() {
     let end_secs = duration_secs(CUSTOMERS);
     println!("mm1/throughput: {CUSTOMERS} customers (duration {end_secs} s), best of {REPEATS}");
     let reference = best_of(|| reference_run(end_secs, SEED));
-    let scenario = mm1_scenario(end_secs);
+    let scenario = mm1_scenario(end_secs, &[]);
     let faultline = best_of(|| faultline_run(&scenario));
     print_throughput(&reference, &faultline);
 }
@@ -197,17 +207,20 @@ fn stream(seed: u64, id: u64) -> ChaCha8Rng {
 // Faultline
 // ---------------------------------------------------------------------------------------------
 
-/// `scenarios/mm1.ron`, lengthened to `duration_secs`, with no warm-up so every customer counts.
-fn mm1_scenario(duration_secs: u64) -> Scenario {
+/// `scenarios/mm1.ron`, lengthened to `duration_secs`, with no warm-up so every customer counts,
+/// and with `extra` `--set` patches.
+fn mm1_scenario(duration_secs: u64, extra: &[&str]) -> Scenario {
     let path = faultline_tests::scenario_path("mm1");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let file = path.display().to_string();
-    let sets = vec![format!("duration={duration_secs}s"), "warmup=0s".to_string()];
+    let mut sets = vec![format!("duration={duration_secs}s"), "warmup=0s".to_string()];
+    sets.extend(extra.iter().map(|set| set.to_string()));
     let overrides = Overrides { variant: None, sets };
     let scenario = load(&file, &text, &overrides).unwrap_or_else(|e| panic!("{e}"));
     if scenario.duration.as_nanos() == duration_secs * 1_000_000_000 {
         return scenario;
     }
+    assert!(extra.is_empty(), "the text fallback cannot apply {extra:?}");
     // FALLBACK while `--set` patching is unfinished: edit the text instead. Delete this line and
     // `patch_text_fallback` once the sets above take effect.
     load(&file, &patch_text_fallback(&text, duration_secs), &Overrides::default())
@@ -280,7 +293,7 @@ fn child_peak_kib(customers: u64) -> Option<u64> {
 fn child(customers: &str) {
     let customers: u64 =
         customers.parse().unwrap_or_else(|e| panic!("{CHILD_ENV}={customers}: {e}"));
-    let outcome = run_scenario(&mm1_scenario(duration_secs(customers)));
+    let outcome = run_scenario(&mm1_scenario(duration_secs(customers), &[]));
     std::hint::black_box(outcome.metrics.completed);
     match peak_rss_kib() {
         Some(kib) => println!("{kib}"),
@@ -293,4 +306,42 @@ fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The network
+// ---------------------------------------------------------------------------------------------
+
+fn network() {
+    let end_secs = duration_secs(CUSTOMERS);
+    println!(
+        "mm1/network: {CUSTOMERS} customers (duration {end_secs} s), best of {REPEATS}; \
+         networked: every call and reply crosses a link with Exp(1 ms) latency"
+    );
+    let plain = mm1_scenario(end_secs, &[]);
+    let wired = mm1_scenario(end_secs, &[NETWORK_SET]);
+    assert!(wired.world.network.is_some(), "`{NETWORK_SET}` gave no network");
+    let direct = best_of(|| faultline_run(&plain));
+    let networked = best_of(|| faultline_run(&wired));
+    let per_customer = |s: &Sample| s.events as f64 / s.customers.max(1) as f64;
+    println!("  {:<28} {:>14} {:>14}", "", "direct", "networked");
+    row("customers completed", direct.customers, networked.customers);
+    row("events handled", direct.events, networked.events);
+    println!(
+        "  {:<28} {:>14.3} {:>14.3}",
+        "events per customer",
+        per_customer(&direct),
+        per_customer(&networked)
+    );
+    println!(
+        "  {:<28} {:>14.3} {:>14.3}",
+        "mean time in system W (s)", direct.mean_w, networked.mean_w
+    );
+    println!("  {:<28} {:>14.3} {:>14.3}", "wall time (s)", direct.secs, networked.secs);
+    row("customers/s", direct.customers_per_sec() as u64, networked.customers_per_sec() as u64);
+    row("events/s", direct.events_per_sec() as u64, networked.events_per_sec() as u64);
+    println!(
+        "  networked / direct customers/s: {:.1} %",
+        networked.customers_per_sec() / direct.customers_per_sec() * 100.0
+    );
 }
