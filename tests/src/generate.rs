@@ -7,6 +7,11 @@
 //! service), so validation is exercised too and must answer with errors, never a panic. Every
 //! scenario carries small limits, so a run that terminates at all does so in milliseconds.
 //!
+//! Now and then a scenario has services with several instances, callers that balance over them
+//! and eject outliers, and a network: a `network:` section (the default link and link rules) or
+//! network faults (`Partition`, `OneWay`, `Isolate`, `Degrade`) naming clients, services and
+//! instances (`api/1`).
+//!
 //! Every choice is drawn from an [`Unstructured`]; when the bytes run out each draw gives its
 //! first, plainest option, so short inputs give small, ordinary scenarios.
 
@@ -66,6 +71,8 @@ struct Gen<'u, 'a> {
     wild: bool,
     /// Whether the scenario has a fault (some invariants need one).
     has_fault: bool,
+    /// The instances of each service drawn so far (1 when it has one, or a wrong count).
+    instances: Vec<usize>,
 }
 
 impl<'u, 'a> Gen<'u, 'a> {
@@ -87,6 +94,7 @@ impl<'u, 'a> Gen<'u, 'a> {
             requests_per_client: 0.0,
             wild,
             has_fault: false,
+            instances: Vec::with_capacity(services),
         };
         Ok(g)
     }
@@ -127,6 +135,9 @@ impl<'u, 'a> Gen<'u, 'a> {
             writeln!(s, "        \"{name}\": {service},").unwrap();
         }
         s.push_str("    },\n");
+        if self.one_in(5)? {
+            self.network(&mut s)?;
+        }
         self.faults(&mut s)?;
         self.invariants(&mut s)?;
         let variants = self.variants(&mut s)?;
@@ -246,7 +257,32 @@ impl<'u, 'a> Gen<'u, 'a> {
         if self.one_in(5)? {
             write!(c, ", max_concurrent: {}", self.count(&[4, 1, 20, 100])?).unwrap();
         }
+        if self.one_in(5)? {
+            let balance = ["RoundRobin", "Random", "LeastOutstanding", "PowerOfTwo"];
+            write!(c, ", balance: {}", self.pick(&balance)?).unwrap();
+        }
+        if self.one_in(6)? {
+            write!(c, ", outlier_ejection: {}", self.ejection()?).unwrap();
+        }
         Ok(())
+    }
+
+    /// Outlier ejection, each field given or left to its default.
+    fn ejection(&mut self) -> Result<String> {
+        let mut fields = Vec::new();
+        if self.one_in(2)? {
+            let failures = self.count(&[5, 1, 3, 100])?;
+            fields.push(format!("consecutive_failures: {failures}"));
+        }
+        if self.one_in(2)? {
+            fields.push(format!("base_time: {}", self.positive_duration()?));
+        }
+        if self.one_in(2)? {
+            let share =
+                self.pick_or_wrong(&["\"50%\"", "\"10%\"", "\"100%\"", "\"0%\""], &["\"150%\""])?;
+            fields.push(format!("max_ejected: {share}"));
+        }
+        Ok(format!("({})", fields.join(", ")))
     }
 
     fn retry(&mut self) -> Result<String> {
@@ -325,6 +361,14 @@ impl<'u, 'a> Gen<'u, 'a> {
     fn service(&mut self, i: usize) -> Result<String> {
         let workers = self.count(&[4, 1, 2, 16, 100])?;
         let mut s = format!("(workers: {workers}");
+        let mut instances = 1;
+        if self.one_in(5)? {
+            let n = self.count(&[2, 3, 4, 1])?;
+            write!(s, ", instances: {n}").unwrap();
+            // A wrong count is refused; the names of the service's nodes are then its own.
+            instances = if (1..=4).contains(&n) { n as usize } else { 1 };
+        }
+        self.instances.push(instances);
         if self.one_in(3)? {
             write!(s, ", queue_capacity: {}", self.count(&[10, 0, 1, 100])?).unwrap();
         }
@@ -568,7 +612,8 @@ impl<'u, 'a> Gen<'u, 'a> {
             let service = self.service_name()?;
             let (at, length) = (self.early_instant()?, self.span()?);
             let window = format!("at: {at}, length: {length}");
-            let fault = match self.u.int_in_range(0..=2)? {
+            let fault = match self.u.int_in_range(0..=3)? {
+                3 => self.network_fault(&window)?,
                 0 => {
                     let share = self.pick_or_wrong(&[1.0, 0.5, 0.1, 0.0], &[1.5, -0.5])?;
                     format!("Fail(service: {service}, share: {share:?}, {window})")
@@ -583,6 +628,151 @@ impl<'u, 'a> Gen<'u, 'a> {
         }
         s.push_str("    ],\n");
         Ok(())
+    }
+
+    /// A fault on the network over `window`: a partition, a one-way cut, an isolated node or a
+    /// degradation.
+    fn network_fault(&mut self, window: &str) -> Result<String> {
+        Ok(match self.u.int_in_range(0..=3)? {
+            0 => format!("Partition(groups: {}, {window})", self.groups()?),
+            1 => {
+                let (from, to) = (self.node_list()?, self.node_list()?);
+                format!("OneWay(from: {from}, to: {to}, {window})")
+            }
+            2 => format!("Isolate(node: {}, {window})", self.node_name()?),
+            _ => {
+                let mut d = String::from("Degrade(");
+                if self.one_in(2)? {
+                    write!(d, "from: {}, ", self.node_list()?).unwrap();
+                }
+                if self.one_in(2)? {
+                    write!(d, "to: {}, ", self.node_list()?).unwrap();
+                }
+                if self.one_in(4)? {
+                    let factor = self.pick_or_wrong(&[10.0, 2.0, 0.5, 1e6], &[0.0, -1.0])?;
+                    write!(d, "latency_factor: {factor:?}, ").unwrap();
+                }
+                if self.one_in(4)? {
+                    write!(d, "extra_loss: {:?}, ", self.probability()?).unwrap();
+                }
+                format!("{d}{window})")
+            }
+        })
+    }
+
+    /// A partition's groups: every client, and each service whole or (with instances) now and
+    /// then instance by instance, each in one of two or three groups or in none. In a wild
+    /// scenario now and then one group only, or a node in two groups.
+    fn groups(&mut self) -> Result<String> {
+        let mut atoms: Vec<String> =
+            CLIENTS.iter().take(self.clients).map(|c| format!("\"{c}\"")).collect();
+        for (i, name) in SERVICES.iter().enumerate().take(self.services) {
+            let n = self.instances[i];
+            if n > 1 && self.one_in(2)? {
+                atoms.extend((0..n).map(|k| format!("\"{name}/{k}\"")));
+            } else {
+                atoms.push(format!("\"{name}\""));
+            }
+        }
+        let k = if self.wrong()? { 1 } else { self.u.int_in_range(2..=3)? };
+        let mut groups = vec![Vec::new(); k];
+        for atom in atoms {
+            // `k`: in no group.
+            let g = self.u.int_in_range(0..=k)?;
+            if g < k {
+                groups[g].push(atom);
+            }
+        }
+        if k > 1 && self.wrong()? {
+            let shared = groups[0].first().cloned().unwrap_or_else(|| "\"api\"".into());
+            groups[1].push(shared);
+        }
+        let groups: Vec<String> = groups.iter().map(|g| format!("[{}]", g.join(", "))).collect();
+        Ok(format!("[{}]", groups.join(", ")))
+    }
+
+    /// One or two node names, each once (in a wild scenario now and then twice).
+    fn node_list(&mut self) -> Result<String> {
+        let n = self.u.int_in_range(1..=2)?;
+        let mut names: Vec<String> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let name = self.node_name()?;
+            if !names.contains(&name) || self.wild {
+                names.push(name);
+            }
+        }
+        Ok(format!("[{}]", names.join(", ")))
+    }
+
+    /// A node: a client, a service (all its instances) or one instance (`api/1`); in a wild
+    /// scenario now and then one that does not exist.
+    fn node_name(&mut self) -> Result<String> {
+        if self.wrong()? {
+            let service = SERVICES[self.u.int_in_range(0..=self.services - 1)?];
+            return Ok(self.pick(&["\"nowhere\"", "\"api/9\"", "\"\""])?.replace("api", service));
+        }
+        Ok(match self.u.int_in_range(0..=2)? {
+            0 => format!("\"{}\"", CLIENTS[self.u.int_in_range(0..=self.clients - 1)?]),
+            1 => self.service_name()?.to_string(),
+            _ => {
+                let i = self.u.int_in_range(0..=self.services - 1)?;
+                match self.instances[i] {
+                    1 => QUOTED_SERVICES[i].to_string(),
+                    n => format!("\"{}/{}\"", SERVICES[i], self.u.int_in_range(0..=n - 1)?),
+                }
+            }
+        })
+    }
+
+    /// A `network:` section: the default link (each field given or left to the perfect link's)
+    /// and up to two link rules.
+    fn network(&mut self, s: &mut String) -> Result<()> {
+        let default = self.link_fields()?;
+        let n = self.u.int_in_range(0..=2)?;
+        let mut rules = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut rule = Vec::new();
+            if self.one_in(2)? {
+                rule.push(format!("from: {}", self.node_list()?));
+            }
+            if !self.one_in(4)? {
+                rule.push(format!("to: {}", self.node_list()?));
+            }
+            if self.one_in(2)? {
+                rule.push("both_ways: true".to_string());
+            }
+            let fields = self.link_fields()?;
+            if !fields.is_empty() {
+                rule.push(fields);
+            }
+            rules.push(format!("({})", rule.join(", ")));
+        }
+        writeln!(s, "    network: (default: ({default}), links: [{}]),", rules.join(", ")).unwrap();
+        Ok(())
+    }
+
+    /// The fields of a link, each now and then: latency, loss, duplication, ordering.
+    fn link_fields(&mut self) -> Result<String> {
+        let mut fields = Vec::new();
+        if !self.one_in(4)? {
+            fields.push(format!("latency: {}", self.dist()?));
+        }
+        if self.one_in(3)? {
+            fields.push(format!("loss: {:?}", self.probability()?));
+        }
+        if self.one_in(4)? {
+            fields.push(format!("duplicate: {:?}", self.probability()?));
+        }
+        if self.one_in(2)? {
+            fields.push(format!("ordering: {}", self.pick(&["Fifo", "Datagram"])?));
+        }
+        Ok(fields.join(", "))
+    }
+
+    /// A probability: usually small, now and then certain; in a wild scenario now and then
+    /// outside [0, 1].
+    fn probability(&mut self) -> Result<f64> {
+        self.pick_or_wrong(&[0.01, 0.0, 0.1, 0.5, 1.0], &[-0.1, 1.5])
     }
 
     fn invariants(&mut self, s: &mut String) -> Result<()> {
@@ -674,7 +864,7 @@ impl<'u, 'a> Gen<'u, 'a> {
     fn patch(&mut self) -> Result<(String, String)> {
         let service = SERVICES[self.u.int_in_range(0..=self.services - 1)?];
         let client = CLIENTS[self.u.int_in_range(0..=self.clients - 1)?];
-        Ok(match self.u.int_in_range(0..=8)? {
+        Ok(match self.u.int_in_range(0..=9)? {
             0 => (format!("services.{service}.workers"), self.count(&[8, 1])?.to_string()),
             1 => (format!("clients.{client}.rate"), self.rate()?),
             2 => (format!("services.{service}.queue"), self.queue()?),
@@ -683,6 +873,7 @@ impl<'u, 'a> Gen<'u, 'a> {
             5 => (format!("clients.{client}.retry"), self.retry()?),
             6 => (format!("services.{service}.hold_while_open"), "true".to_string()),
             7 => (format!("clients.{client}.shape"), self.shape()?),
+            8 => ("network.default.latency".to_string(), self.dist()?),
             _ if self.wild => (format!("services.nowhere.{service}"), "1".to_string()),
             _ => (format!("services.{service}.shed_after"), self.positive_duration()?),
         })
