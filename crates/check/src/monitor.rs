@@ -78,11 +78,11 @@ mod tests {
         let mut monitor = Monitor::new(properties);
         let wait = SimDuration::ZERO;
         for (ms, what) in [
-            Observation::RequestArrived { client: 0, request: 1 },
-            Observation::RequestArrived { client: 0, request: 2 },
+            Observation::RequestArrived { client: 0, request: 1, key: 0 },
+            Observation::RequestArrived { client: 0, request: 2, key: 0 },
             Observation::AttemptQueued { service: 0, request: 1, depth: 1 },
             Observation::AttemptQueued { service: 0, request: 2, depth: 2 },
-            Observation::JobStarted { service: 0, request: 1, class: 0, wait },
+            Observation::JobStarted { service: 0, request: 1, class: 0, key: 0, wait },
             ended(1, t(0), Outcome::Success),
         ]
         .into_iter()

@@ -89,8 +89,9 @@ pub(crate) struct CallSite {
     pub(crate) weight: f64,
     /// The handler the callee runs: its own (`None`), or a fan-out's sub-task handler.
     handler: Option<u32>,
-    /// Picks the instance of each attempt when there are several.
-    balancer: Option<Balancer>,
+    /// Picks the instance of each attempt when there are several (boxed: most sites call one
+    /// service, and a site per client must stay small when there are thousands).
+    balancer: Option<Box<Balancer>>,
     max_concurrent: Option<u32>,
     /// Attempts from this site in flight now (counted only when a bulkhead is set).
     in_flight: u32,
@@ -109,7 +110,13 @@ impl CallSite {
         streams: &RngStreams,
     ) -> Self {
         let balancer = (count > 1).then(|| {
-            Balancer::new((first, count), config.balance, config.ejection, &config.path, streams)
+            Box::new(Balancer::new(
+                (first, count),
+                config.balance,
+                config.ejection,
+                &config.path,
+                streams,
+            ))
         });
         let retry = config.retry.map(|r| Retry {
             max_attempts: r.max_attempts,

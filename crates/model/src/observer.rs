@@ -24,12 +24,13 @@ pub trait Observer {
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Observation {
-    /// `client` sent a new request.
-    RequestArrived { client: usize, request: u64 },
+    /// `client` sent a new request about `key` (0 unless the client draws keys).
+    RequestArrived { client: usize, request: u64, key: u64 },
     /// An attempt of `request` joined the queue of `service`, which now holds `depth` jobs.
     AttemptQueued { service: usize, request: u64, depth: usize },
-    /// A job of `request` (of `class`) got a worker at `service` after waiting `wait`.
-    JobStarted { service: usize, request: u64, class: u8, wait: SimDuration },
+    /// A job of `request` (of `class`, about `key`) got a worker at `service` after waiting
+    /// `wait`.
+    JobStarted { service: usize, request: u64, class: u8, key: u64, wait: SimDuration },
     /// A client request ended with `outcome`, after all its retries; it arrived at `arrived`.
     RequestEnded { request: u64, arrived: SimTime, outcome: Outcome },
 }

@@ -34,7 +34,8 @@ pub(crate) struct PayloadSource {
     key: Option<Values>,
     fields: Vec<(usize, Values)>,
     sent: u64,
-    rng: Option<SimRng>,
+    /// Boxed: most clients draw nothing, and a client must stay small when there are thousands.
+    rng: Option<Box<SimRng>>,
 }
 
 impl PayloadSource {
@@ -50,7 +51,7 @@ impl PayloadSource {
             key,
             fields: fields.to_vec(),
             sent: 0,
-            rng: draws.then(|| streams.stream(&format!("client/{client}/payload"))),
+            rng: draws.then(|| Box::new(streams.stream(&format!("client/{client}/payload")))),
         }
     }
 

@@ -87,6 +87,12 @@ pub struct ClientRaw {
     /// The request class (priority) of this client's requests.
     #[serde(default)]
     pub class: Option<String>,
+    /// How each request's key is picked.
+    #[serde(default)]
+    pub key: Option<ValuesRaw>,
+    /// Named fields each request carries, and how each is picked.
+    #[serde(default)]
+    pub fields: BTreeMap<String, ValuesRaw>,
 }
 
 /// A call step of a handler. Clients carry the same fields inline: `#[serde(flatten)]` would
@@ -112,6 +118,16 @@ pub struct CallRaw {
     pub outlier_ejection: Option<EjectionRaw>,
     #[serde(default)]
     pub weight: Option<f64>,
+}
+
+/// How a client picks a value for a request's key or field.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename = "values")]
+pub enum ValuesRaw {
+    /// Uniformly among this many values (0 to count − 1).
+    Uniform(i64),
+    /// 0, 1, 2, …: a new value per request.
+    Sequence,
 }
 
 /// How a caller picks an instance of a service with several.

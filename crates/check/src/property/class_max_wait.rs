@@ -74,7 +74,7 @@ mod tests {
 
     fn started(service: usize, request: u64, class: u8, wait_ms: u64) -> Observation {
         let wait = SimDuration::from_millis(wait_ms);
-        Observation::JobStarted { service, request, class, wait }
+        Observation::JobStarted { service, request, class, key: 0, wait }
     }
 
     #[test]

@@ -75,7 +75,7 @@ mod tests {
     fn catches_a_request_that_vanished() {
         let mut p = NoLostRequests::new();
         for id in 0..3 {
-            show(&mut p, t(id), Observation::RequestArrived { client: 0, request: id });
+            show(&mut p, t(id), Observation::RequestArrived { client: 0, request: id, key: 0 });
         }
         show(&mut p, t(0) + SimDuration::from_millis(5), ended(0, t(0), Outcome::Success));
         show(&mut p, t(6), ended(1, t(6), Outcome::Rejected(Rejection::QueueFull)));
@@ -94,7 +94,7 @@ mod tests {
     fn counts_errors_and_timeouts_as_failed() {
         let mut p = NoLostRequests::new();
         for id in 0..2 {
-            show(&mut p, t(id), Observation::RequestArrived { client: 0, request: id });
+            show(&mut p, t(id), Observation::RequestArrived { client: 0, request: id, key: 0 });
         }
         show(&mut p, t(5), ended(0, t(0), Outcome::Error));
         show(&mut p, t(6), ended(1, t(1), Outcome::Timeout));

@@ -43,9 +43,10 @@ impl<O: Observer> World<O> {
         job.started = now;
         job.running = true;
         let (service, wait, counted) = (job.service as usize, now - job.enqueued, job.counted);
-        let (request, class) = (job.request, job.class);
+        let (request, class, key) = (job.request, job.class, job.payload.key);
         self.metrics.on_start(counted, service, class, wait);
-        self.observer.observe(now, &Observation::JobStarted { service, request, class, wait });
+        let started = Observation::JobStarted { service, request, class, key, wait };
+        self.observer.observe(now, &started);
         self.advance(slot, sched)
     }
 

@@ -197,6 +197,7 @@ impl<O: Observer> World<O> {
         Activity { component, doing: doing.to_string() }
     }
 
+    #[inline]
     fn note_queue(&mut self, service: usize, now: SimTime) {
         let s = &self.services[service];
         self.metrics.on_queue_change(now, service, s.queue_len(), s.busy());
@@ -236,6 +237,7 @@ impl<O: Observer> Model for World<O> {
         flow.map_err(|stop| *stop)
     }
 
+    #[inline]
     fn trace_key(&self, event: &Event) -> TraceKey {
         match *event {
             Event::Arrival { client } => {

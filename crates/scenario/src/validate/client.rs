@@ -9,6 +9,7 @@ use crate::raw::{ArrivalsRaw, ClientRaw, ScenarioFile, ShapeRaw};
 use super::Checker;
 use super::call::{CallSpec, check_call};
 use super::names::Names;
+use super::payload::check_payload;
 
 pub(super) fn check_clients(
     c: &mut Checker,
@@ -51,9 +52,11 @@ fn check_client(
     };
     let class = raw.class.as_deref().unwrap_or("default");
     let class = check_class_count(c, name, names.classes.iter().position(|k| *k == class));
+    let payload = check_payload(c, name, raw, names.fields);
+    let (key, fields) = payload?;
     Some(ClientConfig {
-        key: None,
-        fields: Vec::new(),
+        key,
+        fields,
         class: class?,
         name: name.to_string(),
         process,

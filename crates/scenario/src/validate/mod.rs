@@ -20,6 +20,7 @@ mod invariant;
 mod names;
 mod network;
 mod nodes;
+mod payload;
 mod queue;
 mod retry;
 mod service;
@@ -147,7 +148,14 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let classes = class_names(raw);
     let class_refs: Vec<&str> = classes.iter().map(String::as_str).collect();
     let reach = classes_reaching(raw);
-    let names = Names { services: &service_names, classes: &class_refs, reach: &reach };
+    let fields = payload::field_names(&mut c, raw);
+    let field_list = fields.clone().unwrap_or_default();
+    let names = Names {
+        services: &service_names,
+        classes: &class_refs,
+        reach: &reach,
+        fields: &field_list,
+    };
     let services = service::check_services(&mut c, raw, &names);
     let instance_counts = instances::instance_counts(&mut c, raw);
     let nodes = NodeNames::of(raw);
@@ -172,7 +180,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let mut invariants = invariants.unwrap();
     let mut world = WorldConfig {
         classes,
-        fields: Vec::new(),
+        fields: fields.unwrap(),
         clients: clients.unwrap(),
         services: services.unwrap(),
         groups: vec![],

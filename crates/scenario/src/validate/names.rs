@@ -13,6 +13,8 @@ pub(super) struct Names<'a> {
     pub(super) services: &'a [&'a str],
     pub(super) classes: &'a [&'a str],
     pub(super) reach: &'a Reach<'a>,
+    /// The named fields requests carry.
+    pub(super) fields: &'a [String],
 }
 
 /// Request classes: every class a client names, in name order; `default` for clients naming none.

@@ -1,0 +1,93 @@
+//! What requests carry: a client's `key` and named `fields`, each drawn per request
+//! (`Uniform(count)` or `Sequence`). Every field name any client uses is one of the world's
+//! fields (at most `MAX_FIELDS`, in name order); never accepts a count below one.
+
+use std::collections::BTreeSet;
+
+use faultline_model::{MAX_FIELDS, Values};
+
+use crate::raw::{ClientRaw, ScenarioFile, ValuesRaw};
+
+use super::Checker;
+
+/// Every field name the clients use, in name order; a name past the limit is refused where it
+/// first appears.
+pub(super) fn field_names(c: &mut Checker, raw: &ScenarioFile) -> Option<Vec<String>> {
+    let mut names = BTreeSet::new();
+    for (client, raw) in &raw.clients {
+        for field in raw.fields.keys() {
+            if names.insert(field.clone()) && names.len() > MAX_FIELDS {
+                let message = format!("more than {MAX_FIELDS} named fields across the clients");
+                c.report(&["clients", client, "fields", field], message, None);
+                return None;
+            }
+        }
+    }
+    Some(names.into_iter().collect())
+}
+
+/// A client's key and fields, the fields by their index among `fields`.
+pub(super) type Payload = (Option<Values>, Vec<(usize, Values)>);
+
+pub(super) fn check_payload(
+    c: &mut Checker,
+    client: &str,
+    raw: &ClientRaw,
+    fields: &[String],
+) -> Option<Payload> {
+    let key = match raw.key {
+        Some(values) => Some(check_values(c, &["clients", client, "key"], values)?),
+        None => None,
+    };
+    let mut checked = Vec::new();
+    for (name, values) in &raw.fields {
+        let values = check_values(c, &["clients", client, "fields", name], *values)?;
+        // Missing only when there are too many fields, which is reported already.
+        let index = fields.iter().position(|f| f == name)?;
+        checked.push((index, values));
+    }
+    Some((key, checked))
+}
+
+fn check_values(c: &mut Checker, at: &[&str], raw: ValuesRaw) -> Option<Values> {
+    match raw {
+        ValuesRaw::Sequence => Some(Values::Sequence),
+        ValuesRaw::Uniform(count) => {
+            let count = c.count(at, count, 1, i64::MAX)?;
+            Some(Values::Uniform { count })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{API, refused, scenario, valid};
+    use super::*;
+
+    #[test]
+    fn keys_and_fields_become_the_clients_payload_and_the_worlds_field_names() {
+        let clients = r#""a": (target: "api", rate: "1/s", key: Uniform(100), fields: {"session": Sequence}),
+            "b": (target: "api", rate: "1/s", fields: {"entity": Uniform(5)})"#;
+        let s = valid(&scenario(API, clients, ""));
+        assert_eq!(s.world.fields, ["entity", "session"]);
+        let a = &s.world.clients[0];
+        assert_eq!(a.key, Some(Values::Uniform { count: 100 }));
+        assert_eq!(a.fields, [(1, Values::Sequence)]);
+        assert_eq!(s.world.clients[1].fields, [(0, Values::Uniform { count: 5 })]);
+    }
+
+    #[test]
+    fn an_empty_range_and_too_many_fields_are_refused() {
+        let empty = r#""a": (target: "api", rate: "1/s", key: Uniform(0))"#;
+        assert_eq!(
+            refused(&scenario(API, empty, "")),
+            ["clients.a.key: `clients.a.key` is 0; it must be between 1 and 9223372036854775807"]
+        );
+        let five = r#""a": (target: "api", rate: "1/s", fields: {"a": Sequence, "b": Sequence,
+            "c": Sequence, "d": Sequence, "e": Sequence})"#;
+        assert_eq!(
+            refused(&scenario(API, five, "")),
+            ["clients.a.fields.e: more than 4 named fields across the clients"]
+        );
+    }
+}
