@@ -218,6 +218,32 @@ fn tables(out: &mut String, s: &Summary) {
         }
         out.push_str("</table>\n");
     }
+    if let Some(network) = &s.network {
+        network_tables(out, network);
+    }
+}
+
+/// What the network carried, and its slowest links.
+fn network_tables(out: &mut String, network: &crate::NetworkSummary) {
+    out.push_str(
+        "<table>\n<tr><th>network</th><th class=\"n\">sent</th><th class=\"n\">delivered</th>\
+         <th class=\"n\">lost</th><th class=\"n\">partitioned</th>\
+         <th class=\"n\">at a crashed node</th><th class=\"n\">duplicated</th></tr>\n",
+    );
+    row(out, "messages", &network.cells());
+    out.push_str("</table>\n");
+    let links = network.slowest_links();
+    if links.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<table>\n<tr><th>link</th><th class=\"n\">messages</th><th class=\"n\">mean</th>\
+         <th class=\"n\">max</th></tr>\n",
+    );
+    for link in links {
+        row(out, &format!("{} → {}", link.from, link.to), &link.cells());
+    }
+    out.push_str("</table>\n");
 }
 
 /// The latency headline; when a noticeable share of requests did not succeed, a warning beside

@@ -41,6 +41,11 @@ pub struct LinkSummary {
 }
 
 impl LinkSummary {
+    /// The page's cells: messages, mean, max.
+    pub(crate) fn cells(&self) -> [String; 3] {
+        [thousands(self.messages), human_secs(self.mean_s), human_secs(self.max_s)]
+    }
+
     fn new(link: &LinkLatency) -> Self {
         LinkSummary {
             from: link.from.clone(),
@@ -70,6 +75,20 @@ impl NetworkSummary {
         }
     }
 
+    /// The links with the highest mean latency (ties in link order), at most [`SHOWN_LINKS`].
+    pub(crate) fn slowest_links(&self) -> Vec<&LinkSummary> {
+        let mut slowest: Vec<&LinkSummary> = self.links.iter().collect();
+        slowest.sort_by(|a, b| b.mean_s.total_cmp(&a.mean_s));
+        slowest.truncate(SHOWN_LINKS);
+        slowest
+    }
+
+    /// The page's cells: sent, delivered, lost, partitioned, at a crashed node, duplicated.
+    pub(crate) fn cells(&self) -> [String; 6] {
+        [self.sent, self.delivered, self.lost, self.partitioned, self.crashed, self.duplicated]
+            .map(thousands)
+    }
+
     /// The `network` line of the text summary.
     pub fn line(&self) -> String {
         format!(
@@ -87,9 +106,7 @@ impl NetworkSummary {
     /// The text summary's lines under the `network` line: the links with the highest mean
     /// latency (ties in link order), at most [`SHOWN_LINKS`], in aligned columns.
     pub fn link_lines(&self) -> Vec<String> {
-        let mut slowest: Vec<&LinkSummary> = self.links.iter().collect();
-        slowest.sort_by(|a, b| b.mean_s.total_cmp(&a.mean_s));
-        slowest.truncate(SHOWN_LINKS);
+        let slowest = self.slowest_links();
         let names: Vec<String> = slowest.iter().map(|l| format!("{} → {}", l.from, l.to)).collect();
         let counts: Vec<String> = slowest.iter().map(|l| thousands(l.messages)).collect();
         let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);

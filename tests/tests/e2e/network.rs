@@ -57,3 +57,26 @@ fn a_network_section_adds_its_latency_once_per_crossing() {
     let delivered: u64 = network.links.iter().map(|l| l.messages).sum();
     assert_eq!(delivered, stats.delivered, "every delivery is some link's");
 }
+
+/// isolated-instance `naive`: the partition drops exactly the queries api/2 sends while it lasts
+/// and their answers never exist; the summary, its text and the page say how many, and the
+/// plots shade the partition.
+#[test]
+fn the_report_counts_what_the_partition_dropped_and_shades_it() {
+    use faultline_report::{Series, Summary, charts, render_html, render_text};
+    let scenario = load_bundled("isolated-instance", Some("naive"), &[]);
+    let outcome = run(&scenario, 1);
+    let summary = Summary::new(&scenario, &outcome, 0.0, String::new());
+    let network = summary.network.as_ref().expect("a network");
+    // Every failure is a query of api/2's that the partition dropped (no retries, no loss).
+    assert_eq!(network.partitioned, summary.requests.failed);
+    assert_eq!(network.lost + network.crashed + network.duplicated, 0);
+    let dropped = faultline_report::thousands(network.partitioned);
+    let text = render_text(&summary, None);
+    assert!(text.contains(&format!("partitioned {dropped}")), "{text}");
+    let series = Series::new(&scenario, &outcome.metrics);
+    let band = series.bands.iter().find(|b| b.label == "partition api/2 | db").expect("a band");
+    assert_eq!((band.start_s, band.end_s), (60.0, 120.0));
+    let page = render_html(&summary, &charts(&summary, &series));
+    assert!(page.contains("<th>network</th>") && page.contains(&dropped), "no network table");
+}
