@@ -80,6 +80,7 @@ impl<O: Observer> World<O> {
         let at_node: Vec<u32> =
             self.jobs.slots().filter(|&j| self.is_live_at(j, service)).collect();
         self.end_calls_of(&at_node, now);
+        self.forget_attempts_at(service);
         for job in at_node {
             self.drop_job(job);
         }
@@ -87,6 +88,22 @@ impl<O: Observer> World<O> {
         self.services[service].crash();
         self.note_queue(service, now);
         Ok(())
+    }
+
+    /// Calls whose current attempt was at the crashed node keep waiting (their timeout will
+    /// tell), but no longer point at its job: the slot may be reused, and a cancelling timeout
+    /// must not withdraw someone else's work.
+    fn forget_attempts_at(&mut self, service: usize) {
+        for slot in self.calls.slots() {
+            let call = self.calls.get(slot);
+            if call.live
+                && call.job != NONE
+                && call.job != AWAY
+                && self.jobs.get(call.job).service as usize == service
+            {
+                self.calls.get_mut(slot).job = AWAY;
+            }
+        }
     }
 
     fn is_live_at(&self, job: u32, service: usize) -> bool {
@@ -262,13 +279,25 @@ mod tests {
     /// and restarts at 3.025 s. The request of 1.0 s was at work: lost, it times out at 2.0 s.
     /// Those of 1.1 … 3.0 s reach a node that is down: each times out 1 s after it was sent.
     /// From 3.1 s the restarted node answers in 50 ms again.
+    /// The same with callers that cancel on timeout: a timeout must not withdraw work the
+    /// restarted node took into the crashed attempt's slot.
     #[test]
     fn a_crash_loses_the_work_in_progress_and_everything_sent_while_down() {
-        let mut config = world(100, 1_000, vec![service("api", vec![work(50)])]);
+        for cancel_on_timeout in [false, true] {
+            let mut config = world(100, 1_000, vec![service("api", vec![work(50)])]);
+            config.clients[0].call.cancel_on_timeout = cancel_on_timeout;
+            crash_outcomes(&config);
+        }
+    }
+
+    fn crash_outcomes(config: &WorldConfig) {
+        let mut config = config.clone();
         let restart_after = SimDuration::from_secs(2);
         let crash = NodeFaultKind::Crash { restart_after };
         config.node_faults = vec![NodeFault { service: 0, kind: crash, at: ms(1_025) }];
-        for (arrived, done, outcome) in ended(&config) {
+        let ended = ended(&config);
+        assert!(ended.len() > 70, "{} requests ended", ended.len());
+        for (arrived, done, outcome) in ended {
             let lost = (ms(1_000)..=ms(3_000)).contains(&arrived);
             let (want_done, want) = if lost {
                 (arrived + SimDuration::from_secs(1), Outcome::Timeout)
