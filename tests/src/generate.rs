@@ -9,8 +9,8 @@
 //!
 //! Now and then a scenario has services with several instances, callers that balance over them
 //! and eject outliers, and a network: a `network:` section (the default link and link rules) or
-//! network faults (`Partition`, `OneWay`, `Isolate`, `Degrade`) naming clients, services and
-//! instances (`api/1`).
+//! network faults (`Partition`, `OneWay`, `Isolate`, `Degrade`), crashes and pauses naming
+//! clients, services and instances (`api/1`); clients now and then draw keys and fields.
 //!
 //! Every choice is drawn from an [`Unstructured`]; when the bytes run out each draw gives its
 //! first, plainest option, so short inputs give small, ordinary scenarios.
@@ -204,9 +204,28 @@ impl<'u, 'a> Gen<'u, 'a> {
         if let Some(class) = self.client_classes[i] {
             write!(c, ", class: \"{class}\"").unwrap();
         }
+        if self.one_in(4)? {
+            write!(c, ", key: {}", self.values()?).unwrap();
+        }
+        if self.one_in(6)? {
+            let (a, b) = (self.values()?, self.values()?);
+            let name = self.pick(&["\"session\"", "\"entity\""])?;
+            write!(c, ", fields: {{{name}: {a}, \"version\": {b}}}").unwrap();
+        }
         self.call_options(&mut c)?;
         c.push(')');
         Ok(c)
+    }
+
+    /// How a client picks a key or a field: now and then an empty range in a wild scenario.
+    fn values(&mut self) -> Result<String> {
+        if self.wrong()? {
+            return Ok("Uniform(0)".to_string());
+        }
+        Ok(match self.u.int_in_range(0..=1)? {
+            0 => format!("Uniform({})", self.pick(&[1, 10, 1000, 1_000_000_000])?),
+            _ => "Sequence".to_string(),
+        })
     }
 
     /// A rate: its load must fit the run's event limit, so it shrinks as runs lengthen.
@@ -633,7 +652,12 @@ impl<'u, 'a> Gen<'u, 'a> {
     /// A fault on the network over `window`: a partition, a one-way cut, an isolated node or a
     /// degradation.
     fn network_fault(&mut self, window: &str) -> Result<String> {
-        Ok(match self.u.int_in_range(0..=3)? {
+        Ok(match self.u.int_in_range(0..=5)? {
+            4 => {
+                let restart = window.replace("length:", "restart_after:");
+                format!("Crash(node: {}, {restart})", self.node_name()?)
+            }
+            5 => format!("Pause(node: {}, {window})", self.node_name()?),
             0 => format!("Partition(groups: {}, {window})", self.groups()?),
             1 => {
                 let (from, to) = (self.node_list()?, self.node_list()?);

@@ -80,3 +80,27 @@ fn the_report_counts_what_the_partition_dropped_and_shades_it() {
     let page = render_html(&summary, &charts(&summary, &series));
     assert!(page.contains("<th>network</th>") && page.contains(&dropped), "no network table");
 }
+
+/// Found by fuzzing: over a 100 ms link, a 10 ms timeout ends each call long before its attempt
+/// arrives, and the full queue then refuses the attempt. The refusal must go back only to a
+/// caller that still waits (here none), or the request would end twice.
+#[test]
+fn a_refusal_after_the_caller_gave_up_ends_nothing_twice() {
+    let text = r#"Scenario(
+        name: "late refusal",
+        duration: "2s",
+        clients: { "web": (target: "api", rate: "100/s", timeout: "10ms") },
+        services: { "api": (workers: 1, queue_capacity: 1, service_time: Const("1s")) },
+        network: (default: (latency: Const("100ms"))),
+        invariants: [NoLostRequests],
+    )"#;
+    let scenario = faultline_scenario::load("late-refusal.ron", text, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let outcome = run(&scenario, 1);
+    let m = &outcome.metrics;
+    assert!(outcome.all_hold(), "{:?}", outcome.verdicts);
+    let refused = m.services[0].rejected();
+    assert!(refused > 100, "the queue refused attempts: {refused}");
+    assert_eq!(m.completed + m.failed + m.rejected + outcome.in_flight, m.arrived);
+    assert_eq!(m.failed, m.timed_out, "every request timed out, none was refused to a caller");
+}

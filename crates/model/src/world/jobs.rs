@@ -27,10 +27,13 @@ impl<O: Observer> World<O> {
             None
         };
         if let Some(reason) = rejection {
-            let call = self.jobs.get(job).call;
+            let refused = *self.jobs.get(job);
             self.free_job(job);
             self.metrics.on_reject(service, reason);
-            self.resolve_attempt(call, Outcome::Rejected(reason), sched)?;
+            // Over a network the caller may have given up before the attempt arrived.
+            if self.is_waited_for(&refused) {
+                self.answer(&refused, Outcome::Rejected(reason), sched)?;
+            }
         }
         self.note_queue(service, now);
         Ok(())

@@ -169,7 +169,7 @@ impl<O: Observer> World<O> {
         self.free_job(slot);
         self.metrics.on_reject(service, Rejection::Shed);
         if self.is_waited_for(&job) {
-            self.resolve_attempt(job.call, Outcome::Rejected(Rejection::Shed), sched)?;
+            self.answer(&job, Outcome::Rejected(Rejection::Shed), sched)?;
         }
         Ok(())
     }
