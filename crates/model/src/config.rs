@@ -226,7 +226,63 @@ pub struct WorldConfig {
     pub clocks: Vec<(u32, ClockConfig)>,
 }
 
+impl ServiceConfig {
+    /// A service of `workers` workers running `steps`, with an unbounded FIFO queue and no
+    /// limiter, pacing, holding, ageing or shedding.
+    pub fn new(name: &str, workers: u32, steps: Vec<Step>) -> Self {
+        ServiceConfig {
+            name: name.into(),
+            workers,
+            queue_capacity: None,
+            steps,
+            rate_limit: None,
+            discipline: Discipline::Fifo,
+            hold_while_open: false,
+            drain_rate: None,
+            ageing: None,
+            shed_after: None,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// A client of the first request class sending `rate` requests per second through `call`,
+    /// at a constant load, with no keys or fields.
+    pub fn new(name: &str, process: ArrivalProcess, rate: f64, call: CallConfig) -> Self {
+        ClientConfig {
+            name: name.into(),
+            process,
+            rate: Rate(rate),
+            shape: LoadShape::Const,
+            call,
+            class: 0,
+            key: None,
+            fields: Vec::new(),
+        }
+    }
+}
+
 impl WorldConfig {
+    /// A world of these clients and services running until `end`: one request class, no
+    /// warm-up, 1 s windows, and no faults, instances, network, crashes or clocks.
+    pub fn new(clients: Vec<ClientConfig>, services: Vec<ServiceConfig>, end: SimTime) -> Self {
+        WorldConfig {
+            classes: vec!["default".into()],
+            fields: Vec::new(),
+            clients,
+            services,
+            groups: Vec::new(),
+            faults: Vec::new(),
+            warmup: SimTime::ZERO,
+            end,
+            window: SimDuration::from_secs(1),
+            max_in_flight: 1_000_000,
+            network: None,
+            node_faults: Vec::new(),
+            clocks: Vec::new(),
+        }
+    }
+
     /// The instances a call to `endpoint` may go to: `(first, count)` in [`Self::services`].
     pub fn instances(&self, endpoint: Endpoint) -> (usize, usize) {
         match endpoint {

@@ -181,7 +181,7 @@ mod tests {
 
     use super::*;
     use crate::policy::{Backoff, Jitter};
-    use crate::{Discipline, Outcome, RetryConfig, RetryOn, ServiceConfig};
+    use crate::{Outcome, RetryConfig, RetryOn, ServiceConfig};
 
     fn jittered(path: &str) -> CallConfig {
         let retry = RetryConfig {
@@ -199,34 +199,10 @@ mod tests {
     }
 
     fn world(api_steps: Vec<Step>) -> WorldConfig {
-        let service = |name: &str, steps| ServiceConfig {
-            name: name.into(),
-            workers: 1,
-            queue_capacity: None,
-            steps,
-            rate_limit: None,
-            discipline: Discipline::Fifo,
-            hold_while_open: false,
-            drain_rate: None,
-            ageing: None,
-            shed_after: None,
-        };
         let work = Step::Work { time: Dist::Exp { mean: 0.001 }, contention: SimDuration::ZERO };
-        WorldConfig {
-            classes: vec!["default".into()],
-            fields: vec![],
-            clients: vec![],
-            groups: vec![],
-            services: vec![service("api", api_steps), service("db", vec![work])],
-            faults: vec![],
-            warmup: SimTime::ZERO,
-            end: SimTime::ZERO + SimDuration::from_secs(1),
-            window: SimDuration::from_secs(1),
-            max_in_flight: 10,
-            network: None,
-            node_faults: vec![],
-            clocks: vec![],
-        }
+        let services =
+            vec![ServiceConfig::new("api", 1, api_steps), ServiceConfig::new("db", 1, vec![work])];
+        WorldConfig::new(vec![], services, SimTime::ZERO + SimDuration::from_secs(1))
     }
 
     /// The first five jittered retry delays of the call site named `name`.

@@ -44,10 +44,7 @@ mod tests {
     use faultline_engine::{Limits, run};
 
     use super::*;
-    use crate::{
-        ArrivalProcess, CallConfig, ClientConfig, Discipline, Endpoint, LoadShape, Rate,
-        ServiceConfig, Step, Values,
-    };
+    use crate::{ArrivalProcess, CallConfig, ClientConfig, Endpoint, ServiceConfig, Step, Values};
 
     /// Each request's key as it arrived, and the keys its jobs carried.
     #[derive(Default)]
@@ -72,45 +69,22 @@ mod tests {
     /// carries the key its request arrived with.
     #[test]
     fn a_requests_key_reaches_every_job_it_sets_off() {
-        let service = |name: &str, steps| ServiceConfig {
-            name: name.into(),
-            workers: 4,
-            queue_capacity: None,
-            steps,
-            rate_limit: None,
-            discipline: Discipline::Fifo,
-            hold_while_open: false,
-            drain_rate: None,
-            ageing: None,
-            shed_after: None,
-        };
+        let service = |name: &str, steps| ServiceConfig::new(name, 4, steps);
         let work =
             Step::Work { time: crate::Dist::Exp { mean: 0.01 }, contention: SimDuration::ZERO };
         let call = Step::Call(CallConfig::plain(Endpoint::Service(1), None));
-        let config = WorldConfig {
-            classes: vec!["default".into()],
-            fields: vec![],
-            clients: vec![ClientConfig {
-                name: "users".into(),
-                process: ArrivalProcess::Poisson,
-                rate: Rate(50.0),
-                shape: LoadShape::Const,
-                call: CallConfig::plain(Endpoint::Service(0), None),
-                class: 0,
-                key: Some(Values::Uniform { count: 50 }),
-                fields: vec![],
-            }],
-            services: vec![service("api", vec![call]), service("db", vec![work])],
-            groups: vec![],
-            faults: vec![],
-            warmup: SimTime::ZERO,
-            end: SimTime::ZERO + SimDuration::from_secs(20),
-            window: SimDuration::from_secs(1),
-            max_in_flight: 10_000,
-            network: None,
-            node_faults: vec![],
-            clocks: vec![],
+        let users = ClientConfig {
+            key: Some(Values::Uniform { count: 50 }),
+            ..ClientConfig::new(
+                "users",
+                ArrivalProcess::Poisson,
+                50.0,
+                CallConfig::plain(Endpoint::Service(0), None),
+            )
         };
+        let services = vec![service("api", vec![call]), service("db", vec![work])];
+        let config =
+            WorldConfig::new(vec![users], services, SimTime::ZERO + SimDuration::from_secs(20));
         let mut world = World::new(&config, 5, Keys::default());
         let limits = Limits { end: config.end, max_events: 1_000_000, max_work_per_instant: 1_000 };
         run(&mut world, limits).expect("runs");

@@ -145,8 +145,8 @@ mod tests {
     use super::*;
     use crate::policy::{Backoff, BreakerConfig, CountsAsFailure, Jitter, Window};
     use crate::{
-        ArrivalProcess, CallConfig, ClientConfig, ClockStep, Discipline, Endpoint, Fault,
-        FaultKind, LoadShape, NoObserver, Rate, RetryConfig, RetryOn, ServiceConfig, Step,
+        ArrivalProcess, CallConfig, ClientConfig, ClockStep, Endpoint, Fault, FaultKind,
+        NoObserver, RetryConfig, RetryOn, ServiceConfig, Step,
     };
 
     const SEC: u64 = 1_000_000_000;
@@ -160,31 +160,11 @@ mod tests {
     }
 
     fn client(name: &str, call: CallConfig, rate: f64) -> ClientConfig {
-        ClientConfig {
-            name: name.into(),
-            process: ArrivalProcess::Fixed,
-            rate: Rate(rate),
-            shape: LoadShape::Const,
-            call,
-            class: 0,
-            key: None,
-            fields: vec![],
-        }
+        ClientConfig::new(name, ArrivalProcess::Fixed, rate, call)
     }
 
     fn service(name: &str, steps: Vec<Step>) -> ServiceConfig {
-        ServiceConfig {
-            name: name.into(),
-            workers: 4,
-            queue_capacity: None,
-            steps,
-            rate_limit: None,
-            discipline: Discipline::Fifo,
-            hold_while_open: false,
-            drain_rate: None,
-            ageing: None,
-            shed_after: None,
-        }
+        ServiceConfig::new(name, 4, steps)
     }
 
     /// Work that takes exactly `millis` ms.
@@ -207,21 +187,8 @@ mod tests {
     /// `clients` (nodes 0, 1, …) calling `api` (the next node), which takes exactly 0.95 s per
     /// request on 4 workers, for 100 s.
     fn world(clients: Vec<ClientConfig>, clocks: Vec<(u32, ClockConfig)>) -> WorldConfig {
-        WorldConfig {
-            classes: vec!["default".into()],
-            fields: vec![],
-            clients,
-            services: vec![service("api", vec![work(950)])],
-            groups: vec![],
-            faults: vec![],
-            warmup: SimTime::ZERO,
-            end: at(100 * SEC),
-            window: SimDuration::from_secs(1),
-            max_in_flight: 100_000,
-            network: None,
-            node_faults: vec![],
-            clocks,
-        }
+        let api = service("api", vec![work(950)]);
+        WorldConfig { clocks, ..WorldConfig::new(clients, vec![api], at(100 * SEC)) }
     }
 
     /// The run's metrics and statistics.

@@ -182,52 +182,18 @@ mod tests {
 
     use super::*;
     use crate::{
-        ArrivalProcess, CallConfig, ClientConfig, Discipline, Dist, Endpoint, LinkConfig,
-        LoadShape, NetworkConfig, NoObserver, Ordering, Rate, ServiceConfig, Step,
+        ArrivalProcess, CallConfig, ClientConfig, Dist, Endpoint, LinkConfig, NetworkConfig,
+        NoObserver, Ordering, ServiceConfig, Step,
     };
 
     /// One client calling one M/M/1 service (10 ms per request) with a 1 s timeout for 200 s.
     fn world(rate: f64, network: Option<NetworkConfig>) -> WorldConfig {
-        let call = CallConfig {
-            timeout: Some(SimDuration::from_secs(1)),
-            ..CallConfig::plain(Endpoint::Service(0), None)
-        };
+        let call = CallConfig::plain(Endpoint::Service(0), Some(SimDuration::from_secs(1)));
         let work = Step::Work { time: Dist::Exp { mean: 0.01 }, contention: SimDuration::ZERO };
-        WorldConfig {
-            classes: vec!["default".into()],
-            fields: vec![],
-            clients: vec![ClientConfig {
-                name: "users".into(),
-                process: ArrivalProcess::Poisson,
-                rate: Rate(rate),
-                shape: LoadShape::Const,
-                call,
-                class: 0,
-                key: None,
-                fields: vec![],
-            }],
-            services: vec![ServiceConfig {
-                name: "api".into(),
-                workers: 1,
-                queue_capacity: None,
-                steps: vec![work],
-                rate_limit: None,
-                discipline: Discipline::Fifo,
-                hold_while_open: false,
-                drain_rate: None,
-                ageing: None,
-                shed_after: None,
-            }],
-            groups: vec![],
-            faults: vec![],
-            warmup: SimTime::ZERO,
-            end: SimTime::ZERO + SimDuration::from_secs(200),
-            window: SimDuration::from_secs(1),
-            max_in_flight: 100_000,
-            network,
-            node_faults: vec![],
-            clocks: vec![],
-        }
+        let users = ClientConfig::new("users", ArrivalProcess::Poisson, rate, call);
+        let api = ServiceConfig::new("api", 1, vec![work]);
+        let end = SimTime::ZERO + SimDuration::from_secs(200);
+        WorldConfig { network, ..WorldConfig::new(vec![users], vec![api], end) }
     }
 
     /// The run's metrics, its event count and the requests still in flight at its end.

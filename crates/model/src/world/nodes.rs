@@ -199,8 +199,8 @@ mod tests {
 
     use super::*;
     use crate::{
-        ArrivalProcess, CallConfig, ClientConfig, Discipline, Endpoint, LoadShape, NodeFault,
-        NodeFaultKind, Rate, ServiceConfig, Step,
+        ArrivalProcess, CallConfig, ClientConfig, Endpoint, NodeFault, NodeFaultKind,
+        ServiceConfig, Step,
     };
 
     /// Every client request that ended: when it arrived, when it ended, and how.
@@ -220,18 +220,7 @@ mod tests {
     }
 
     fn service(name: &str, steps: Vec<Step>) -> ServiceConfig {
-        ServiceConfig {
-            name: name.into(),
-            workers: 1,
-            queue_capacity: None,
-            steps,
-            rate_limit: None,
-            discipline: Discipline::Fifo,
-            hold_while_open: false,
-            drain_rate: None,
-            ageing: None,
-            shed_after: None,
-        }
+        ServiceConfig::new(name, 1, steps)
     }
 
     fn work(ms: u64) -> Step {
@@ -242,30 +231,9 @@ mod tests {
     /// A client sending every `every_ms` with a `timeout_ms` timeout to service 0.
     fn world(every_ms: u64, timeout_ms: u64, services: Vec<ServiceConfig>) -> WorldConfig {
         let timeout = Some(SimDuration::from_millis(timeout_ms));
-        WorldConfig {
-            classes: vec!["default".into()],
-            fields: vec![],
-            clients: vec![ClientConfig {
-                name: "users".into(),
-                process: ArrivalProcess::Fixed,
-                rate: Rate(1e3 / every_ms as f64),
-                shape: LoadShape::Const,
-                call: CallConfig { timeout, ..CallConfig::plain(Endpoint::Service(0), None) },
-                class: 0,
-                key: None,
-                fields: vec![],
-            }],
-            services,
-            groups: vec![],
-            faults: vec![],
-            warmup: SimTime::ZERO,
-            end: ms(8_000),
-            window: SimDuration::from_secs(1),
-            max_in_flight: 1_000,
-            network: None,
-            node_faults: vec![],
-            clocks: vec![],
-        }
+        let call = CallConfig::plain(Endpoint::Service(0), timeout);
+        let users = ClientConfig::new("users", ArrivalProcess::Fixed, 1e3 / every_ms as f64, call);
+        WorldConfig::new(vec![users], services, ms(8_000))
     }
 
     fn ended(config: &WorldConfig) -> Vec<(SimTime, SimTime, Outcome)> {
