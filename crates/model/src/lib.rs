@@ -6,6 +6,7 @@
 //! validated configuration and draw randomness only from their own engine streams.
 
 mod balance;
+mod calendar;
 mod call;
 mod client;
 mod clock;
@@ -29,6 +30,7 @@ mod table;
 mod world;
 
 pub use balance::{Balance, Ejection};
+pub use calendar::{Cron, CronError, Schedule, Zone, tzdb_version};
 pub use call::{Outcome, Rejection};
 pub use clock::{ClockConfig, ClockStep, ClockSync, ClockTrace};
 pub use config::{
