@@ -76,8 +76,9 @@ impl NetworkSummary {
     }
 
     /// The links with the highest mean latency (ties in link order), at most [`SHOWN_LINKS`].
+    /// Links that delayed nothing (a network only faults bring) are not worth a line.
     pub(crate) fn slowest_links(&self) -> Vec<&LinkSummary> {
-        let mut slowest: Vec<&LinkSummary> = self.links.iter().collect();
+        let mut slowest: Vec<&LinkSummary> = self.links.iter().filter(|l| l.max_s > 0.0).collect();
         slowest.sort_by(|a, b| b.mean_s.total_cmp(&a.mean_s));
         slowest.truncate(SHOWN_LINKS);
         slowest
