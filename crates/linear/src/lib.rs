@@ -5,6 +5,12 @@
 //! checker decides it key by key. This crate knows nothing of the simulator: it must never
 //! depend on another crate of the workspace, so that any history, from anywhere, can be checked.
 
+mod check;
 mod history;
+mod model;
+#[cfg(test)]
+mod tests;
 
+pub use check::{Counterexample, Limits, Verdict, check, describe_operation};
 pub use history::{Function, History, Key, Operation, Status, Value};
+pub use model::{Model, function_name, show_value, step};
