@@ -6,11 +6,13 @@
 //! depend on another crate of the workspace, so that any history, from anywhere, can be checked.
 
 mod check;
+mod edn;
 mod history;
 mod model;
 #[cfg(test)]
 mod tests;
 
 pub use check::{Counterexample, Limits, Verdict, check, describe_operation};
+pub use edn::{HistoryError, parse_history};
 pub use history::{Function, History, Key, Operation, Status, Value};
 pub use model::{Model, function_name, show_value, step};
