@@ -1,0 +1,13 @@
+//! Feeds arbitrary bytes (as UTF-8, lossily) to `faultline_linear::parse_history`: it must return
+//! a history or an error for any text, never panic or hang (run with `-timeout=N`).
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    if let Err(e) = faultline_linear::parse_history(&text) {
+        assert!(e.line >= 1, "error line {} in {text:?}", e.line);
+    }
+});
