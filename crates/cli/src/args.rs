@@ -20,6 +20,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Show the catalogue: each scenario's name, variants and lesson.
     List(ListArgs),
+    /// Check whether a history file (one Jepsen-style EDN map per line) is linearizable.
+    History(HistoryArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -64,6 +66,38 @@ pub struct CheckArgs {
     /// Scenario files to validate.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryModel {
+    /// `read` and `write`.
+    Register,
+    /// `read`, `write` and `cas` (`:value [old new]`).
+    CasRegister,
+    /// Per `:key`: `get`, `put` and `append`.
+    Kv,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The history: one EDN map per line with `:process`, `:type`, `:f`, `:value` and
+    /// optionally `:key`.
+    pub file: PathBuf,
+    /// What the operations act on.
+    #[arg(long, value_enum, default_value_t = HistoryModel::CasRegister)]
+    pub model: HistoryModel,
+    /// Give up (exit 2, never "linearizable") after this many search states per key.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub max_states: u64,
+    /// Give up (exit 2) after this long, e.g. `30s`.
+    #[arg(long, value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// `30s`, `500ms`, `2min`: the checker's time limit.
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let d = faultline_scenario::parse_duration(text)?;
+    Ok(std::time::Duration::from_nanos(d.as_nanos()))
 }
 
 #[derive(Debug, Args)]

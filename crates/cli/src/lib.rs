@@ -6,6 +6,7 @@
 
 mod args;
 mod check;
+mod history;
 mod list;
 mod run;
 mod vary;
@@ -42,6 +43,7 @@ pub fn main_with(
         Command::Run(args) => run::run(args, out, err),
         Command::Check(args) => check::check(args, out, err),
         Command::List(args) => list::list(args, out, err),
+        Command::History(args) => history::history(args, out, err),
     };
     match result {
         Ok(code) => code,

@@ -9,6 +9,7 @@ mod determinism;
 mod folder;
 mod generated;
 mod headline;
+mod history;
 mod mechanisms;
 mod metrics;
 mod network;
