@@ -27,6 +27,7 @@ mod queue;
 mod service;
 mod stats;
 mod table;
+mod token;
 mod world;
 
 pub use balance::{Balance, Ejection};
@@ -54,4 +55,5 @@ pub use observer::{NoObserver, Observation, ObservationKind, ObservationKinds, O
 pub use payload::{MAX_FIELDS, Payload, Values};
 pub use queue::Discipline;
 pub use stats::TimeAverage;
+pub use token::{Token, TokenCheck, TokenPolicy};
 pub use world::{Event, World};
