@@ -2,13 +2,16 @@
 //!
 //! While the load shape's rate is zero (a spike of factor 0) a client sends nothing, and it
 //! carries on when the rate comes back; only a rate that stays zero ends its requests.
+//!
+//! A scheduled client sends one request each time its calendar schedule fires, simulated time
+//! zero standing for the world's `start`; it draws nothing.
 
 use faultline_engine::{RngStreams, SimDuration, SimRng, SimTime};
 use rand::RngExt;
 use rand_distr::Exp1;
 
 use crate::payload::PayloadSource;
-use crate::{ArrivalProcess, ClientConfig, LoadShape, Payload, Rate};
+use crate::{ArrivalProcess, ClientConfig, LoadShape, Payload, Rate, Schedule, Timestamp};
 
 #[derive(Debug)]
 pub(crate) struct Client {
@@ -22,10 +25,23 @@ pub(crate) struct Client {
     stretch_end: SimTime,
     rng: SimRng,
     payloads: PayloadSource,
+    /// Set for a scheduled client, which follows it instead of `process`, `rate` and `shape`.
+    calendar: Option<Box<Calendar>>,
+}
+
+/// A schedule and the instant simulated time zero stands for.
+#[derive(Debug)]
+struct Calendar {
+    schedule: Schedule,
+    /// `start` in ns since the Unix epoch.
+    start: i128,
+    /// No firing has been looked for yet: one exactly at the start counts.
+    first: bool,
 }
 
 impl Client {
-    pub(crate) fn new(config: &ClientConfig, streams: &RngStreams) -> Self {
+    /// The client of `config` in a world whose time zero is the instant `start`.
+    pub(crate) fn new(config: &ClientConfig, start: Timestamp, streams: &RngStreams) -> Self {
         Client {
             process: config.process,
             rate: config.rate,
@@ -36,6 +52,10 @@ impl Client {
             stretch_end: SimTime::ZERO,
             rng: streams.stream(&format!("client/{}/arrivals", config.name)),
             payloads: PayloadSource::new(&config.name, config.key, &config.fields, streams),
+            calendar: config.schedule.as_ref().map(|schedule| {
+                let start = start.as_nanosecond();
+                Box::new(Calendar { schedule: schedule.clone(), start, first: true })
+            }),
         }
     }
 
@@ -48,6 +68,9 @@ impl Client {
     /// The instant of the next request after `now`, or `None` if the load has dropped to zero
     /// for good. A pause (a spike of factor 0) holds requests back until it ends.
     pub(crate) fn next_arrival(&mut self, now: SimTime, end: SimTime) -> Option<SimTime> {
+        if let Some(calendar) = &mut self.calendar {
+            return calendar.next_firing(now, end);
+        }
         match self.process {
             ArrivalProcess::Poisson => self.next_poisson(now, end),
             ArrivalProcess::Fixed => self.next_fixed(now),
@@ -106,6 +129,20 @@ impl Client {
     }
 }
 
+impl Calendar {
+    /// The first firing after `now` (at or after it, the first time), as simulated time, or
+    /// `None` if there is none by `end`.
+    fn next_firing(&mut self, now: SimTime, end: SimTime) -> Option<SimTime> {
+        let mut after = self.start + i128::from(now.as_nanos());
+        if std::mem::take(&mut self.first) {
+            after -= 1;
+        }
+        let firing = self.schedule.next_after(Timestamp::from_nanosecond(after).ok()?)?;
+        let at = u64::try_from(firing.as_nanosecond() - self.start).ok()?;
+        (at <= end.as_nanos()).then_some(SimTime::from_nanos(at))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,8 +173,9 @@ mod tests {
             class: 0,
             key: None,
             fields: vec![],
+            schedule: None,
         };
-        let mut client = Client::new(&config, &RngStreams::new(3));
+        let mut client = Client::new(&config, Timestamp::UNIX_EPOCH, &RngStreams::new(3));
         let mut times = vec![];
         let mut now = SimTime::ZERO;
         while let Some(t) = client.next_arrival(now, end).filter(|t| *t <= end) {

@@ -5,9 +5,12 @@
 
 use faultline_engine::{SimDuration, SimTime};
 
+use jiff::Timestamp;
+
 use crate::policy::{Backoff, BreakerConfig, Jitter};
 use crate::{
-    Balance, ClockConfig, Discipline, Dist, Ejection, LoadShape, NetworkConfig, Rate, Values,
+    Balance, ClockConfig, Discipline, Dist, Ejection, LoadShape, NetworkConfig, Rate, Schedule,
+    Values,
 };
 
 /// Request classes in a world: requests carry their class as a `u8` index.
@@ -146,6 +149,9 @@ pub struct ClientConfig {
     pub key: Option<Values>,
     /// How each request's fields are picked: (index into [`WorldConfig::fields`], values).
     pub fields: Vec<(usize, Values)>,
+    /// Calendar-driven: one request each time this schedule fires (from
+    /// [`WorldConfig::start`]), in place of `rate`, `process` and `shape`; no randomness.
+    pub schedule: Option<Schedule>,
 }
 
 /// Token-bucket admission in front of a service's queue.
@@ -224,6 +230,9 @@ pub struct WorldConfig {
     /// [`WorldConfig::node_names`], and its clock), by node, each node at most once. Every other
     /// node reads true time; empty, the world keeps no clocks at all.
     pub clocks: Vec<(u32, ClockConfig)>,
+    /// The UTC instant simulated time zero stands for; scheduled clients fire on the calendar
+    /// from here. The Unix epoch unless a scenario sets `start`.
+    pub start: Timestamp,
 }
 
 impl ServiceConfig {
@@ -258,13 +267,24 @@ impl ClientConfig {
             class: 0,
             key: None,
             fields: Vec::new(),
+            schedule: None,
+        }
+    }
+
+    /// A client of the first request class sending one request through `call` each time
+    /// `schedule` fires, with no keys or fields.
+    pub fn scheduled(name: &str, schedule: Schedule, call: CallConfig) -> Self {
+        ClientConfig {
+            schedule: Some(schedule),
+            ..ClientConfig::new(name, ArrivalProcess::Fixed, 0.0, call)
         }
     }
 }
 
 impl WorldConfig {
     /// A world of these clients and services running until `end`: one request class, no
-    /// warm-up, 1 s windows, and no faults, instances, network, crashes or clocks.
+    /// warm-up, 1 s windows, no faults, instances, network, crashes or clocks, starting at the
+    /// Unix epoch.
     pub fn new(clients: Vec<ClientConfig>, services: Vec<ServiceConfig>, end: SimTime) -> Self {
         WorldConfig {
             classes: vec!["default".into()],
@@ -280,6 +300,7 @@ impl WorldConfig {
             network: None,
             node_faults: Vec::new(),
             clocks: Vec::new(),
+            start: Timestamp::UNIX_EPOCH,
         }
     }
 

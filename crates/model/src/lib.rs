@@ -57,3 +57,6 @@ pub use queue::Discipline;
 pub use stats::TimeAverage;
 pub use token::{Token, TokenCheck, TokenPolicy};
 pub use world::{Event, World};
+
+/// A UTC instant: [`WorldConfig::start`].
+pub use jiff::Timestamp;

@@ -22,8 +22,8 @@ pub use network::{LinkSummary, NetworkSummary};
 pub use plot::{PlotError, render_png, render_svg};
 pub use spark::{p99_sparkline, p99_sparkline_of, sparkline};
 pub use summary::{
-    Band, BandKind, Failures, InvariantSummary, LatencyStats, LittlesLaw, QueueBound, Requests,
-    Series, SeriesWindow, ServiceSummary, SloLine, Summary, WaitStats,
+    Band, BandKind, CalendarSummary, Failures, InvariantSummary, LatencyStats, LittlesLaw,
+    QueueBound, Requests, Series, SeriesWindow, ServiceSummary, SloLine, Summary, WaitStats,
 };
 pub use text::{render_text, render_text_with_trend, thousands};
 pub use vary::{VaryPoint, VaryReport};

@@ -309,6 +309,31 @@ pub struct SeriesWindow {
     pub utilization: Vec<f64>,
 }
 
+/// The calendar a run's scheduled clients follow.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CalendarSummary {
+    /// The UTC instant simulated time zero stands for (`2026-03-07T12:00:00Z`).
+    pub start: String,
+    /// The bundled IANA time zone database the schedules were evaluated with (`2025b`).
+    pub tzdb_version: String,
+}
+
+impl CalendarSummary {
+    /// Only for a run with a scheduled client.
+    fn new(scenario: &Scenario) -> Option<Self> {
+        let world = &scenario.world;
+        world.clients.iter().any(|c| c.schedule.is_some()).then(|| CalendarSummary {
+            start: world.start.to_string(),
+            tzdb_version: faultline_model::tzdb_version().to_string(),
+        })
+    }
+
+    /// The line of the text summary.
+    pub fn line(&self) -> String {
+        format!("calendar    start {} · tz database {}", self.start, self.tzdb_version)
+    }
+}
+
 /// Everything a person or a script wants to know about a run.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
@@ -335,6 +360,9 @@ pub struct Summary {
     /// Each node with a clock of its own, by name; only in runs with clocks.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub clocks: BTreeMap<String, ClockSummary>,
+    /// When the run starts on the calendar; only in runs with a scheduled client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarSummary>,
     pub littles_law: LittlesLaw,
     pub services: BTreeMap<String, ServiceSummary>,
     pub classes: BTreeMap<String, ClassSummary>,
@@ -386,6 +414,7 @@ impl Summary {
             failures: Failures::new(m),
             network: m.network.as_ref().map(NetworkSummary::new),
             clocks: clock_summaries(m),
+            calendar: CalendarSummary::new(scenario),
             littles_law: LittlesLaw {
                 arrival_rate_per_s: m.arrival_rate(),
                 mean_latency_s: m.mean_sojourn(),

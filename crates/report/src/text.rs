@@ -93,6 +93,9 @@ fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
     for (node, clock) in &s.clocks {
         let _ = writeln!(out, "{}", clock.line(node));
     }
+    if let Some(calendar) = &s.calendar {
+        let _ = writeln!(out, "{}", calendar.line());
+    }
     if let Some(trend) = p99_trend {
         let _ = writeln!(out, "p99 trend   {trend}");
     }

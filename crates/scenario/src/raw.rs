@@ -22,6 +22,9 @@ pub struct ScenarioFile {
     pub warmup: Option<String>,
     #[serde(default)]
     pub seed: Option<u64>,
+    /// The UTC instant simulated time zero stands for (`"2026-03-07T12:00:00Z"`).
+    #[serde(default)]
+    pub start: Option<String>,
     #[serde(default)]
     pub limits: LimitsRaw,
     #[serde(default)]
@@ -65,7 +68,12 @@ pub struct MetricsRaw {
 #[serde(deny_unknown_fields, rename = "client")]
 pub struct ClientRaw {
     pub target: String,
-    pub rate: String,
+    /// Requests per second; a client has this or a `schedule`.
+    #[serde(default)]
+    pub rate: Option<String>,
+    /// One request each time this fires, in place of a rate.
+    #[serde(default)]
+    pub schedule: Option<ScheduleRaw>,
     #[serde(default)]
     pub arrivals: ArrivalsRaw,
     #[serde(default)]
@@ -93,6 +101,14 @@ pub struct ClientRaw {
     /// Named fields each request carries, and how each is picked.
     #[serde(default)]
     pub fields: BTreeMap<String, ValuesRaw>,
+}
+
+/// A cron expression evaluated in an IANA time zone.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "schedule")]
+pub struct ScheduleRaw {
+    pub cron: String,
+    pub zone: String,
 }
 
 /// A call step of a handler. Clients carry the same fields inline: `#[serde(flatten)]` would

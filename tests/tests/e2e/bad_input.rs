@@ -459,6 +459,37 @@ const CASES: &[Case] = &[
         at: Some("\"0s\""),
         says: "must be longer than zero",
     },
+    Case {
+        name: "schedule in an unknown time zone",
+        edits: &[("rate: \"10/s\"", "schedule: (cron: \"0 9 * * *\", zone: \"America/New_Yrok\")")],
+        args: &[],
+        at: Some("\"America/New_Yrok\""),
+        says: "did you mean `America/New_York`?",
+    },
+    Case {
+        name: "schedule of four cron fields",
+        edits: &[("rate: \"10/s\"", "schedule: (cron: \"0 9 * *\", zone: \"UTC\")")],
+        args: &[],
+        at: Some("\"0 9 * *\""),
+        says: "4 fields; a schedule has 5",
+    },
+    Case {
+        name: "client with both a rate and a schedule",
+        edits: &[(
+            "rate: \"10/s\"",
+            "rate: \"10/s\", schedule: (cron: \"0 9 * * *\", zone: \"UTC\")",
+        )],
+        args: &[],
+        at: Some("(cron:"),
+        says: "both a `rate` and a `schedule`",
+    },
+    Case {
+        name: "start that is not an instant",
+        edits: &[("duration: \"60s\",", "duration: \"60s\",\n    start: \"7 March 2026\",")],
+        args: &[],
+        at: Some("\"7 March 2026\""),
+        says: "not a UTC instant",
+    },
 ];
 
 fn write_case(index: usize, text: &str) -> PathBuf {

@@ -89,6 +89,7 @@ fn client(name: &str, target: usize, rate: f64) -> ClientConfig {
         class: 0,
         key: None,
         fields: vec![],
+        schedule: None,
     }
 }
 
@@ -119,6 +120,7 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
         network: None,
         node_faults: vec![],
         clocks: vec![],
+        start: faultline_model::Timestamp::UNIX_EPOCH,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod analytic;
 mod bad_input;
+mod calendar;
 mod catalogue;
 mod clocks;
 mod determinism;

@@ -82,6 +82,7 @@ mod tests {
                 class: 0,
                 key: None,
                 fields: vec![],
+                schedule: None,
             }],
             services: vec![ServiceConfig {
                 name: "s".into(),
@@ -104,6 +105,7 @@ mod tests {
             network: None,
             node_faults: vec![],
             clocks: vec![],
+            start: faultline_model::Timestamp::UNIX_EPOCH,
         };
         let mut world = World::new(&config, 1, NoObserver);
         let limits = Limits { end: config.end, max_events: 10_000, max_work_per_instant: 1_000 };

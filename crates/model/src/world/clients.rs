@@ -96,4 +96,72 @@ mod tests {
             assert_eq!(keys.arrived[&request], key, "request {request}");
         }
     }
+
+    /// When each request arrived, in simulated time.
+    #[derive(Default)]
+    struct Arrivals(Vec<SimTime>);
+
+    impl Observer for Arrivals {
+        fn observe(&mut self, now: SimTime, what: &Observation) {
+            if let Observation::RequestArrived { .. } = what {
+                self.0.push(now);
+            }
+        }
+    }
+
+    /// The seconds from the start at which a client on `cron` in New York sends its requests,
+    /// in a run of `hours` hours from `start`.
+    fn scheduled_arrivals(cron: &str, start: &str, hours: u64) -> Vec<u64> {
+        let schedule = crate::Schedule {
+            cron: crate::Cron::parse(cron).expect("valid"),
+            zone: crate::Zone::named("America/New_York").expect("bundled"),
+        };
+        let call = CallConfig::plain(Endpoint::Service(0), None);
+        let users = ClientConfig::scheduled("users", schedule, call);
+        let work =
+            Step::Work { time: crate::Dist::Const { secs: 1.0 }, contention: SimDuration::ZERO };
+        let end = SimTime::ZERO + SimDuration::from_secs(hours * 3_600);
+        let config = WorldConfig {
+            start: start.parse().expect("a UTC instant"),
+            ..WorldConfig::new(vec![users], vec![ServiceConfig::new("api", 1, vec![work])], end)
+        };
+        let mut world = World::new(&config, 1, Arrivals::default());
+        let limits = Limits { end, max_events: 1_000, max_work_per_instant: 1_000 };
+        run(&mut world, limits).expect("runs");
+        let (metrics, arrivals, _) = world.finish();
+        assert_eq!(metrics.arrived, arrivals.0.len() as u64);
+        arrivals.0.iter().map(|t| t.as_nanos() / 1_000_000_000).collect()
+    }
+
+    /// 09:00 in New York from Friday 6 March 2026 for 4 days: 14:00 UTC in EST (6 and 7
+    /// March), 13:00 UTC in EDT from Sunday 8 March. From 00:00 UTC on the 6th: 14 h = 50,400 s,
+    /// then + 24 h = 136,800 s, + 23 h = 219,600 s, + 24 h = 306,000 s.
+    #[test]
+    fn a_scheduled_client_sends_at_its_local_time_across_dst() {
+        assert_eq!(
+            scheduled_arrivals("0 9 * * *", "2026-03-06T00:00:00Z", 4 * 24),
+            [50_400, 136_800, 219_600, 306_000]
+        );
+    }
+
+    /// 02:30 in New York does not exist on 8 March 2026 (02:00 EST jumps to 03:00 EDT, 07:00
+    /// UTC). Over 7–9 March from 00:00 UTC on the 7th: 02:30 EST on the 7th is 07:30 UTC
+    /// (27,000 s); the 8th fires once, at the end of the gap, 07:00 UTC (86,400 + 25,200 =
+    /// 111,600 s); 02:30 EDT on the 9th is 06:30 UTC (172,800 + 23,400 = 196,200 s).
+    #[test]
+    fn a_scheduled_client_in_a_dst_gap_sends_once_when_the_gap_ends() {
+        assert_eq!(
+            scheduled_arrivals("30 2 * * *", "2026-03-07T00:00:00Z", 3 * 24),
+            [27_000, 111_600, 196_200]
+        );
+    }
+
+    /// A firing exactly at the start counts; the run's end ends the schedule.
+    #[test]
+    fn a_scheduled_firing_at_the_start_counts_and_the_end_stops_it() {
+        // 09:00 EST is 14:00 UTC on 6 March 2026: the run starts right then, for 60 h (to
+        // 02:00 UTC on the 9th, before that day's 13:00 UTC).
+        let times = scheduled_arrivals("0 9 * * *", "2026-03-06T14:00:00Z", 60);
+        assert_eq!(times, [0, 86_400, 169_200]);
+    }
 }

@@ -129,7 +129,11 @@ impl<O: Observer> World<O> {
             entry[first..first + count].fill(true);
         }
         World {
-            clients: config.clients.iter().map(|c| Client::new(c, &streams)).collect(),
+            clients: config
+                .clients
+                .iter()
+                .map(|c| Client::new(c, config.start, &streams))
+                .collect(),
             client_names: config.clients.iter().map(|c| c.name.clone()).collect(),
             service_names: config.services.iter().map(|s| s.name.clone()).collect(),
             client_class: config.clients.iter().map(|c| c.class).collect(),
@@ -338,6 +342,7 @@ mod stuck_tests {
             class,
             key: None,
             fields: vec![],
+            schedule: None,
         }
     }
 
@@ -381,6 +386,7 @@ mod stuck_tests {
             network: None,
             node_faults: vec![],
             clocks: vec![],
+            start: crate::Timestamp::UNIX_EPOCH,
         }
     }
 

@@ -1,8 +1,9 @@
-//! Clients: the call each makes, its rate, arrival process, load shape and request class;
-//! never accepts a client without a rate above zero or more request classes than requests carry.
+//! Clients: the call each makes, its rate (or calendar schedule), arrival process, load shape
+//! and request class; never accepts a client without exactly one of a rate above zero and a
+//! schedule, or more request classes than requests carry.
 
 use faultline_engine::{SimDuration, SimTime};
-use faultline_model::{ArrivalProcess, ClientConfig, LoadShape, MAX_CLASSES, Rate};
+use faultline_model::{ArrivalProcess, ClientConfig, LoadShape, MAX_CLASSES, Rate, Schedule};
 
 use crate::raw::{ArrivalsRaw, ClientRaw, ScenarioFile, ShapeRaw};
 
@@ -10,6 +11,7 @@ use super::Checker;
 use super::call::{CallSpec, check_call};
 use super::names::Names;
 use super::payload::check_payload;
+use super::schedule::check_schedule;
 
 pub(super) fn check_clients(
     c: &mut Checker,
@@ -36,16 +38,15 @@ fn check_client(
     names: &Names,
 ) -> Option<ClientConfig> {
     let call = check_call(c, &["clients", name], &call_spec(raw), names.services);
-    let rate = c.rate(&["clients", name, "rate"], &raw.rate);
-    if rate.is_some_and(|r| r <= 0.0) {
-        c.report(
-            &["clients", name, "rate"],
-            format!("client `{name}` has rate {}; it must be above zero", raw.rate),
-            None,
-        );
-        return None;
-    }
+    let (rate, schedule) = check_rate_or_schedule(c, name, raw)?;
     let shape = check_shape(c, &["clients", name, "shape"], &raw.shape);
+    if schedule.is_some() && !matches!(raw.shape, ShapeRaw::Const) {
+        c.report(
+            &["clients", name, "shape"],
+            format!("client `{name}` sends one request each time its schedule fires; a load shape does not apply"),
+            Some("remove `shape`, or give the client a `rate` instead of a `schedule`".into()),
+        );
+    }
     let process = match raw.arrivals {
         ArrivalsRaw::Poisson => ArrivalProcess::Poisson,
         ArrivalsRaw::Fixed => ArrivalProcess::Fixed,
@@ -60,10 +61,53 @@ fn check_client(
         class: class?,
         name: name.to_string(),
         process,
-        rate: Rate(rate?),
+        rate: Rate(rate),
         shape: shape?,
         call: call?,
+        schedule,
     })
+}
+
+/// A client's `rate`, above zero, or its `schedule` (with a rate of 0): exactly one of them.
+fn check_rate_or_schedule(
+    c: &mut Checker,
+    name: &str,
+    raw: &ClientRaw,
+) -> Option<(f64, Option<Schedule>)> {
+    match (&raw.rate, &raw.schedule) {
+        (Some(text), None) => {
+            let rate = c.rate(&["clients", name, "rate"], text)?;
+            if rate <= 0.0 {
+                c.report(
+                    &["clients", name, "rate"],
+                    format!("client `{name}` has rate {text}; it must be above zero"),
+                    None,
+                );
+                return None;
+            }
+            Some((rate, None))
+        }
+        (None, Some(schedule)) => Some((0.0, Some(check_schedule(c, name, schedule)?))),
+        (None, None) => {
+            c.report(
+                &["clients", name],
+                format!("client `{name}` has neither a `rate` nor a `schedule`"),
+                Some(
+                    "add `rate: \"10/s\"`, or `schedule: (cron: \"0 9 * * *\", zone: \"Europe/London\")`"
+                        .into(),
+                ),
+            );
+            None
+        }
+        (Some(_), Some(_)) => {
+            c.report(
+                &["clients", name, "schedule"],
+                format!("client `{name}` has both a `rate` and a `schedule`; it sends on one of them"),
+                Some("remove `rate` to send each time the schedule fires, or `schedule` to send at the rate".into()),
+            );
+            None
+        }
+    }
 }
 
 /// The call a client makes, written on the client itself (`target: ...`).

@@ -4,7 +4,8 @@
 //! Problems are collected with the path of the offending value; the caller turns paths into
 //! file positions. This file holds the entry point, the [`Checker`] that collects problems and
 //! reads the quantities every component uses (durations, rates, counts, percentages), and the
-//! checks of the run as a whole (length, limits, metrics window, event budget). Each component
+//! checks of the run as a whole (length, limits, metrics window, event budget; the `start` is
+//! read in `schedule.rs`). Each component
 //! of the scenario format is checked in a file of its own beside this one; a new component's
 //! checks go in a new file.
 
@@ -23,6 +24,7 @@ mod nodes;
 mod payload;
 mod queue;
 mod retry;
+mod schedule;
 mod service;
 #[cfg(test)]
 mod testing;
@@ -165,6 +167,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let network = network::check_network(&mut c, raw.network.as_ref(), &nodes, network_faults);
     let clocks = clock::check_clocks(&mut c, &raw.clocks, &nodes, duration);
     let clients = client::check_clients(&mut c, raw, &names);
+    let start = schedule::check_start(&mut c, raw.start.as_deref());
     let triggers = Triggers::of(clients.as_deref(), faults.as_ref());
     let invariants = invariant::check_invariants(&mut c, raw, &names, duration, triggers);
     let limits = check_limits(&mut c, raw);
@@ -192,6 +195,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         network: network.unwrap(),
         node_faults: node_faults.unwrap(),
         clocks: clocks.unwrap(),
+        start: start.unwrap(),
     };
     instances::expand(&mut world, &mut invariants, &instance_counts.unwrap());
     Ok(Scenario {
@@ -299,7 +303,13 @@ fn check_event_budget(
     max_events: u64,
 ) {
     let end = SimTime::ZERO + duration;
-    let requests: f64 = clients.iter().map(|cl| cl.shape.expected_arrivals(cl.rate, end)).sum();
+    // A schedule fires at most once a minute.
+    let per_minute = (duration.as_secs_f64() / 60.0).ceil() + 1.0;
+    let expected = |cl: &ClientConfig| match cl.schedule {
+        Some(_) => per_minute,
+        None => cl.shape.expected_arrivals(cl.rate, end),
+    };
+    let requests: f64 = clients.iter().map(expected).sum();
     let events = requests * EVENTS_PER_REQUEST;
     if events > max_events as f64 {
         c.report(
@@ -398,6 +408,18 @@ mod tests {
         );
         assert!(first_help(&text).is_some_and(|h| h.contains("limits.max_events")));
         valid(&scenario(API, WEB, "limits: (max_events: 1200)"));
+    }
+
+    /// A schedule fires at most once a minute: a 60 s run counts 2 requests (the minute and
+    /// its end), 4 events.
+    #[test]
+    fn a_scheduled_client_counts_one_request_a_minute_against_the_event_limit() {
+        let client = r#""cron": (target: "api", schedule: (cron: "* * * * *", zone: "UTC"))"#;
+        assert_eq!(
+            refused(&scenario(API, client, "limits: (max_events: 3)")),
+            ["duration: this load means about 4.000e0 events, above the limit of 3"]
+        );
+        valid(&scenario(API, client, "limits: (max_events: 4)"));
     }
 
     #[test]
