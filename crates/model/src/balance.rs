@@ -167,6 +167,12 @@ impl Balancer {
         chosen
     }
 
+    /// The caller restarted: it has seen nothing yet.
+    pub(crate) fn restart(&mut self) {
+        self.seen.iter_mut().for_each(|s| *s = Seen::default());
+        self.next = 0;
+    }
+
     /// An attempt sent to `service` ended. `failed` is an error or a timeout; rejections say
     /// nothing about the instance's health and pass `None`.
     pub(crate) fn record(&mut self, service: usize, failed: Option<bool>, now: SimTime) {

@@ -71,6 +71,8 @@ struct Retry {
     max_attempts: u32,
     delay: RetryDelay,
     budget: Option<RetryBudget>,
+    /// The budget's ratio and window, to start it afresh when the caller's node restarts.
+    budget_config: Option<(f64, SimDuration)>,
     retry_on: RetryOn,
     /// Jitter draws, from the stream named by the call's path in the scenario.
     rng: SimRng,
@@ -122,6 +124,7 @@ impl CallSite {
             max_attempts: r.max_attempts,
             delay: RetryDelay::new(r.backoff, r.jitter),
             budget: r.budget.map(|(ratio, window)| RetryBudget::new(ratio, window, 0)),
+            budget_config: r.budget,
             retry_on: r.retry_on,
             rng: streams.stream(&format!("call/{}/retry", config.path)),
         });
@@ -139,6 +142,23 @@ impl CallSite {
             retry,
             breaker: config.breaker.map(Breaker::new),
         }
+    }
+
+    /// The caller's node restarted: what its process kept in memory (breaker, retry budget,
+    /// what its balancer saw) starts afresh. Returns whether an open or half-open breaker
+    /// closed by it.
+    pub(crate) fn restart(&mut self, now: SimTime) -> bool {
+        if let Some(retry) = &mut self.retry {
+            retry.budget =
+                retry.budget_config.map(|(ratio, window)| RetryBudget::new(ratio, window, 0));
+        }
+        if let Some(balancer) = &mut self.balancer {
+            balancer.restart();
+        }
+        let Some(breaker) = &mut self.breaker else { return false };
+        let was_closed = breaker.state(now) == BreakerState::Closed;
+        *breaker = Breaker::new(*breaker.config());
+        !was_closed
     }
 
     /// The instance (service index) for an attempt, avoiding `previous` (the one the last

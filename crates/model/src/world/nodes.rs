@@ -85,6 +85,7 @@ impl<O: Observer> World<O> {
             self.drop_job(job);
         }
         self.drop_batches_of(service);
+        self.restart_sites_of(service, now);
         self.services[service].crash();
         self.note_queue(service, now);
         Ok(())
@@ -164,6 +165,16 @@ impl<O: Observer> World<O> {
         c.generation = c.generation.wrapping_add(1);
         c.live = false;
         self.calls.free(slot);
+    }
+
+    /// The call sites of the crashed node's handlers start afresh, as its process does; a
+    /// breaker that was open closes (and the report sees it close).
+    fn restart_sites_of(&mut self, service: usize, now: SimTime) {
+        for site in 0..self.sites.len() {
+            if self.site_services[site] == Some(service as u32) && self.sites[site].restart(now) {
+                self.note_breaker(site as u32, now, Some(BreakerState::Closed));
+            }
+        }
     }
 
     /// Batches being collected at the crashed node are forgotten (their jobs are gone).
@@ -294,5 +305,50 @@ mod tests {
             ended,
             [error(1_000, 3_100), error(2_000, 3_150), error(3_000, 3_150), error(4_000, 4_100)]
         );
+    }
+
+    /// `api` calls `db` through a breaker that stays open for 60 s; `db` fails every request
+    /// from 0 to 7 s, so the breaker opens within the first second. `api` crashes at 4 s and
+    /// restarts at 5 s: its process forgot the open breaker (the report sees it close at the
+    /// crash), and after the restart its calls reach the still-failing `db` and open it again.
+    /// Without the crash it would stay open until 60 s after it opened.
+    #[test]
+    fn a_restarted_node_forgets_its_open_breakers() {
+        use crate::policy::{BreakerConfig, BreakerState, CountsAsFailure, Window};
+        use crate::{Fault, FaultKind};
+        let breaker = BreakerConfig {
+            window: Window::Count(10),
+            failure_rate: 0.5,
+            slow_call_rate: f64::INFINITY,
+            slow_call_duration: SimDuration::MAX,
+            minimum_calls: 5,
+            open_duration: SimDuration::from_secs(60),
+            half_open_probes: 1,
+            count_as_failure: CountsAsFailure { error: true, timeout: true, rejected: false },
+        };
+        let call =
+            CallConfig { breaker: Some(breaker), ..CallConfig::plain(Endpoint::Service(1), None) };
+        let api = ServiceConfig::new("api", 4, vec![Step::Call(call)]);
+        let mut config = world(100, 1_000, vec![api, service("db", vec![work(10)])]);
+        config.faults = vec![Fault {
+            service: 1,
+            kind: FaultKind::Fail { share: 1.0 },
+            start: ms(0),
+            end: ms(20_000),
+        }];
+        let crash = NodeFaultKind::Crash { restart_after: SimDuration::from_secs(1) };
+        config.node_faults = vec![NodeFault { service: 0, kind: crash, at: ms(4_000) }];
+        let mut world = World::new(&config, 1, Ended::default());
+        let limits = Limits { end: config.end, max_events: 1_000_000, max_work_per_instant: 1_000 };
+        run(&mut world, limits).expect("runs");
+        let changes: Vec<(SimTime, BreakerState)> =
+            world.finish().0.breaker_changes.iter().map(|c| (c.at, c.to)).collect();
+        assert!(
+            matches!(changes.first(), Some((at, BreakerState::Open)) if *at < ms(1_000)),
+            "{changes:?}"
+        );
+        assert!(changes.contains(&(ms(4_000), BreakerState::Closed)), "{changes:?}");
+        let reopened = changes.iter().any(|&(at, to)| to == BreakerState::Open && at > ms(5_000));
+        assert!(reopened, "{changes:?}");
     }
 }
