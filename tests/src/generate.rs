@@ -10,7 +10,8 @@
 //! Now and then a scenario has services with several instances, callers that balance over them
 //! and eject outliers, and a network: a `network:` section (the default link and link rules) or
 //! network faults (`Partition`, `OneWay`, `Isolate`, `Degrade`), crashes and pauses naming
-//! clients, services and instances (`api/1`); clients now and then draw keys and fields.
+//! clients, services and instances (`api/1`); clients now and then draw keys and fields or follow
+//! a cron schedule in a zone, and scenarios now and then set a `start` or node clocks.
 //!
 //! Every choice is drawn from an [`Unstructured`]; when the bytes run out each draw gives its
 //! first, plainest option, so short inputs give small, ordinary scenarios.
@@ -177,6 +178,25 @@ impl<'u, 'a> Gen<'u, 'a> {
             let window = self.pick_or_wrong(&["\"100ms\"", "\"1s\"", "\"1h\""], &["\"1ns\""])?;
             writeln!(s, "    metrics: (window: {window}),").unwrap();
         }
+        if self.one_in(6)? {
+            let starts = [
+                "\"2026-03-08T06:59:00Z\"",
+                "\"2026-11-01T05:00:00Z\"",
+                "\"1970-01-01T00:00:00Z\"",
+            ];
+            let start =
+                self.pick_or_wrong(&starts, &["\"yesterday\"", "\"2026-13-01T00:00:00Z\""])?;
+            writeln!(s, "    start: {start},").unwrap();
+        }
+        if self.one_in(10)? {
+            let drift = self.pick_or_wrong(&[50.0, -200.0, 1e5, 0.0], &[2e6, -1e7])?;
+            let offset = self.pick(&["\"+2s\"", "\"-5min\"", "\"0s\""])?;
+            let node = self.pick_or_wrong(&["\"api\"", "\"web\""], &["\"nowhere\""])?;
+            let sync =
+                if self.one_in(2)? { ", sync: (every: \"64s\", within: \"10ms\")" } else { "" };
+            writeln!(s, "    clocks: {{{node}: (offset: {offset}, drift_ppm: {drift:?}{sync})}},")
+                .unwrap();
+        }
         Ok(())
     }
 
@@ -192,6 +212,9 @@ impl<'u, 'a> Gen<'u, 'a> {
 
     fn client(&mut self, i: usize) -> Result<String> {
         let target = if self.one_in(4)? { self.service_name()? } else { "\"api\"" };
+        if self.one_in(10)? {
+            return self.scheduled_client(target);
+        }
         let mut c = format!("(target: {target}, rate: {}", self.rate()?);
         if self.one_in(3)? {
             c.push_str(", arrivals: Fixed");
@@ -212,6 +235,25 @@ impl<'u, 'a> Gen<'u, 'a> {
             let name = self.pick(&["\"session\"", "\"entity\""])?;
             write!(c, ", fields: {{{name}: {a}, \"version\": {b}}}").unwrap();
         }
+        self.call_options(&mut c)?;
+        c.push(')');
+        Ok(c)
+    }
+
+    /// A client on a calendar schedule in a zone (now and then a bad cron or an unknown zone).
+    fn scheduled_client(&mut self, target: &str) -> Result<String> {
+        // One request a minute fits the event limit only in runs up to about a day.
+        let crons: &[&str] = if self.duration_s <= 3_600.0 {
+            &["* * * * *", "0 9 * * *", "*/5 * * * *", "30 2 * * *", "0 0 29 2 *"]
+        } else {
+            &["0 9 * * *", "30 2 * * *", "0 0 29 2 *"]
+        };
+        let cron = self.pick_or_wrong(crons, &["61 * * * *", "* * *", "*/0 * * * *"])?;
+        let zone = self.pick_or_wrong(
+            &["America/New_York", "Europe/London", "Australia/Sydney", "UTC"],
+            &["Mars/Olympus", ""],
+        )?;
+        let mut c = format!("(target: {target}, schedule: (cron: \"{cron}\", zone: \"{zone}\")");
         self.call_options(&mut c)?;
         c.push(')');
         Ok(c)
@@ -653,11 +695,12 @@ impl<'u, 'a> Gen<'u, 'a> {
     /// degradation.
     fn network_fault(&mut self, window: &str) -> Result<String> {
         Ok(match self.u.int_in_range(0..=5)? {
+            // Only services crash or pause: a client's name is a wrong value.
             4 => {
                 let restart = window.replace("length:", "restart_after:");
-                format!("Crash(node: {}, {restart})", self.node_name()?)
+                format!("Crash(node: {}, {restart})", self.service_node_name()?)
             }
-            5 => format!("Pause(node: {}, {window})", self.node_name()?),
+            5 => format!("Pause(node: {}, {window})", self.service_node_name()?),
             0 => format!("Partition(groups: {}, {window})", self.groups()?),
             1 => {
                 let (from, to) = (self.node_list()?, self.node_list()?);
@@ -730,6 +773,26 @@ impl<'u, 'a> Gen<'u, 'a> {
 
     /// A node: a client, a service (all its instances) or one instance (`api/1`); in a wild
     /// scenario now and then one that does not exist.
+    /// A service or one of its instances (now and then, in a wild scenario, a client's name).
+    fn service_node_name(&mut self) -> Result<String> {
+        if self.wrong()? {
+            return Ok(format!("\"{}\"", CLIENTS[0]));
+        }
+        Ok(match self.u.int_in_range(0..=1)? {
+            0 => self.service_name()?.to_string(),
+            _ => self.instance_name()?,
+        })
+    }
+
+    /// One instance of a service, or the service itself when it has one.
+    fn instance_name(&mut self) -> Result<String> {
+        let i = self.u.int_in_range(0..=self.services - 1)?;
+        Ok(match self.instances[i] {
+            1 => QUOTED_SERVICES[i].to_string(),
+            n => format!("\"{}/{}\"", SERVICES[i], self.u.int_in_range(0..=n - 1)?),
+        })
+    }
+
     fn node_name(&mut self) -> Result<String> {
         if self.wrong()? {
             let service = SERVICES[self.u.int_in_range(0..=self.services - 1)?];
@@ -738,13 +801,7 @@ impl<'u, 'a> Gen<'u, 'a> {
         Ok(match self.u.int_in_range(0..=2)? {
             0 => format!("\"{}\"", CLIENTS[self.u.int_in_range(0..=self.clients - 1)?]),
             1 => self.service_name()?.to_string(),
-            _ => {
-                let i = self.u.int_in_range(0..=self.services - 1)?;
-                match self.instances[i] {
-                    1 => QUOTED_SERVICES[i].to_string(),
-                    n => format!("\"{}/{}\"", SERVICES[i], self.u.int_in_range(0..=n - 1)?),
-                }
-            }
+            _ => self.instance_name()?,
         })
     }
 
