@@ -314,7 +314,7 @@ impl Metrics {
             window_start: SimTime::ZERO,
             window_end: SimTime::ZERO + window,
             next_mark: warmup.min(SimTime::ZERO + window),
-            current: empty_window(0.0),
+            current: Window::empty(0.0),
             window_latency: Latencies::new(max),
             active: vec![0; services.len()].into_boxed_slice(),
             active_len: 0,
@@ -464,7 +464,7 @@ impl Metrics {
         self.current.latency_p99_s = latency.p99;
         self.current.latency_max_s = latency.max;
         self.window_latency.reset();
-        let next = empty_window(end.as_secs_f64());
+        let next = Window::empty(end.as_secs_f64());
         self.windows.push(std::mem::replace(&mut self.current, next));
         self.window_start = end;
         self.window_end = end + self.window;
@@ -634,23 +634,26 @@ pub(crate) struct JobDone {
     pub(crate) wasted: Option<SimDuration>,
 }
 
-fn empty_window(start_s: f64) -> Window {
-    Window {
-        start_s,
-        arrived: 0,
-        attempts: 0,
-        retries: 0,
-        completed: 0,
-        failed: 0,
-        rejected: 0,
-        served: 0,
-        wasted_s: 0.0,
-        rejections_by: [0; 5],
-        breakers_open: 0,
-        latency_p50_s: 0.0,
-        latency_p99_s: 0.0,
-        latency_max_s: 0.0,
-        services: Vec::new(),
+impl Window {
+    /// A window from `start_s` in which nothing has happened yet.
+    pub fn empty(start_s: f64) -> Window {
+        Window {
+            start_s,
+            arrived: 0,
+            attempts: 0,
+            retries: 0,
+            completed: 0,
+            failed: 0,
+            rejected: 0,
+            served: 0,
+            wasted_s: 0.0,
+            rejections_by: [0; 5],
+            breakers_open: 0,
+            latency_p50_s: 0.0,
+            latency_p99_s: 0.0,
+            latency_max_s: 0.0,
+            services: Vec::new(),
+        }
     }
 }
 

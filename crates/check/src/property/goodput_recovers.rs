@@ -70,23 +70,7 @@ mod tests {
     /// Ten windows of 1 s, each with 10 arrivals and the given successes.
     fn windows(completed: [u64; 10]) -> Metrics {
         let mut m = metrics();
-        let blank = Window {
-            start_s: 0.0,
-            arrived: 10,
-            attempts: 10,
-            retries: 0,
-            completed: 0,
-            failed: 0,
-            rejected: 0,
-            served: 0,
-            wasted_s: 0.0,
-            rejections_by: [0; 5],
-            breakers_open: 0,
-            latency_p50_s: 0.0,
-            latency_p99_s: 0.0,
-            latency_max_s: 0.0,
-            services: vec![],
-        };
+        let blank = Window { arrived: 10, attempts: 10, ..Window::empty(0.0) };
         m.windows = (0..10)
             .map(|i| Window { start_s: i as f64, completed: completed[i], ..blank.clone() })
             .collect();

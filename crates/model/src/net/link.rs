@@ -130,8 +130,8 @@ impl Network {
 
     /// The link a message from `from` to `to` crosses: the last matching rule, or the default.
     fn link(&self, from: u32, to: u32) -> LinkConfig {
-        let rules = self.config.rules.iter().rev();
-        let rule = rules.into_iter().find(|r| r.from.contains(from) && r.to.contains(to));
+        let mut rules = self.config.rules.iter().rev();
+        let rule = rules.find(|r| r.from.contains(from) && r.to.contains(to));
         rule.map_or(self.config.default, |r| r.link)
     }
 

@@ -25,12 +25,11 @@ impl<O: Observer> World<O> {
         job.pending = 1;
         job.issuing = true;
         let plan = self.batcher_plans[batcher as usize];
-        let wait = self.site_clock(plan.site, sched.now(), plan.wait);
         let b = &mut self.batchers[batcher as usize];
         b.members.push(slot);
         let (members, epoch) = (b.members.len(), b.epoch);
         if members == 1 {
-            let fires = self.site_timer(plan.site, sched.now(), wait);
+            let fires = self.site_timer(plan.site, sched.now(), plan.wait);
             sched.at(fires, Event::Flush { batcher, epoch });
         }
         if members >= usize::from(plan.max) {

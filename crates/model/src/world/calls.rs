@@ -83,7 +83,6 @@ impl<O: Observer> World<O> {
             return self.resolve_attempt(slot, Outcome::Error, sched);
         }
         if let Some(timeout) = timeout {
-            let timeout = self.site_clock(site_index, now, timeout);
             let fires = self.site_timer(site_index, now, timeout);
             sched.at(fires, Event::Timeout { call: slot, generation });
         }
@@ -142,7 +141,6 @@ impl<O: Observer> World<O> {
         match retry {
             Some(delay) => {
                 self.calls.get_mut(slot).last_delay = Some(delay);
-                let delay = self.site_clock(site_index, now, delay);
                 let fires = self.site_timer(site_index, now, delay);
                 sched.at(fires, Event::Retry { call: slot, generation });
                 Ok(())

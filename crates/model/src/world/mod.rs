@@ -201,6 +201,30 @@ impl<O: Observer> World<O> {
         Activity { component, doing: doing.to_string() }
     }
 
+    /// When a timer set now at call site `site` for `local` fires, in true time: measured on the
+    /// clock of the node its calls leave from, and standing still while that node is paused (a
+    /// call's timeout, a retry's backoff, a batch's wait).
+    #[inline]
+    fn site_timer(&self, site: u32, now: SimTime, local: SimDuration) -> SimTime {
+        let after = self.site_clock(site, now, local);
+        match &self.nodes {
+            None => now + after,
+            Some(_) => {
+                let service = self.site_services[site as usize].map(|s| s as usize);
+                self.timer_fires(service, now, after)
+            }
+        }
+    }
+
+    /// When a timer `service` sets now for `local` fires, in true time: on its node's clock,
+    /// at least 1 ns later (a wake-up must not come back at the same instant), standing still
+    /// while the node is paused.
+    #[inline]
+    fn service_timer(&self, service: usize, now: SimTime, local: SimDuration) -> SimTime {
+        let after = self.service_clock(service, now, local).max(SimDuration::from_nanos(1));
+        self.timer_fires(Some(service), now, after)
+    }
+
     #[inline]
     fn note_queue(&mut self, service: usize, now: SimTime) {
         let s = &self.services[service];

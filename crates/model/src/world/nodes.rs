@@ -33,20 +33,8 @@ impl<O: Observer> World<O> {
         }
     }
 
-    /// When a timer set now at call site `site` for `after` fires: on the node its calls leave
-    /// from, it stands still while that node is paused.
-    #[inline]
-    pub(super) fn site_timer(&self, site: u32, now: SimTime, after: SimDuration) -> SimTime {
-        match &self.nodes {
-            None => now + after,
-            Some(_) => {
-                let service = self.site_services[site as usize].map(|s| s as usize);
-                self.timer_fires(service, now, after)
-            }
-        }
-    }
-
-    /// When a timer the node of `service` (`None`: a client's) sets now for `after` fires.
+    /// When a timer the node of `service` (`None`: a client's) sets now for `after` of true
+    /// time fires: it stands still while that node is paused.
     #[inline]
     pub(super) fn timer_fires(
         &self,
@@ -130,11 +118,14 @@ impl<O: Observer> World<O> {
         }
     }
 
-    /// Ends, silently, every call made by one of `jobs`: its timers and answers are ignored.
+    /// Ends, silently, every call made by one of `jobs` (sorted: slots in order): its timers
+    /// and answers are ignored.
     fn end_calls_of(&mut self, jobs: &[u32], now: SimTime) {
         let made_by = |caller: Caller, batches: &Table<Vec<u32>>| match caller {
-            Caller::Job(job) => jobs.contains(&job),
-            Caller::Batch(batch) => batches.get(batch).iter().any(|m| jobs.contains(m)),
+            Caller::Job(job) => jobs.binary_search(&job).is_ok(),
+            Caller::Batch(batch) => {
+                batches.get(batch).iter().any(|m| jobs.binary_search(m).is_ok())
+            }
             Caller::Client => false,
         };
         let ended: Vec<u32> = self

@@ -38,9 +38,7 @@ impl<O: Observer> World<O> {
             return;
         }
         let after = self.services[service].pacing_interval().unwrap_or(HOLD_POLL);
-        let after = self.service_clock(service, sched.now(), after.min(HOLD_POLL));
-        let after = after.max(SimDuration::from_nanos(1));
-        let fires = self.timer_fires(Some(service), sched.now(), after);
+        let fires = self.service_timer(service, sched.now(), after.min(HOLD_POLL));
         sched.at(fires, Event::Wake { service: service as u32 });
     }
 
