@@ -4,14 +4,22 @@
 //! carries on when the rate comes back; only a rate that stays zero ends its requests.
 //!
 //! A scheduled client sends one request each time its calendar schedule fires, simulated time
-//! zero standing for the world's `start`; it draws nothing.
+//! zero standing for the world's `start`, or one per customer (one schedule sending to every
+//! customer, or one schedule per customer in the customer's own zone, key = the customer's
+//! number); it draws nothing for its timing.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use faultline_engine::{RngStreams, SimDuration, SimRng, SimTime};
 use rand::RngExt;
 use rand_distr::Exp1;
 
 use crate::payload::PayloadSource;
-use crate::{ArrivalProcess, ClientConfig, LoadShape, Payload, Rate, Schedule, Timestamp};
+use crate::{
+    ArrivalProcess, ClientConfig, ForEach, LoadShape, Payload, Rate, Schedule, Timestamp,
+    instant_at,
+};
 
 #[derive(Debug)]
 pub(crate) struct Client {
@@ -29,14 +37,50 @@ pub(crate) struct Client {
     calendar: Option<Box<Calendar>>,
 }
 
-/// A schedule and the instant simulated time zero stands for.
+/// A scheduled client's timers and the instant simulated time zero stands for. Each timer's
+/// next firing is computed when its last one is sent, so a timer costs one look-up per firing,
+/// never an event of its own.
 #[derive(Debug)]
 struct Calendar {
+    timers: Vec<Timer>,
+    start: Timestamp,
+    /// Each live timer's next firing, soonest first, ties in timer order: (instant, timer).
+    due: BinaryHeap<Reverse<(SimTime, u32)>>,
+    /// The firing being sent, one request per key: its instant, its timer and the next key.
+    sending: Option<(SimTime, u32, u64)>,
+    /// The key of the request the last instant returned stands for, when its timer sets keys.
+    key: Option<u64>,
+    /// The timers have been looked up once (the first firings count from the start itself).
+    started: bool,
+}
+
+/// A schedule, and the keys each of its firings sends a request for (`first .. first +
+/// count`), or `None` for one request with the client's own payload.
+#[derive(Debug)]
+struct Timer {
     schedule: Schedule,
-    /// `start` in ns since the Unix epoch.
-    start: i128,
-    /// No firing has been looked for yet: one exactly at the start counts.
-    first: bool,
+    keys: Option<(u64, u64)>,
+}
+
+impl Calendar {
+    fn new(schedule: &Schedule, for_each: &ForEach, start: Timestamp) -> Calendar {
+        let timer = |schedule: Schedule, keys| Timer { schedule, keys };
+        let timers: Vec<Timer> = match for_each {
+            ForEach::Once => vec![timer(schedule.clone(), None)],
+            ForEach::Customers { count } => {
+                vec![timer(schedule.clone(), Some((0, u64::from(*count))))]
+            }
+            ForEach::CustomersInTheirZones { zones } => (0..)
+                .zip(zones)
+                .map(|(i, zone)| {
+                    let own = Schedule { cron: schedule.cron, zone: zone.clone() };
+                    timer(own, Some((i, 1)))
+                })
+                .collect(),
+        };
+        let due = BinaryHeap::with_capacity(timers.len());
+        Calendar { timers, start, due, sending: None, key: None, started: false }
+    }
 }
 
 impl Client {
@@ -52,17 +96,21 @@ impl Client {
             stretch_end: SimTime::ZERO,
             rng: streams.stream(&format!("client/{}/arrivals", config.name)),
             payloads: PayloadSource::new(&config.name, config.key, &config.fields, streams),
-            calendar: config.schedule.as_ref().map(|schedule| {
-                let start = start.as_nanosecond();
-                Box::new(Calendar { schedule: schedule.clone(), start, first: true })
-            }),
+            calendar: config
+                .schedule
+                .as_ref()
+                .map(|schedule| Box::new(Calendar::new(schedule, &config.for_each, start))),
         }
     }
 
     /// The key and fields of the next request.
     #[inline]
     pub(crate) fn next_payload(&mut self) -> Payload {
-        self.payloads.next()
+        let mut payload = self.payloads.next();
+        if let Some(key) = self.calendar.as_ref().and_then(|c| c.key) {
+            payload.key = key;
+        }
+        payload
     }
 
     /// The instant of the next request after `now`, or `None` if the load has dropped to zero
@@ -130,16 +178,55 @@ impl Client {
 }
 
 impl Calendar {
-    /// The first firing after `now` (at or after it, the first time), as simulated time, or
-    /// `None` if there is none by `end`.
+    /// The instant of the next request at or after `now`, or `None` if there is none by `end`:
+    /// the next key of the firing being sent, else the soonest timer's next firing.
     fn next_firing(&mut self, now: SimTime, end: SimTime) -> Option<SimTime> {
-        let mut after = self.start + i128::from(now.as_nanos());
-        if std::mem::take(&mut self.first) {
-            after -= 1;
+        if !std::mem::replace(&mut self.started, true) {
+            // A firing exactly at `now` (the start) counts.
+            let before = now.as_nanos().checked_sub(1).map(SimTime::from_nanos);
+            for timer in 0..self.timers.len() as u32 {
+                self.plan(timer, before, end);
+            }
         }
-        let firing = self.schedule.next_after(Timestamp::from_nanosecond(after).ok()?)?;
-        let at = u64::try_from(firing.as_nanosecond() - self.start).ok()?;
-        (at <= end.as_nanos()).then_some(SimTime::from_nanos(at))
+        if let Some((at, timer, key)) = self.sending {
+            let (first, count) = self.timers[timer as usize].keys.unwrap_or((0, 1));
+            if key < first + count {
+                self.sending = Some((at, timer, key + 1));
+                self.key = Some(key);
+                return Some(at);
+            }
+        }
+        let Reverse((at, timer)) = self.due.pop()?;
+        self.plan(timer, Some(at), end);
+        self.key = None;
+        self.sending = None;
+        if let Some((first, _)) = self.timers[timer as usize].keys {
+            self.sending = Some((at, timer, first + 1));
+            self.key = Some(first);
+        }
+        Some(at)
+    }
+
+    /// Queues `timer`'s first firing strictly after `after` (`None`: before time zero), if it
+    /// comes by `end`.
+    fn plan(&mut self, timer: u32, after: Option<SimTime>, end: SimTime) {
+        if self.timers[timer as usize].keys.is_some_and(|(_, count)| count == 0) {
+            return; // for no one: never fires
+        }
+        let from = match after {
+            Some(t) => instant_at(self.start, t),
+            None => match Timestamp::from_nanosecond(self.start.as_nanosecond() - 1) {
+                Ok(t) => t,
+                Err(_) => return,
+            },
+        };
+        let Some(firing) = self.timers[timer as usize].schedule.next_after(from) else { return };
+        let Ok(at) = u64::try_from(firing.as_nanosecond() - self.start.as_nanosecond()) else {
+            return;
+        };
+        if at <= end.as_nanos() {
+            self.due.push(Reverse((SimTime::from_nanos(at), timer)));
+        }
     }
 }
 
@@ -174,6 +261,7 @@ mod tests {
             key: None,
             fields: vec![],
             schedule: None,
+            for_each: crate::ForEach::Once,
         };
         let mut client = Client::new(&config, Timestamp::UNIX_EPOCH, &RngStreams::new(3));
         let mut times = vec![];

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use crate::policy::{Backoff, BreakerConfig, Jitter};
 use crate::{
     Balance, ClockConfig, Discipline, Dist, Ejection, LoadShape, NetworkConfig, Rate, Schedule,
-    Values,
+    Values, Zone,
 };
 
 /// Request classes in a world: requests carry their class as a `u8` index.
@@ -152,6 +152,34 @@ pub struct ClientConfig {
     /// Calendar-driven: one request each time this schedule fires (from
     /// [`WorldConfig::start`]), in place of `rate`, `process` and `shape`; no randomness.
     pub schedule: Option<Schedule>,
+    /// Whom each firing of `schedule` is for: one request, or one per customer.
+    pub for_each: ForEach,
+}
+
+/// Whom a scheduled client's firings are for. Customers are numbered from 0; customer `i`'s
+/// requests carry key `i`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum ForEach {
+    /// One request per firing, with the key and fields the client draws.
+    #[default]
+    Once,
+    /// Each firing sends one request per customer, all at the firing's instant, in customer
+    /// order.
+    Customers { count: u32 },
+    /// One schedule per customer: the cron read in each customer's zone (`zones[i]` is customer
+    /// `i`'s), each firing sending that customer's request. The schedule's own zone is not read.
+    CustomersInTheirZones { zones: Vec<Zone> },
+}
+
+impl ForEach {
+    /// Requests one firing of the client's schedule sends, over all its customers.
+    pub fn requests_per_firing(&self) -> u64 {
+        match self {
+            ForEach::Once => 1,
+            ForEach::Customers { count } => u64::from(*count),
+            ForEach::CustomersInTheirZones { zones } => zones.len() as u64,
+        }
+    }
 }
 
 /// Token-bucket admission in front of a service's queue.
@@ -268,6 +296,7 @@ impl ClientConfig {
             key: None,
             fields: Vec::new(),
             schedule: None,
+            for_each: ForEach::Once,
         }
     }
 

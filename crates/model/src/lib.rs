@@ -31,13 +31,13 @@ mod token;
 mod world;
 
 pub use balance::{Balance, Ejection};
-pub use calendar::{Cron, CronError, Schedule, Zone, tzdb_version};
+pub use calendar::{Cron, CronError, LocalDay, Schedule, Zone, instant_at, tzdb_version};
 pub use call::{Outcome, Rejection};
 pub use clock::{ClockConfig, ClockStep, ClockSync, ClockTrace};
 pub use config::{
-    ArrivalProcess, CallConfig, ClientConfig, Endpoint, Fault, FaultKind, MAX_CALLS_PER_STEP,
-    MAX_CLASSES, MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig, ServiceGroup, Step,
-    WorldConfig,
+    ArrivalProcess, CallConfig, ClientConfig, Endpoint, Fault, FaultKind, ForEach,
+    MAX_CALLS_PER_STEP, MAX_CLASSES, MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig,
+    ServiceGroup, Step, WorldConfig,
 };
 pub use dist::Dist;
 pub use latencies::{Latencies, LatencySummary};

@@ -90,6 +90,7 @@ fn client(name: &str, target: usize, rate: f64) -> ClientConfig {
         key: None,
         fields: vec![],
         schedule: None,
+        for_each: faultline_model::ForEach::Once,
     }
 }
 

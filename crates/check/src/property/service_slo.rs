@@ -83,6 +83,7 @@ mod tests {
                 key: None,
                 fields: vec![],
                 schedule: None,
+                for_each: faultline_model::ForEach::Once,
             }],
             services: vec![ServiceConfig {
                 name: "s".into(),

@@ -97,27 +97,35 @@ mod tests {
         }
     }
 
-    /// When each request arrived, in simulated time.
+    /// When each request arrived, in simulated time, and its key.
     #[derive(Default)]
-    struct Arrivals(Vec<SimTime>);
+    struct Arrivals(Vec<(SimTime, u64)>);
 
     impl Observer for Arrivals {
         fn observe(&mut self, now: SimTime, what: &Observation) {
-            if let Observation::RequestArrived { .. } = what {
-                self.0.push(now);
+            if let Observation::RequestArrived { key, .. } = *what {
+                self.0.push((now, key));
             }
         }
     }
 
-    /// The seconds from the start at which a client on `cron` in New York sends its requests,
-    /// in a run of `hours` hours from `start`.
-    fn scheduled_arrivals(cron: &str, start: &str, hours: u64) -> Vec<u64> {
-        let schedule = crate::Schedule {
+    fn new_york(cron: &str) -> crate::Schedule {
+        crate::Schedule {
             cron: crate::Cron::parse(cron).expect("valid"),
             zone: crate::Zone::named("America/New_York").expect("bundled"),
-        };
+        }
+    }
+
+    /// The seconds from the start at which a client on `schedule` for `for_each` sends its
+    /// requests, with each request's key, in a run of `hours` hours from `start`.
+    fn scheduled(
+        schedule: crate::Schedule,
+        for_each: crate::ForEach,
+        start: &str,
+        hours: u64,
+    ) -> Vec<(u64, u64)> {
         let call = CallConfig::plain(Endpoint::Service(0), None);
-        let users = ClientConfig::scheduled("users", schedule, call);
+        let users = ClientConfig { for_each, ..ClientConfig::scheduled("users", schedule, call) };
         let work =
             Step::Work { time: crate::Dist::Const { secs: 1.0 }, contention: SimDuration::ZERO };
         let end = SimTime::ZERO + SimDuration::from_secs(hours * 3_600);
@@ -130,7 +138,14 @@ mod tests {
         run(&mut world, limits).expect("runs");
         let (metrics, arrivals, _) = world.finish();
         assert_eq!(metrics.arrived, arrivals.0.len() as u64);
-        arrivals.0.iter().map(|t| t.as_nanos() / 1_000_000_000).collect()
+        arrivals.0.iter().map(|(t, key)| (t.as_nanos() / 1_000_000_000, *key)).collect()
+    }
+
+    /// The seconds from the start at which a client on `cron` in New York sends its requests,
+    /// in a run of `hours` hours from `start`.
+    fn scheduled_arrivals(cron: &str, start: &str, hours: u64) -> Vec<u64> {
+        let arrivals = scheduled(new_york(cron), crate::ForEach::Once, start, hours);
+        arrivals.into_iter().map(|(t, _)| t).collect()
     }
 
     /// 09:00 in New York from Friday 6 March 2026 for 4 days: 14:00 UTC in EST (6 and 7
@@ -163,5 +178,42 @@ mod tests {
         // 02:00 UTC on the 9th, before that day's 13:00 UTC).
         let times = scheduled_arrivals("0 9 * * *", "2026-03-06T14:00:00Z", 60);
         assert_eq!(times, [0, 86_400, 169_200]);
+    }
+
+    /// 01:30 happens twice in New York on 1 November 2026 (02:00 EDT falls back to 01:00 EST):
+    /// at 05:30 and at 06:30 UTC. From 00:00 UTC on 31 October: 01:30 EDT on the 31st is 05:30
+    /// UTC (19,800 s); the 1st fires once, at the first 01:30 (86,400 + 19,800 = 106,200 s);
+    /// 01:30 EST on the 2nd is 06:30 UTC (172,800 + 23,400 = 196,200 s).
+    #[test]
+    fn a_scheduled_client_in_a_dst_fold_sends_once_at_the_first_occurrence() {
+        assert_eq!(
+            scheduled_arrivals("30 1 * * *", "2026-10-31T00:00:00Z", 3 * 24),
+            [19_800, 106_200, 196_200]
+        );
+    }
+
+    /// One schedule for every customer: each firing sends one request per customer, all at
+    /// the firing's instant, keys in customer order. 09:00 New York is 14:00 UTC on 6 March
+    /// 2026 (50,400 s from midnight UTC), then 13:00 UTC on the 8th (2 × 86,400 + 46,800 =
+    /// 219,600 s).
+    #[test]
+    fn a_schedule_for_each_customer_sends_one_request_per_customer_per_firing() {
+        let each = crate::ForEach::Customers { count: 3 };
+        let arrivals = scheduled(new_york("0 9 * * *"), each, "2026-03-06T00:00:00Z", 72);
+        let day = |t| [(t, 0), (t, 1), (t, 2)];
+        let want: Vec<(u64, u64)> = [day(50_400), day(136_800), day(219_600)].concat();
+        assert_eq!(arrivals, want);
+    }
+
+    /// One schedule per customer in the customer's own zone: Tokyo (customer 0, UTC+9) at
+    /// 09:00 is 00:00 UTC, New York (customer 1) at 09:00 is 14:00 UTC on 7 March 2026 (EST)
+    /// and 13:00 UTC on the 8th (EDT). From 00:00 UTC on the 7th for 47 h: 0 s (a firing at
+    /// the start counts), 50,400 s, 86,400 s and 86,400 + 46,800 = 133,200 s.
+    #[test]
+    fn schedules_in_each_customers_zone_send_each_customer_its_own_request() {
+        let zones = ["Asia/Tokyo", "America/New_York"].map(|z| crate::Zone::named(z).expect("z"));
+        let own = crate::ForEach::CustomersInTheirZones { zones: zones.to_vec() };
+        let arrivals = scheduled(new_york("0 9 * * *"), own, "2026-03-07T00:00:00Z", 47);
+        assert_eq!(arrivals, [(0, 0), (50_400, 1), (86_400, 0), (133_200, 1)]);
     }
 }

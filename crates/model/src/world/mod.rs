@@ -367,6 +367,7 @@ mod stuck_tests {
             key: None,
             fields: vec![],
             schedule: None,
+            for_each: crate::ForEach::Once,
         }
     }
 
