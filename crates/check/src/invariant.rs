@@ -2,11 +2,15 @@
 //! specification, data only. Each turns into the [`Property`] that watches a run for it.
 
 use faultline_engine::{SimDuration, SimTime};
+use faultline_model::Timestamp;
 
 use crate::property::{
     AnyProperty, BreakerOpensWithin, ClassMaxWait, GoodputRecovers, LatencySlo, NoLostRequests,
-    NoSecondOutage, Progress, QueueBounded, RetryAmplification, RunSetup, ServiceSlo, SuccessRate,
+    NoSecondOutage, Progress, QueueBounded, RetryAmplification, RunSetup, ScheduledOncePerLocalDay,
+    ServiceSlo, SuccessRate,
 };
+
+pub use crate::property::{CustomerDays, LocalDayTarget};
 
 /// What a run must satisfy, as a scenario asks for it.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,6 +44,17 @@ pub enum Invariant {
     /// At end: once a breaker has closed again after the last fault ended (`fault_end`), no
     /// breaker opens again: recovery does not cause a second outage.
     NoSecondOutage { fault_end: SimTime },
+    /// At end: `client` sent each customer exactly one request on each of the customer's local
+    /// days, on time (within the minute) at the target local time `at` (`09:00`); `customers`
+    /// holds each customer's days and when its request is due, `start` the instant time zero
+    /// stands for (to word a violation in local and UTC time).
+    ScheduledOncePerLocalDay {
+        client: usize,
+        client_name: String,
+        at: String,
+        start: Timestamp,
+        customers: Vec<CustomerDays>,
+    },
 }
 
 impl Invariant {
@@ -70,6 +85,10 @@ impl Invariant {
             }
             Invariant::Progress { stuck } => Progress::new(*stuck).into(),
             Invariant::NoSecondOutage { fault_end } => NoSecondOutage::new(*fault_end).into(),
+            Invariant::ScheduledOncePerLocalDay { client, client_name, at, start, customers } => {
+                let (name, at) = (client_name.clone(), at.clone());
+                ScheduledOncePerLocalDay::new(*client, name, at, *start, customers.clone()).into()
+            }
         }
     }
 
@@ -120,6 +139,13 @@ mod tests {
             Invariant::ClassMaxWait { class: 0, class_name: "c".into(), bound: d },
             Invariant::Progress { stuck: d },
             Invariant::NoSecondOutage { fault_end: t },
+            Invariant::ScheduledOncePerLocalDay {
+                client: 0,
+                client_name: "c".into(),
+                at: "09:00".into(),
+                start: Timestamp::UNIX_EPOCH,
+                customers: vec![],
+            },
         ];
         for invariant in all {
             let (variant, name) = (format!("{invariant:?}"), invariant.name());

@@ -11,6 +11,6 @@ mod invariant;
 mod monitor;
 pub mod property;
 
-pub use invariant::Invariant;
+pub use invariant::{CustomerDays, Invariant, LocalDayTarget};
 pub use monitor::{Monitor, Verdict};
 pub use property::{AnyProperty, Property, RunEnd, RunSetup, Violation};

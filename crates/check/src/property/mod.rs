@@ -112,9 +112,12 @@ properties! {
     progress::Progress,
     queue_bounded::QueueBounded,
     retry_amplification::RetryAmplification,
+    scheduled_once_per_local_day::ScheduledOncePerLocalDay,
     service_slo::ServiceSlo,
     success_rate::SuccessRate,
 }
+
+pub use scheduled_once_per_local_day::{CustomerDays, LocalDayTarget};
 
 /// Where a property is in [`ByType`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
