@@ -40,6 +40,9 @@ pub struct ScenarioFile {
     /// Local clocks, by node name (a client's or a service's).
     #[serde(default)]
     pub clocks: BTreeMap<String, ClockRaw>,
+    /// Customers, by name, each in a time zone; numbered from 0 in name order.
+    #[serde(default)]
+    pub customers: BTreeMap<String, CustomerRaw>,
     #[serde(default)]
     pub invariants: Vec<InvariantRaw>,
     #[serde(default)]
@@ -101,13 +104,38 @@ pub struct ClientRaw {
     /// Named fields each request carries, and how each is picked.
     #[serde(default)]
     pub fields: BTreeMap<String, ValuesRaw>,
+    /// The IANA time zone of the client's node (the server's zone): its schedule's zone unless
+    /// the schedule names one. UTC when left out.
+    #[serde(default)]
+    pub zone: Option<String>,
 }
 
-/// A cron expression evaluated in an IANA time zone.
+/// A cron expression evaluated in an IANA time zone, firing once or for each customer.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename = "schedule")]
 pub struct ScheduleRaw {
     pub cron: String,
+    /// A zone name (`"Europe/London"`), or `Customer` (each customer's own zone); left out, the
+    /// client's zone. Kept as written, since RON reads a bare name as a unit whatever it says:
+    /// validation tells `Customer` from a zone name.
+    #[serde(default)]
+    pub zone: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub for_each: Option<ForEachRaw>,
+}
+
+/// Whom a schedule's firings are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename = "for_each")]
+pub enum ForEachRaw {
+    /// One request per customer.
+    Customers,
+}
+
+/// A customer of the system, in its own time zone.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "customer")]
+pub struct CustomerRaw {
     pub zone: String,
 }
 
@@ -545,6 +573,11 @@ pub enum InvariantRaw {
         stuck: String,
     },
     NoSecondOutage,
+    /// Each customer gets one request from `client` per local day, at `at` local time.
+    ScheduledOncePerLocalDay {
+        client: String,
+        at: String,
+    },
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,7 +3,9 @@
 //! schedule, or more request classes than requests carry.
 
 use faultline_engine::{SimDuration, SimTime};
-use faultline_model::{ArrivalProcess, ClientConfig, LoadShape, MAX_CLASSES, Rate, Schedule};
+use faultline_model::{
+    ArrivalProcess, ClientConfig, ForEach, LoadShape, MAX_CLASSES, Rate, Schedule, Zone,
+};
 
 use crate::raw::{ArrivalsRaw, ClientRaw, ScenarioFile, ShapeRaw};
 
@@ -12,11 +14,13 @@ use super::call::{CallSpec, check_call};
 use super::names::Names;
 use super::payload::check_payload;
 use super::schedule::check_schedule;
+use super::zones::{Customer, check_node_zone};
 
 pub(super) fn check_clients(
     c: &mut Checker,
     raw: &ScenarioFile,
     names: &Names,
+    customers: &[Customer],
 ) -> Option<Vec<ClientConfig>> {
     if raw.clients.is_empty() {
         c.report(
@@ -26,8 +30,11 @@ pub(super) fn check_clients(
         );
         return None;
     }
-    let checked: Vec<Option<ClientConfig>> =
-        raw.clients.iter().map(|(name, client)| check_client(c, name, client, names)).collect();
+    let checked: Vec<Option<ClientConfig>> = raw
+        .clients
+        .iter()
+        .map(|(name, client)| check_client(c, name, client, names, customers))
+        .collect();
     checked.into_iter().collect()
 }
 
@@ -36,9 +43,19 @@ fn check_client(
     name: &str,
     raw: &ClientRaw,
     names: &Names,
+    customers: &[Customer],
 ) -> Option<ClientConfig> {
     let call = check_call(c, &["clients", name], &call_spec(raw), names.services);
-    let (rate, schedule) = check_rate_or_schedule(c, name, raw)?;
+    let zone = check_node_zone(c, name, raw);
+    let (rate, schedule) = check_rate_or_schedule(c, name, raw, zone.as_ref(), customers)?;
+    let (schedule, for_each) = schedule.map_or((None, ForEach::Once), |(s, f)| (Some(s), f));
+    if for_each != ForEach::Once && raw.key.is_some() {
+        c.report(
+            &["clients", name, "key"],
+            format!("client `{name}` sends for each customer: each request's key is its customer's number"),
+            Some("remove `key`".into()),
+        );
+    }
     let shape = check_shape(c, &["clients", name, "shape"], &raw.shape);
     if schedule.is_some() && !matches!(raw.shape, ShapeRaw::Const) {
         c.report(
@@ -65,15 +82,19 @@ fn check_client(
         shape: shape?,
         call: call?,
         schedule,
+        for_each,
     })
 }
 
-/// A client's `rate`, above zero, or its `schedule` (with a rate of 0): exactly one of them.
+/// A client's `rate`, above zero, or its `schedule` and whom it fires for (with a rate of 0):
+/// exactly one of them.
 fn check_rate_or_schedule(
     c: &mut Checker,
     name: &str,
     raw: &ClientRaw,
-) -> Option<(f64, Option<Schedule>)> {
+    zone: Option<&Zone>,
+    customers: &[Customer],
+) -> Option<(f64, Option<(Schedule, ForEach)>)> {
     match (&raw.rate, &raw.schedule) {
         (Some(text), None) => {
             let rate = c.rate(&["clients", name, "rate"], text)?;
@@ -87,7 +108,9 @@ fn check_rate_or_schedule(
             }
             Some((rate, None))
         }
-        (None, Some(schedule)) => Some((0.0, Some(check_schedule(c, name, schedule)?))),
+        (None, Some(schedule)) => {
+            Some((0.0, Some(check_schedule(c, name, schedule, zone, customers)?)))
+        }
         (None, None) => {
             c.report(
                 &["clients", name],

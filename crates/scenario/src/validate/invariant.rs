@@ -11,19 +11,20 @@ use super::Checker;
 use super::fault::Triggers;
 use super::names::{Names, find_class, find_service};
 use super::network::probability;
+use super::scheduled_days::{Calendar, scheduled_once_per_local_day};
 
 pub(super) fn check_invariants(
     c: &mut Checker,
     raw: &ScenarioFile,
     names: &Names,
-    duration: Option<SimDuration>,
+    calendar: Calendar,
     triggers: Triggers,
 ) -> Option<Vec<Invariant>> {
     let checked: Vec<Option<Invariant>> = raw
         .invariants
         .iter()
         .enumerate()
-        .map(|(i, inv)| check_invariant(c, &i.to_string(), inv, names, duration, triggers))
+        .map(|(i, inv)| check_invariant(c, &i.to_string(), inv, names, calendar, triggers))
         .collect();
     checked.into_iter().collect()
 }
@@ -34,11 +35,12 @@ fn check_invariant(
     index: &str,
     raw: &InvariantRaw,
     names: &Names,
-    duration: Option<SimDuration>,
+    calendar: Calendar,
     triggers: Triggers,
 ) -> Option<Invariant> {
     let at = |f: &'static str| ["invariants", index, f];
     let services = names.services;
+    let duration = calendar.duration;
     match raw {
         InvariantRaw::NoSecondOutage => no_second_outage(c, index, triggers),
         InvariantRaw::Progress { stuck } => {
@@ -88,6 +90,9 @@ fn check_invariant(
         }
         InvariantRaw::BreakerOpensWithin { within } => {
             breaker_opens_within(c, index, within, triggers)
+        }
+        InvariantRaw::ScheduledOncePerLocalDay { client, at } => {
+            scheduled_once_per_local_day(c, index, client, at, calendar)
         }
     }
 }

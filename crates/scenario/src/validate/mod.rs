@@ -25,9 +25,11 @@ mod payload;
 mod queue;
 mod retry;
 mod schedule;
+mod scheduled_days;
 mod service;
 #[cfg(test)]
 mod testing;
+mod zones;
 
 use faultline_engine::{Limits, SimDuration, SimTime};
 use faultline_model::{ClientConfig, WorldConfig};
@@ -166,10 +168,17 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let node_faults = faults.as_ref().map(|f| f.nodes.clone());
     let network = network::check_network(&mut c, raw.network.as_ref(), &nodes, network_faults);
     let clocks = clock::check_clocks(&mut c, &raw.clocks, &nodes, duration);
-    let clients = client::check_clients(&mut c, raw, &names);
+    let customers = zones::check_customers(&mut c, raw);
+    let clients = client::check_clients(&mut c, raw, &names, customers.as_deref().unwrap_or(&[]));
     let start = schedule::check_start(&mut c, raw.start.as_deref());
     let triggers = Triggers::of(clients.as_deref(), faults.as_ref());
-    let invariants = invariant::check_invariants(&mut c, raw, &names, duration, triggers);
+    let calendar = scheduled_days::Calendar {
+        start,
+        duration,
+        customers: customers.as_deref(),
+        clients: &raw.clients,
+    };
+    let invariants = invariant::check_invariants(&mut c, raw, &names, calendar, triggers);
     let limits = check_limits(&mut c, raw);
     let window = duration.and_then(|d| check_window(&mut c, raw, d));
     if let (Some(d), Some(clients), Some(limits)) = (duration, &clients, limits) {
@@ -303,10 +312,10 @@ fn check_event_budget(
     max_events: u64,
 ) {
     let end = SimTime::ZERO + duration;
-    // A schedule fires at most once a minute.
+    // A schedule fires at most once a minute (for each customer, one request each).
     let per_minute = (duration.as_secs_f64() / 60.0).ceil() + 1.0;
     let expected = |cl: &ClientConfig| match cl.schedule {
-        Some(_) => per_minute,
+        Some(_) => per_minute * cl.for_each.requests_per_firing() as f64,
         None => cl.shape.expected_arrivals(cl.rate, end),
     };
     let requests: f64 = clients.iter().map(expected).sum();

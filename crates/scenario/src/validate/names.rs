@@ -34,6 +34,16 @@ pub(super) fn find_service(
     find_named(c, at, ("service", "services are"), name, services)
 }
 
+/// The index of a client (clients are numbered in name order).
+pub(super) fn find_client(
+    c: &mut Checker,
+    at: &[&str],
+    name: &str,
+    clients: &[&str],
+) -> Option<usize> {
+    find_named(c, at, ("client", "clients are"), name, clients)
+}
+
 /// The index of a request class (classes are the names clients give in `class`).
 pub(super) fn find_class(
     c: &mut Checker,

@@ -1,14 +1,16 @@
-//! Calendars: a client's `schedule: (cron: ..., zone: ...)` and the run's `start`, the UTC
-//! instant simulated time zero stands for. Never accepts a cron expression that is not five
-//! valid fields, a zone missing from the bundled time zone database, or a start that is not an
-//! instant with its offset.
+//! Calendars: a client's `schedule: (cron: ..., zone: ..., for_each: Customers)` and the run's
+//! `start`, the UTC instant simulated time zero stands for. Never accepts a cron expression that
+//! is not five valid fields, a zone missing from the bundled time zone database, a schedule in
+//! each customer's zone that is not for each customer, or a start that is not an instant with
+//! its offset.
 
-use faultline_model::{Cron, Schedule, Timestamp, Zone};
+use faultline_model::{Cron, ForEach, Schedule, Timestamp, Zone};
 
 use crate::error::did_you_mean;
-use crate::raw::ScheduleRaw;
+use crate::raw::{ForEachRaw, ScheduleRaw};
 
 use super::Checker;
+use super::zones::{Customer, check_zone};
 
 /// The start of the run, the Unix epoch when left out.
 pub(super) fn check_start(c: &mut Checker, text: Option<&str>) -> Option<Timestamp> {
@@ -26,24 +28,82 @@ pub(super) fn check_start(c: &mut Checker, text: Option<&str>) -> Option<Timesta
     start
 }
 
-/// Client `client`'s schedule, at `clients.NAME.schedule`.
-pub(super) fn check_schedule(c: &mut Checker, client: &str, raw: &ScheduleRaw) -> Option<Schedule> {
-    let cron = Cron::parse(&raw.cron)
-        .map_err(|e| c.report(&["clients", client, "schedule", "cron"], e.to_string(), None))
-        .ok();
-    let zone = Zone::named(raw.zone.trim());
-    if zone.is_none() {
-        let names = Zone::names();
-        let help = did_you_mean(&raw.zone, names.iter().map(String::as_str)).or_else(|| {
-            Some("zones are IANA names from the tz database, like \"Europe/London\"".into())
-        });
+/// Client `client`'s schedule, at `clients.NAME.schedule`, and whom its firings are for: its
+/// zone is the one it names, each customer's (`Customer`), or else `node_zone`, the client's.
+pub(super) fn check_schedule(
+    c: &mut Checker,
+    client: &str,
+    raw: &ScheduleRaw,
+    node_zone: Option<&Zone>,
+    customers: &[Customer],
+) -> Option<(Schedule, ForEach)> {
+    let at = |field: &'static str| ["clients", client, "schedule", field];
+    let cron = Cron::parse(&raw.cron).map_err(|e| c.report(&at("cron"), e.to_string(), None)).ok();
+    let zone = match &raw.zone {
+        Some(text) => check_zone_choice(c, &at("zone"), text.get_ron()),
+        None => node_zone.cloned().map(ZoneChoice::Named),
+    };
+    if raw.for_each.is_some() && customers.is_empty() {
         c.report(
-            &["clients", client, "schedule", "zone"],
-            format!("unknown time zone `{}`", raw.zone),
-            help,
+            &at("for_each"),
+            format!("client `{client}` sends for each customer, but the scenario has no customers"),
+            Some("add `customers: { \"tokyo\": (zone: \"Asia/Tokyo\") }`".into()),
         );
+        return None;
     }
-    Some(Schedule { cron: cron?, zone: zone? })
+    let for_each = match (zone?, raw.for_each) {
+        (ZoneChoice::Named(zone), None) => (zone, ForEach::Once),
+        (ZoneChoice::Named(zone), Some(ForEachRaw::Customers)) => {
+            let count = u32::try_from(customers.len()).ok()?;
+            (zone, ForEach::Customers { count })
+        }
+        (ZoneChoice::Customer, Some(ForEachRaw::Customers)) => {
+            let zones = customers.iter().map(|(_, zone)| zone.clone()).collect();
+            (node_zone?.clone(), ForEach::CustomersInTheirZones { zones })
+        }
+        (ZoneChoice::Customer, None) => {
+            c.report(
+                &at("zone"),
+                "`Customer` is each customer's own zone, but the schedule is not for each customer",
+                Some("add `for_each: Customers` to the schedule".into()),
+            );
+            return None;
+        }
+    };
+    let (zone, for_each) = for_each;
+    Some((Schedule { cron: cron?, zone }, for_each))
+}
+
+/// Where a schedule reads its cron: a named zone, or each customer's.
+enum ZoneChoice {
+    Named(Zone),
+    Customer,
+}
+
+/// A schedule's `zone` as written: a zone name in quotes (or bare, as `--set` may give it),
+/// or `Customer`.
+fn check_zone_choice(c: &mut Checker, at: &[&str], text: &str) -> Option<ZoneChoice> {
+    let text = text.trim();
+    if text == "Customer" {
+        return Some(ZoneChoice::Customer);
+    }
+    let quoted = text.starts_with('"') || text.starts_with("r\"") || text.starts_with("r#");
+    let name = if quoted { ron::from_str::<String>(text).ok() } else { Some(text.to_string()) };
+    let Some(name) =
+        name.filter(|n| quoted || n.chars().all(|ch| ch.is_alphanumeric() || "_/-+".contains(ch)))
+    else {
+        c.report(
+            at,
+            format!("`{text}` is not a time zone"),
+            Some("write a zone name in quotes, like \"Europe/London\", or `Customer` for each customer's own zone".into()),
+        );
+        return None;
+    };
+    if !quoted && let Some(help) = did_you_mean(&name, ["Customer"]) {
+        c.report(at, format!("unknown time zone `{name}`"), Some(help));
+        return None;
+    }
+    check_zone(c, at, &name).map(ZoneChoice::Named)
 }
 
 #[cfg(test)]
@@ -53,7 +113,10 @@ mod tests {
 
     fn schedule(cron: &str, zone: &str) -> (Option<Schedule>, Vec<String>) {
         let text = format!("(cron: \"{cron}\", zone: \"{zone}\")");
-        check(|c| check_schedule(c, "web", &raw::<ScheduleRaw>(&text)))
+        let utc = Zone::named("UTC");
+        let (s, said) =
+            check(|c| check_schedule(c, "web", &raw::<ScheduleRaw>(&text), utc.as_ref(), &[]));
+        (s.map(|(s, _)| s), said)
     }
 
     /// A scenario whose client `web` has these fields besides its target.
@@ -135,5 +198,59 @@ mod tests {
         let said = refused(&text);
         assert_eq!(said.len(), 1);
         assert!(said[0].starts_with("clients.web.shape: "), "{said:?}");
+    }
+
+    const TWO: &str = r#"customers: { "a": (zone: "Asia/Tokyo"), "b": (zone: "Europe/London") }"#;
+
+    #[test]
+    fn a_schedule_fires_once_or_for_each_customer_in_a_zone_or_in_theirs() {
+        let for_each = |fields: &str| valid(&web(fields, TWO)).world.clients[0].for_each.clone();
+        assert_eq!(for_each(r#"schedule: (cron: "0 9 * * *")"#), ForEach::Once);
+        let each = for_each(r#"schedule: (cron: "0 9 * * *", zone: UTC, for_each: Customers)"#);
+        assert_eq!(each, ForEach::Customers { count: 2 });
+        let own = for_each(r#"schedule: (cron: "0 9 * * *", zone: Customer, for_each: Customers)"#);
+        let zones = ["Asia/Tokyo", "Europe/London"].map(|z| Zone::named(z).expect("bundled"));
+        assert_eq!(own, ForEach::CustomersInTheirZones { zones: zones.to_vec() });
+    }
+
+    #[test]
+    fn customer_zones_need_customers_and_a_schedule_for_each() {
+        let said = refused(&web(r#"schedule: (cron: "0 9 * * *", zone: Customer)"#, TWO));
+        assert_eq!(
+            said,
+            [
+                "clients.web.schedule.zone: `Customer` is each customer's own zone, but the schedule is not for each customer"
+            ]
+        );
+        let said = refused(&web(r#"schedule: (cron: "0 9 * * *", for_each: Customers)"#, ""));
+        assert_eq!(
+            said,
+            [
+                "clients.web.schedule.for_each: client `web` sends for each customer, but the scenario has no customers"
+            ]
+        );
+        let text = web(r#"schedule: (cron: "0 9 * * *", zone: Custmer, for_each: Customers)"#, TWO);
+        assert_eq!(refused(&text), ["clients.web.schedule.zone: unknown time zone `Custmer`"]);
+        assert_eq!(first_help(&text).as_deref(), Some("did you mean `Customer`?"));
+        let said = refused(&web(r#"schedule: (cron: "0 9 * * *", zone: ["UTC"])"#, TWO));
+        assert_eq!(said, ["clients.web.schedule.zone: `[\"UTC\"]` is not a time zone"]);
+        let keyed = r#"schedule: (cron: "0 9 * * *", for_each: Customers), key: Uniform(5)"#;
+        let said = refused(&web(keyed, TWO));
+        assert_eq!(
+            said,
+            [
+                "clients.web.key: client `web` sends for each customer: each request's key is its customer's number"
+            ]
+        );
+    }
+
+    /// A schedule for each of 2 customers counts 2 requests a minute: a 60 s run, 4.
+    #[test]
+    fn a_schedule_for_each_customer_counts_each_request_against_the_event_limit() {
+        let fields = r#"schedule: (cron: "* * * * *", zone: "UTC", for_each: Customers)"#;
+        // 2 requests per firing, 2 firings (the minute and its end), 2 events each: 8.
+        valid(&web(fields, &format!("{TWO}, limits: (max_events: 8)")));
+        let said = refused(&web(fields, &format!("{TWO}, limits: (max_events: 7)")));
+        assert!(said[0].starts_with("duration: this load means about 8.000e0 events"), "{said:?}");
     }
 }
