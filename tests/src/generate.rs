@@ -11,7 +11,8 @@
 //! and eject outliers, and a network: a `network:` section (the default link and link rules) or
 //! network faults (`Partition`, `OneWay`, `Isolate`, `Degrade`), crashes and pauses naming
 //! clients, services and instances (`api/1`); clients now and then draw keys and fields or follow
-//! a cron schedule in a zone, and scenarios now and then set a `start` or node clocks.
+//! a cron schedule in a zone (now and then for each customer, in their zones), and scenarios now
+//! and then set a `start`, node clocks or customers.
 //!
 //! Every choice is drawn from an [`Unstructured`]; when the bytes run out each draw gives its
 //! first, plainest option, so short inputs give small, ordinary scenarios.
@@ -74,6 +75,10 @@ struct Gen<'u, 'a> {
     has_fault: bool,
     /// The instances of each service drawn so far (1 when it has one, or a wrong count).
     instances: Vec<usize>,
+    /// Whether the scenario has `customers`.
+    has_customers: bool,
+    /// A client whose schedule fires for each customer, for `ScheduledOncePerLocalDay`.
+    for_each_client: Option<&'static str>,
 }
 
 impl<'u, 'a> Gen<'u, 'a> {
@@ -96,6 +101,8 @@ impl<'u, 'a> Gen<'u, 'a> {
             wild,
             has_fault: false,
             instances: Vec::with_capacity(services),
+            has_customers: false,
+            for_each_client: None,
         };
         Ok(g)
     }
@@ -188,6 +195,13 @@ impl<'u, 'a> Gen<'u, 'a> {
                 self.pick_or_wrong(&starts, &["\"yesterday\"", "\"2026-13-01T00:00:00Z\""])?;
             writeln!(s, "    start: {start},").unwrap();
         }
+        if self.one_in(6)? {
+            let zones = ["\"America/New_York\"", "\"Asia/Kolkata\""];
+            let zone = self.pick_or_wrong(&zones, &["\"Asia/Tokio\""])?;
+            let customers = format!("\"a\": (zone: \"Australia/Adelaide\"), \"b\": (zone: {zone})");
+            writeln!(s, "    customers: {{{customers}}},").unwrap();
+            self.has_customers = true;
+        }
         if self.one_in(10)? {
             let drift = self.pick_or_wrong(&[50.0, -200.0, 1e5, 0.0], &[2e6, -1e7])?;
             let offset = self.pick(&["\"+2s\"", "\"-5min\"", "\"0s\""])?;
@@ -213,7 +227,7 @@ impl<'u, 'a> Gen<'u, 'a> {
     fn client(&mut self, i: usize) -> Result<String> {
         let target = if self.one_in(4)? { self.service_name()? } else { "\"api\"" };
         if self.one_in(10)? {
-            return self.scheduled_client(target);
+            return self.scheduled_client(i, target);
         }
         let mut c = format!("(target: {target}, rate: {}", self.rate()?);
         if self.one_in(3)? {
@@ -240,8 +254,9 @@ impl<'u, 'a> Gen<'u, 'a> {
         Ok(c)
     }
 
-    /// A client on a calendar schedule in a zone (now and then a bad cron or an unknown zone).
-    fn scheduled_client(&mut self, target: &str) -> Result<String> {
+    /// A client on a calendar schedule in a zone (now and then a bad cron or an unknown zone),
+    /// now and then in the client's own zone, or for each customer in one zone or in theirs.
+    fn scheduled_client(&mut self, i: usize, target: &str) -> Result<String> {
         // One request a minute fits the event limit only in runs up to about a day.
         let crons: &[&str] = if self.duration_s <= 3_600.0 {
             &["* * * * *", "0 9 * * *", "*/5 * * * *", "30 2 * * *", "0 0 29 2 *"]
@@ -253,7 +268,23 @@ impl<'u, 'a> Gen<'u, 'a> {
             &["America/New_York", "Europe/London", "Australia/Sydney", "UTC"],
             &["Mars/Olympus", ""],
         )?;
-        let mut c = format!("(target: {target}, schedule: (cron: \"{cron}\", zone: \"{zone}\")");
+        let mut zone = format!(", zone: \"{zone}\"");
+        let mut c = format!("(target: {target}");
+        if self.one_in(4)? {
+            // The client's own zone, which its schedule then follows.
+            c.push_str(", zone: \"Asia/Tokyo\"");
+            zone.clear();
+        }
+        if self.has_customers && self.one_in(2)? {
+            if self.one_in(2)? {
+                zone = ", zone: Customer".to_string();
+            }
+            zone.push_str(", for_each: Customers");
+            self.for_each_client.get_or_insert(CLIENTS[i]);
+        } else if self.wild && self.one_in(8)? {
+            zone.push_str(", for_each: Customers"); // perhaps without customers
+        }
+        write!(c, ", schedule: (cron: \"{cron}\"{zone})").unwrap();
         self.call_options(&mut c)?;
         c.push(')');
         Ok(c)
@@ -872,7 +903,7 @@ impl<'u, 'a> Gen<'u, 'a> {
 
     fn invariant(&mut self) -> Result<String> {
         let percentile = self.pick_or_wrong(&[99.0, 50.0, 99.9, 0.001], &[100.0, 0.0])?;
-        let mut kind = self.u.int_in_range(0..=9)?;
+        let mut kind = self.u.int_in_range(0..=10)?;
         if matches!(kind, 4 | 6 | 7) && !self.has_fault && !self.wrong()? {
             // These judge the reaction to a fault: without one they are refused.
             kind = 0;
@@ -906,6 +937,11 @@ impl<'u, 'a> Gen<'u, 'a> {
             8 => {
                 let class = self.client_classes[0].unwrap_or("default");
                 format!("ClassMaxWait(class: \"{class}\", bound: {})", self.positive_duration()?)
+            }
+            10 if self.for_each_client.is_some() || self.wrong()? => {
+                let client = self.for_each_client.unwrap_or("web");
+                let at = self.pick_or_wrong(&["09:00", "02:30", "0:00"], &["25:00", "9am"])?;
+                format!("ScheduledOncePerLocalDay(client: \"{client}\", at: \"{at}\")")
             }
             _ => format!("Progress(stuck: {})", self.positive_duration()?),
         })

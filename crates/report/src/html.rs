@@ -133,7 +133,8 @@ fn verdicts(out: &mut String, s: &Summary) {
         if let Some(at) = v.first_violation_s {
             let _ = write!(detail, "first at {}", escape(&human_secs(at)));
             if let Some(text) = &v.detail {
-                let _ = write!(detail, ": {}", escape(text));
+                // A detail of several lines keeps them.
+                let _ = write!(detail, ": {}", escape(text).replace('\n', "<br>"));
             }
             if let Some(request) = v.request
                 && !detail.contains(&format!("request {request}"))

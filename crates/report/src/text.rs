@@ -215,6 +215,8 @@ fn verdicts(out: &mut String, s: &Summary) {
         let mark = if v.holds { "✓ holds   " } else { "✗ VIOLATED" };
         let _ = writeln!(out, "  {mark} {:<18} {}", v.name, v.description);
         if let (Some(at), Some(detail)) = (v.first_violation_s, &v.detail) {
+            // A detail of several lines keeps its later lines under its first.
+            let detail = detail.replace('\n', "\n               ");
             let _ = writeln!(out, "             first at {}: {detail}", human_secs(at));
         }
     }

@@ -484,6 +484,57 @@ const CASES: &[Case] = &[
         says: "both a `rate` and a `schedule`",
     },
     Case {
+        name: "customer in an unknown time zone",
+        edits: &[(
+            INVARIANTS,
+            "customers: { \"tokyo\": (zone: \"Asia/Tokio\") },\n    invariants:",
+        )],
+        args: &[],
+        at: Some("\"Asia/Tokio\""),
+        says: "did you mean `Asia/Tokyo`?",
+    },
+    Case {
+        name: "client node in an unknown time zone",
+        edits: &[("rate: \"10/s\"", "rate: \"10/s\", zone: \"Europe/Londn\"")],
+        args: &[],
+        at: Some("\"Europe/Londn\""),
+        says: "did you mean `Europe/London`?",
+    },
+    Case {
+        name: "schedule in each customer's zone, not for each customer",
+        edits: &[
+            ("rate: \"10/s\"", "schedule: (cron: \"0 9 * * *\", zone: Customer)"),
+            (INVARIANTS, "customers: { \"tokyo\": (zone: \"Asia/Tokyo\") },\n    invariants:"),
+        ],
+        args: &[],
+        at: Some("Customer)"),
+        says: "add `for_each: Customers`",
+    },
+    Case {
+        name: "scheduled once per local day for a client that does not send for each customer",
+        edits: &[(
+            "invariants: [NoLostRequests]",
+            "invariants: [ScheduledOncePerLocalDay(client: \"web\", at: \"09:00\")]",
+        )],
+        args: &[],
+        at: Some("\"web\", at"),
+        says: "for_each: Customers",
+    },
+    Case {
+        name: "scheduled once per local day at a time that is not one",
+        edits: &[
+            ("rate: \"10/s\"", "schedule: (cron: \"0 9 * * *\", for_each: Customers)"),
+            (INVARIANTS, "customers: { \"tokyo\": (zone: \"Asia/Tokyo\") },\n    invariants:"),
+            (
+                "invariants: [NoLostRequests]",
+                "invariants: [ScheduledOncePerLocalDay(client: \"web\", at: \"9am\")]",
+            ),
+        ],
+        args: &[],
+        at: Some("\"9am\""),
+        says: "like \"09:00\"",
+    },
+    Case {
         name: "start that is not an instant",
         edits: &[("duration: \"60s\",", "duration: \"60s\",\n    start: \"7 March 2026\",")],
         args: &[],

@@ -2,6 +2,10 @@
 //! on each local calendar day of the run, at a target local time in the customer's own zone (a
 //! 09:00 billing job charges everyone at 09:00 their time, once a day, DST included).
 //!
+//! A violation names the first customer-day that went wrong (a request at the wrong local
+//! time, two on one day, or none), in local and UTC time, and then, a line each, the local
+//! request times of every customer that went wrong.
+//!
 //! Knows no time zone rules: validation hands it each customer's local days with the instant
 //! the target time falls on (computed by the model's calendar, with the schedule's gap and fold
 //! rules); the zones are read only to word a violation. Observing is a binary search over a
@@ -132,7 +136,7 @@ impl ScheduledOncePerLocalDay {
         let due = |t: SimTime| format!("{} local is {}", self.at, self.utc(t));
         match (miss, tally.first, tally.second) {
             (Miss::Twice, Some((a, _)), Some((b, _))) => format!(
-                "{who} was charged {} times on {date}: at {} and {} local ({}, {}){}",
+                "{who} got {} requests on {date}: at {} and {} local ({}, {}){}",
                 tally.count,
                 self.local(c, a).1,
                 self.local(c, b).1,
@@ -146,7 +150,7 @@ impl ScheduledOncePerLocalDay {
                     None => format!("and {} that day is outside the run", self.at),
                 };
                 format!(
-                    "{who} was charged at {} local on {date} ({}), {wanted}",
+                    "{who} got its request at {} local on {date} ({}), {wanted}",
                     self.local(c, t).1,
                     self.utc(t)
                 )
@@ -154,17 +158,17 @@ impl ScheduledOncePerLocalDay {
             _ => {
                 let due = target.due.map(due).unwrap_or_default();
                 if day + 1 < customer.days.len() {
-                    format!("{who} was never charged on {date} ({due})")
+                    format!("{who} got no request on {date} ({due})")
                 } else {
-                    format!("{who} was not charged on {date} by the end of the run ({due})")
+                    format!("{who} got no request on {date} by the end of the run ({due})")
                 }
             }
         }
     }
 
-    /// Each customer with a miss and the local times of its requests, day by day:
-    /// `tokyo 03-06 23:00, 03-07 23:00, 03-08 22:00` (`none` for a day that is due but got
-    /// none); what makes a shift across a DST change visible.
+    /// A line for each customer with a miss, with the local times of its requests day by day:
+    /// `` `tokyo` local request times: 03-06 23:00, 03-07 23:00, 03-08 22:00 `` (`none` for a
+    /// day that is due but got none); what makes a shift across a DST change visible.
     fn charge_times(&self) -> String {
         let mut customers = Vec::new();
         for (c, customer) in self.customers.iter().enumerate() {
@@ -186,9 +190,9 @@ impl ScheduledOncePerLocalDay {
                     (true, false) => {}
                 }
             }
-            customers.push(format!("{} {}", customer.name, days.join(", ")));
+            customers.push(format!("`{}` local request times: {}", customer.name, days.join(", ")));
         }
-        customers.join("; ")
+        customers.join("\n")
     }
 }
 
@@ -239,7 +243,7 @@ impl Property for ScheduledOncePerLocalDay {
             Miss::Never => None,
         };
         let detail = format!(
-            "{} · charge times, local: {}",
+            "{}\n{}",
             self.describe_miss(c, day, miss),
             self.charge_times()
         );
@@ -323,9 +327,9 @@ mod tests {
         assert_eq!((v.at, v.request), (h(14), Some(2)));
         assert_eq!(
             v.detail,
-            "customer `london` (Europe/London) was charged at 14:00 local on 2026-03-07 \
-             (2026-03-07 14:00 UTC), not at 09:00 (2026-03-07 09:00 UTC) · charge times, \
-             local: london 03-07 14:00, 03-08 09:00"
+            "customer `london` (Europe/London) got its request at 14:00 local on 2026-03-07 \
+             (2026-03-07 14:00 UTC), not at 09:00 (2026-03-07 09:00 UTC)\n\
+             `london` local request times: 03-07 14:00, 03-08 09:00"
         );
         // A minute late is late.
         let mut p = property();
@@ -333,7 +337,7 @@ mod tests {
         charge(&mut p, h(9) + SimDuration::from_secs(60), 2, 1);
         let v = verdict(&p, &metrics()).expect("violated");
         assert_eq!(v.at, h(9) + SimDuration::from_secs(60));
-        assert!(v.detail.contains("was charged at 09:01 local on 2026-03-07"), "{}", v.detail);
+        assert!(v.detail.contains("got its request at 09:01 local on 2026-03-07"), "{}", v.detail);
     }
 
     /// Tokyo charged twice on its 8 March (at 00:00 and at 09:00 UTC, 09:00 and 18:00 local).
@@ -346,9 +350,9 @@ mod tests {
         assert_eq!((v.at, v.request), (h(33), Some(5)));
         assert_eq!(
             v.detail,
-            "customer `tokyo` (Asia/Tokyo) was charged 2 times on 2026-03-08: at 09:00 and \
-             18:00 local (2026-03-08 00:00 UTC, 2026-03-08 09:00 UTC); 09:00 local is \
-             2026-03-08 00:00 UTC · charge times, local: tokyo 03-07 09:00, 03-08 09:00 and 18:00"
+            "customer `tokyo` (Asia/Tokyo) got 2 requests on 2026-03-08: at 09:00 and 18:00 \
+             local (2026-03-08 00:00 UTC, 2026-03-08 09:00 UTC); 09:00 local is 2026-03-08 \
+             00:00 UTC\n`tokyo` local request times: 03-07 09:00, 03-08 09:00 and 18:00"
         );
     }
 
@@ -364,15 +368,15 @@ mod tests {
         assert_eq!((v.at, v.request), (h(33), None));
         assert_eq!(
             v.detail,
-            "customer `london` (Europe/London) was not charged on 2026-03-08 by the end of the \
-             run (09:00 local is 2026-03-08 09:00 UTC) · charge times, local: london 03-07 \
-             09:00, 03-08 none"
+            "customer `london` (Europe/London) got no request on 2026-03-08 by the end of the \
+             run (09:00 local is 2026-03-08 09:00 UTC)\n\
+             `london` local request times: 03-07 09:00, 03-08 none"
         );
         let mut p = property();
         charge(&mut p, h(24), 3, 0);
         let v = verdict(&p, &metrics()).expect("violated");
         assert_eq!(v.at, h(0));
-        assert!(v.detail.starts_with("customer `tokyo` (Asia/Tokyo) was never charged on 2026-03-07"));
+        assert!(v.detail.starts_with("customer `tokyo` (Asia/Tokyo) got no request on 2026-03-07"));
     }
 
     /// A charge on a day whose 09:00 is outside the run (Tokyo's 9 March, from 15:00 UTC on the
@@ -385,7 +389,7 @@ mod tests {
         let v = verdict(&p, &metrics()).expect("violated");
         assert_eq!(v.at, h(40));
         assert!(
-            v.detail.contains("charged at 01:00 local on 2026-03-09 (2026-03-08 16:00 UTC), and 09:00 that day is outside the run"),
+            v.detail.contains("request at 01:00 local on 2026-03-09 (2026-03-08 16:00 UTC), and 09:00 that day is outside the run"),
             "{}",
             v.detail
         );

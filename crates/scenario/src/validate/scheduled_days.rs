@@ -98,7 +98,8 @@ fn local_time(text: &str) -> Option<(u8, u8)> {
 }
 
 /// The local days in `zone` that overlap the run, each due when a daily `minute hour * * *`
-/// schedule there fires on it, if that is within the run.
+/// schedule there fires on it, if that is within the run. The run includes its end instant,
+/// as the engine does (an event at exactly the end still happens).
 fn days_of(
     zone: &Zone,
     start: Timestamp,
@@ -117,14 +118,14 @@ fn days_of(
         SimTime::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX))
     };
     let mut targets = Vec::new();
-    for (i, day) in days.iter().enumerate().take_while(|(_, d)| d.begins < end) {
+    for (i, day) in days.iter().enumerate().take_while(|(_, d)| d.begins <= end) {
         let next = days.get(i + 1).map(|d| d.begins);
         let just_before = Timestamp::from_nanosecond(day.begins.as_nanosecond() - 1).ok();
         let due = schedule
             .as_ref()
             .zip(just_before)
             .and_then(|(s, t)| s.next_after(t))
-            .filter(|t| next.is_none_or(|n| *t < n) && *t >= start && *t < end);
+            .filter(|t| next.is_none_or(|n| *t < n) && *t >= start && *t <= end);
         targets.push(LocalDayTarget {
             date: day.date.clone(),
             begins: since_start(day.begins),
