@@ -11,8 +11,9 @@
 //! and eject outliers, and a network: a `network:` section (the default link and link rules) or
 //! network faults (`Partition`, `OneWay`, `Isolate`, `Degrade`), crashes and pauses naming
 //! clients, services and instances (`api/1`); clients now and then draw keys and fields or follow
-//! a cron schedule in a zone (now and then for each customer, in their zones), and scenarios now
-//! and then set a `start`, node clocks or customers.
+//! a cron schedule in a zone (now and then for each customer, in their zones), services now and
+//! then have a zone and handlers wait for a schedule, and scenarios now and then set a `start`,
+//! node clocks or customers.
 //!
 //! Every choice is drawn from an [`Unstructured`]; when the bytes run out each draw gives its
 //! first, plainest option, so short inputs give small, ordinary scenarios.
@@ -226,7 +227,8 @@ impl<'u, 'a> Gen<'u, 'a> {
 
     fn client(&mut self, i: usize) -> Result<String> {
         let target = if self.one_in(4)? { self.service_name()? } else { "\"api\"" };
-        if self.one_in(10)? {
+        // With customers, schedules (which may fire for each) are more likely.
+        if self.one_in(10)? || (self.has_customers && self.one_in(3)?) {
             return self.scheduled_client(i, target);
         }
         let mut c = format!("(target: {target}, rate: {}", self.rate()?);
@@ -467,6 +469,10 @@ impl<'u, 'a> Gen<'u, 'a> {
         if self.one_in(2)? {
             write!(s, ", queue: {}", self.queue()?).unwrap();
         }
+        if self.one_in(10)? {
+            let zone = self.pick_or_wrong(&["\"America/New_York\""], &["\"Europe/Lundon\""])?;
+            write!(s, ", zone: {zone}").unwrap();
+        }
         self.door(&mut s)?;
         self.handler(i, &mut s)?;
         s.push(')');
@@ -588,6 +594,15 @@ impl<'u, 'a> Gen<'u, 'a> {
     fn step(&mut self, i: usize, depth: u32) -> Result<String> {
         Ok(match self.u.int_in_range(0..=5)? {
             0 | 1 => format!("Call({})", self.call(i)?),
+            2 if self.one_in(8)? => {
+                // Waits, holding the worker, until a schedule fires (in the service's zone
+                // unless it names one).
+                let cron =
+                    self.pick_or_wrong(&["* * * * *", "0 9 * * *"], &["* *", "60 * * * *"])?;
+                let zones = ["", ", zone: \"Europe/London\""];
+                let zone = self.pick_or_wrong(&zones, &[", zone: Customer"])?;
+                format!("Wait(schedule: (cron: \"{cron}\"{zone}))")
+            }
             2 => {
                 let contention = if self.one_in(4)? {
                     format!(", contention: {}", self.short_duration()?)

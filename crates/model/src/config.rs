@@ -121,6 +121,10 @@ pub enum Step {
     /// Local work. Takes a draw from `time`, plus `contention` for every other request in
     /// service at this service when it starts (the mechanism behind saturated databases).
     Work { time: Dist, contention: SimDuration },
+    /// Waits, holding the worker, until `schedule` next fires (at once if it fires at this
+    /// instant), simulated time zero standing for [`WorldConfig::start`]: a job that runs in
+    /// the nightly window. A firing while the node is paused waits for it to resume.
+    Wait { schedule: Schedule },
     /// A call to another service; the handler waits for the answer.
     Call(CallConfig),
     /// Calls made at once (at most [`MAX_CALLS_PER_STEP`]); the handler waits for all of them.

@@ -24,6 +24,8 @@ pub(crate) enum StepPlan {
     Batch {
         batcher: u32,
     },
+    /// Waits until the schedule next fires.
+    Wait(Box<crate::Schedule>),
 }
 
 /// A batching step: where its one call goes from, and when a batch is sent.
@@ -116,6 +118,7 @@ impl Planner<'_> {
             Step::Work { time, contention } => {
                 StepPlan::Work { time: *time, contention: *contention }
             }
+            Step::Wait { schedule } => StepPlan::Wait(Box::new(schedule.clone())),
             Step::Call(config) => self.calls(service, std::slice::from_ref(config), None),
             Step::Parallel(configs) => self.calls(service, configs, None),
             Step::Fanout { count, timeout, steps } => {

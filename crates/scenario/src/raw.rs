@@ -116,7 +116,7 @@ pub struct ClientRaw {
 pub struct ScheduleRaw {
     pub cron: String,
     /// A zone name (`"Europe/London"`), or `Customer` (each customer's own zone); left out, the
-    /// client's zone. Kept as written, since RON reads a bare name as a unit whatever it says:
+    /// zone of its node (the client's, or the service's for a `Wait` step). Kept as written, since RON reads a bare name as a unit whatever it says:
     /// validation tells `Customer` from a zone name.
     #[serde(default)]
     pub zone: Option<Box<RawValue>>,
@@ -292,6 +292,11 @@ pub enum StepRaw {
         #[serde(default)]
         timeout: Option<String>,
         steps: Vec<StepRaw>,
+    },
+    /// Holds the worker until the schedule next fires (in the service's zone unless it names
+    /// one).
+    Wait {
+        schedule: ScheduleRaw,
     },
 }
 
@@ -507,6 +512,10 @@ pub struct ServiceRaw {
     pub hold_while_open: bool,
     #[serde(default)]
     pub drain_rate: Option<RateLimitRaw>,
+    /// The IANA time zone of the service's nodes: its `Wait` steps' zone unless a schedule
+    /// names one. UTC when left out.
+    #[serde(default)]
+    pub zone: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

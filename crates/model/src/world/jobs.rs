@@ -1,9 +1,10 @@
-//! Jobs at a service: admission, then a handler's steps on a worker (local work, calls,
-//! batches) until the job ends and its answer goes back.
+//! Jobs at a service: admission, then a handler's steps on a worker (local work, waits for a
+//! schedule, calls, batches) until the job ends and its answer goes back.
 //!
 //! Must never decide when a worker takes queued work: that is `workers.rs`.
 
 use super::*;
+use crate::{Schedule, Timestamp, instant_at};
 
 impl<O: Observer> World<O> {
     pub(super) fn admit(&mut self, service: usize, job: u32, sched: &mut Scheduler<Event>) -> Flow {
@@ -69,6 +70,14 @@ impl<O: Observer> World<O> {
                     let (time, contention) = (*time, *contention);
                     let took = self.work_time(service, time, contention, weight, sched.now());
                     let ends = self.work_ends(service, sched.now(), took);
+                    sched.at(ends, Event::WorkDone { job: slot });
+                    return Ok(());
+                }
+                StepPlan::Wait(schedule) => {
+                    let Some(firing) = next_firing(schedule, self.start, sched.now()) else {
+                        return Ok(()); // never fires again: the job waits for good
+                    };
+                    let ends = self.work_ends(service, firing, SimDuration::ZERO);
                     sched.at(ends, Event::WorkDone { job: slot });
                     return Ok(());
                 }
@@ -177,5 +186,81 @@ impl<O: Observer> World<O> {
         let share = self.faults.fail_share(service, now);
         let struck = share > 0.0 && self.services[service].fault_rng.random::<f64>() < share;
         if job.failed || struck { Outcome::Error } else { Outcome::Success }
+    }
+}
+
+/// When `schedule` next fires at or after `now`, in a run whose time zero is `start`; `None`
+/// if never (or beyond simulated time).
+fn next_firing(schedule: &Schedule, start: Timestamp, now: SimTime) -> Option<SimTime> {
+    let from = instant_at(start, now).as_nanosecond() - 1;
+    let firing = schedule.next_after(Timestamp::from_nanosecond(from).ok()?)?;
+    let at = u64::try_from(firing.as_nanosecond() - start.as_nanosecond()).ok()?;
+    Some(SimTime::from_nanos(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use faultline_engine::{Limits, run};
+
+    use super::*;
+    use crate::{CallConfig, ClientConfig, Cron, Endpoint, ServiceConfig, Step, Zone};
+
+    /// When each request that ended arrived and ended, in hours from the start.
+    #[derive(Default)]
+    struct Ends(Vec<(u64, u64)>);
+
+    impl Observer for Ends {
+        fn observe(&mut self, now: SimTime, what: &Observation) {
+            if let Observation::RequestEnded { arrived, .. } = *what {
+                let hours = |t: SimTime| t.as_nanos() / 3_600_000_000_000;
+                self.0.push((hours(arrived), hours(now)));
+            }
+        }
+    }
+
+    fn schedule(cron: &str, zone: &str) -> Schedule {
+        Schedule {
+            cron: Cron::parse(cron).expect("valid"),
+            zone: Zone::named(zone).expect("bundled"),
+        }
+    }
+
+    /// Requests every 6 h (UTC) from 00:00 UTC on 7 March 2026 (19:00 EST on the 6th) for 72 h,
+    /// the first at the start, reach a handler that
+    /// waits for 02:00 in New York: 07:00 UTC on the 7th (7 h, EST), on the 8th the gap (02:00
+    /// does not exist) ends at 03:00 EDT, 07:00 UTC (31 h), then 06:00 UTC on the 9th (54 h);
+    /// the 10th's, 78 h, is after the end. A request arriving right at a firing goes on at once.
+    #[test]
+    fn a_handler_waits_for_its_schedule_to_fire() {
+        let call = CallConfig::plain(Endpoint::Service(0), None);
+        let every_6h = ClientConfig::scheduled("feed", schedule("0 */6 * * *", "UTC"), call);
+        let wait = Step::Wait { schedule: schedule("0 2 * * *", "America/New_York") };
+        let night = ServiceConfig::new("night", 20, vec![wait]);
+        let end = SimTime::ZERO + SimDuration::from_secs(72 * 3_600);
+        let config = WorldConfig {
+            start: "2026-03-07T00:00:00Z".parse().expect("instant"),
+            ..WorldConfig::new(vec![every_6h], vec![night], end)
+        };
+        let mut world = World::new(&config, 1, Ends::default());
+        let limits = Limits { end, max_events: 1_000, max_work_per_instant: 1_000 };
+        run(&mut world, limits).expect("runs");
+        let (metrics, ends, in_flight) = world.finish();
+        let want = [
+            (0, 7),
+            (6, 7),
+            (12, 31),
+            (18, 31),
+            (24, 31),
+            (30, 31),
+            (36, 54),
+            (42, 54),
+            (48, 54),
+            (54, 54),
+        ];
+        let mut got = ends.0;
+        got.sort_unstable();
+        assert_eq!(got, want);
+        // 13 arrivals (0, 6, …, 72 h); the last three still wait for 78 h.
+        assert_eq!((metrics.arrived, in_flight), (13, 3));
     }
 }

@@ -100,6 +100,8 @@ pub struct World<O> {
     next_request_id: u64,
     requests_in_flight: usize,
     end: SimTime,
+    /// The instant simulated time zero stands for, for handlers that wait for a schedule.
+    start: crate::Timestamp,
     max_in_flight: u32,
     /// True while a worker takes work from a queue (`take_next`) somewhere on the stack.
     taking: bool,
@@ -166,6 +168,7 @@ impl<O: Observer> World<O> {
             next_request_id: 0,
             requests_in_flight: 0,
             end: config.end,
+            start: config.start,
             max_in_flight: config.max_in_flight,
             taking: false,
             taken: VecDeque::new(),

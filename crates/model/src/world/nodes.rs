@@ -107,7 +107,7 @@ impl<O: Observer> World<O> {
         let working = job.pending == 0
             && matches!(
                 self.handlers[job.handler as usize].get(job.step as usize),
-                Some(StepPlan::Work { .. })
+                Some(StepPlan::Work { .. } | StepPlan::Wait(_))
             );
         if job.running && working {
             let job = self.jobs.get_mut(slot);

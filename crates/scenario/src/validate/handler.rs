@@ -1,14 +1,15 @@
-//! A service's handler: `service_time` or a list of steps (`Work`, `Call`, `Parallel`, `Batch`,
-//! `Fanout` with its sub-task steps); never accepts a handler with no steps, or with both
+//! A service's handler: `service_time` or a list of steps (`Work`, `Wait`, `Call`, `Parallel`,
+//! `Batch`, `Fanout` with its sub-task steps); never accepts a handler with no steps, or with both
 //! `service_time` and `steps`.
 
 use faultline_engine::SimDuration;
-use faultline_model::{CallConfig, MAX_CALLS_PER_STEP, MAX_STEPS, Step};
+use faultline_model::{CallConfig, MAX_CALLS_PER_STEP, MAX_STEPS, Step, Zone};
 
 use crate::raw::{CallRaw, DistRaw, ServiceRaw, StepRaw};
 
 use super::call::{CallSpec, check_call, check_call_raw};
 use super::dist::check_dist;
+use super::schedule::check_step_schedule;
 use super::{Checker, optional};
 
 /// The handler: explicit `steps`, or one `Work` step from `service_time` (and `contention`).
@@ -17,7 +18,9 @@ pub(super) fn check_handler(
     name: &str,
     s: &ServiceRaw,
     names: &[&str],
+    zone: Option<&Zone>,
 ) -> Option<Vec<Step>> {
+    let names = Handler { names, zone };
     match (&s.service_time, &s.steps) {
         (Some(_), Some(_)) => {
             c.report(
@@ -49,12 +52,20 @@ pub(super) fn check_handler(
     }
 }
 
+/// What checking a service's steps needs: the services they may call, and the service's zone
+/// (`None` if it was refused), which a `Wait` reads its schedule in unless it names one.
+#[derive(Clone, Copy)]
+struct Handler<'a> {
+    names: &'a [&'a str],
+    zone: Option<&'a Zone>,
+}
+
 /// The steps of a handler or of a fan-out's sub-tasks, listed at path `at`.
 fn check_steps(
     c: &mut Checker,
     at: &[&str],
     steps: &[StepRaw],
-    names: &[&str],
+    names: Handler,
 ) -> Option<Vec<Step>> {
     if steps.is_empty() || steps.len() > MAX_STEPS {
         let count = steps.len();
@@ -70,9 +81,15 @@ fn check_steps(
 }
 
 /// Checks the step at path `at` (`services.NAME.steps.I`, or deeper inside a fan-out).
-fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, names: &[&str]) -> Option<Step> {
+fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, handler: Handler) -> Option<Step> {
+    let names = handler.names;
     match step {
         StepRaw::Work { time, contention } => check_work(c, at, time, contention.as_deref()),
+        StepRaw::Wait { schedule } => {
+            let at = [at, &["schedule"]].concat();
+            let schedule = check_step_schedule(c, &at, schedule, handler.zone)?;
+            Some(Step::Wait { schedule })
+        }
         StepRaw::Call(call) => check_call_raw(c, at, call, names).map(Step::Call),
         StepRaw::Batch { to, max, wait, per_item, timeout } => {
             let spec = CallSpec {
@@ -90,7 +107,7 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, names: &[&str]) -> O
             check_batch(c, at, &spec, *max, wait, *per_item, names)
         }
         StepRaw::Fanout { count, timeout, steps } => {
-            check_fanout(c, at, *count, timeout.as_deref(), steps, names)
+            check_fanout(c, at, *count, timeout.as_deref(), steps, handler)
         }
         StepRaw::Parallel(calls) => check_parallel(c, at, calls, names),
     }
@@ -141,7 +158,7 @@ fn check_fanout(
     count: i64,
     timeout: Option<&str>,
     steps: &[StepRaw],
-    names: &[&str],
+    names: Handler,
 ) -> Option<Step> {
     let max = MAX_CALLS_PER_STEP as i64;
     let count = c.count(&[at, &["count"]].concat(), count, 1, max);

@@ -1,5 +1,5 @@
-//! Calendars: a client's `schedule: (cron: ..., zone: ..., for_each: Customers)` and the run's
-//! `start`, the UTC instant simulated time zero stands for. Never accepts a cron expression that
+//! Calendars: a client's `schedule: (cron: ..., zone: ..., for_each: Customers)`, a `Wait`
+//! step's schedule, and the run's `start`, the UTC instant simulated time zero stands for. Never accepts a cron expression that
 //! is not five valid fields, a zone missing from the bundled time zone database, a schedule in
 //! each customer's zone that is not for each customer, or a start that is not an instant with
 //! its offset.
@@ -74,6 +74,43 @@ pub(super) fn check_schedule(
     Some((Schedule { cron: cron?, zone }, for_each))
 }
 
+/// The schedule of a `Wait` step at path `at`: its cron, in the zone it names or else the
+/// service's `node_zone`; a step is not for customers, so neither `for_each` nor `Customer`.
+pub(super) fn check_step_schedule(
+    c: &mut Checker,
+    at: &[&str],
+    raw: &ScheduleRaw,
+    node_zone: Option<&Zone>,
+) -> Option<Schedule> {
+    let field = |f: &'static str| [at, &[f]].concat();
+    let cron = Cron::parse(&raw.cron).map_err(|e| c.report(&field("cron"), e.to_string(), None));
+    if raw.for_each.is_some() {
+        c.report(
+            &field("for_each"),
+            "a `Wait` step waits once per request; it does not fire for each customer",
+            Some("remove `for_each`; a client's schedule can send for each customer".into()),
+        );
+    }
+    let zone = match &raw.zone {
+        Some(text) => match check_zone_choice(c, &field("zone"), text.get_ron())? {
+            ZoneChoice::Named(zone) => Some(zone),
+            ZoneChoice::Customer => {
+                c.report(
+                    &field("zone"),
+                    "a `Wait` step has no customer whose zone it could read",
+                    Some("name a zone, or leave `zone` out for the service's own".into()),
+                );
+                None
+            }
+        },
+        None => node_zone.cloned(),
+    };
+    if raw.for_each.is_some() {
+        return None;
+    }
+    Some(Schedule { cron: cron.ok()?, zone: zone? })
+}
+
 /// Where a schedule reads its cron: a named zone, or each customer's.
 enum ZoneChoice {
     Named(Zone),
@@ -110,6 +147,7 @@ fn check_zone_choice(c: &mut Checker, at: &[&str], text: &str) -> Option<ZoneCho
 mod tests {
     use super::super::testing::{API, check, first_help, raw, refused, scenario, valid};
     use super::*;
+    use faultline_model::Step;
 
     fn schedule(cron: &str, zone: &str) -> (Option<Schedule>, Vec<String>) {
         let text = format!("(cron: \"{cron}\", zone: \"{zone}\")");
@@ -252,5 +290,49 @@ mod tests {
         valid(&web(fields, &format!("{TWO}, limits: (max_events: 8)")));
         let said = refused(&web(fields, &format!("{TWO}, limits: (max_events: 7)")));
         assert!(said[0].starts_with("duration: this load means about 8.000e0 events"), "{said:?}");
+    }
+
+    /// Service `api` in `zone` (if any) whose one step waits for `schedule`.
+    fn waiting(zone: &str, schedule: &str) -> String {
+        let api = format!(r#""api": (workers: 1, {zone} steps: [Wait(schedule: ({schedule}))])"#);
+        scenario(&api, r#""web": (target: "api", rate: "1/s")"#, TWO)
+    }
+
+    #[test]
+    fn a_wait_step_reads_its_schedule_in_the_services_zone_unless_it_names_one() {
+        let steps = |text: &str| valid(text).world.services[0].steps.clone();
+        let zone_of = |steps: Vec<Step>| match &steps[..] {
+            [Step::Wait { schedule }] => schedule.zone.name().to_string(),
+            other => panic!("{other:?}"),
+        };
+        let own = waiting(r#"zone: "America/New_York","#, r#"cron: "0 2 * * *""#);
+        assert_eq!(zone_of(steps(&own)), "America/New_York");
+        let named =
+            waiting(r#"zone: "America/New_York","#, r#"cron: "0 2 * * *", zone: "Asia/Tokyo""#);
+        assert_eq!(zone_of(steps(&named)), "Asia/Tokyo");
+        assert_eq!(zone_of(steps(&waiting("", r#"cron: "0 2 * * *""#))), "UTC");
+    }
+
+    #[test]
+    fn a_wait_step_is_not_for_customers() {
+        let said = refused(&waiting("", r#"cron: "0 2 * * *", zone: Customer"#));
+        assert_eq!(
+            said,
+            [
+                "services.api.steps.0.schedule.zone: a `Wait` step has no customer whose zone it could read"
+            ]
+        );
+        let said = refused(&waiting("", r#"cron: "0 2 * *", for_each: Customers"#));
+        assert_eq!(
+            said,
+            [
+                "services.api.steps.0.schedule.cron: 4 fields; a schedule has 5: minute hour \
+                 day-of-month month day-of-week (e.g. \"0 9 * * *\")",
+                "services.api.steps.0.schedule.for_each: a `Wait` step waits once per request; it \
+                 does not fire for each customer",
+            ]
+        );
+        let said = refused(&waiting(r#"zone: "Mars/Base","#, r#"cron: "0 2 * * *""#));
+        assert_eq!(said, ["services.api.zone: unknown time zone `Mars/Base`"]);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use faultline_model::{RateLimit, ServiceConfig};
+use faultline_model::{RateLimit, ServiceConfig, Zone};
 
 use crate::raw::{RateLimitRaw, ScenarioFile, ServiceRaw};
 use crate::reach::{call_cycle, work_per_request};
@@ -12,6 +12,7 @@ use crate::reach::{call_cycle, work_per_request};
 use super::handler::check_handler;
 use super::names::Names;
 use super::queue::check_queue;
+use super::zones::check_zone;
 use super::{Checker, optional};
 
 /// Calls and sub-tasks one client request may set off, all layers down.
@@ -97,7 +98,11 @@ fn check_service(
         Some(cap) => c.count(&at("queue_capacity"), cap, 0, i64::from(u32::MAX)).map(Some),
         None => Some(None),
     };
-    let steps = check_handler(c, name, s, names);
+    let zone = match &s.zone {
+        Some(zone) => check_zone(c, &at("zone"), zone),
+        None => Zone::named("UTC"),
+    };
+    let steps = check_handler(c, name, s, names, zone.as_ref());
     let rate_limit = check_rate_limit(c, &["services", name, "rate_limit"], s.rate_limit.as_ref());
     let drain_rate = check_rate_limit(c, &["services", name, "drain_rate"], s.drain_rate.as_ref());
     let shed_after =
