@@ -5,13 +5,17 @@
 //! or do any I/O. Everything it does is a pure function of the model, the seed and the limits.
 
 mod queue;
+mod replay;
 mod rng;
 mod run;
+mod step;
 mod time;
 mod trace;
 
 pub use queue::EventQueue;
+pub use replay::{Comparison, SeenEvent, Side, compare};
 pub use rng::{RngStreams, SimRng, stream_id};
 pub use run::{Activity, LimitExceeded, Limits, Model, RunStats, Scheduler, TraceKey, run};
+pub use step::{Step, Stepper};
 pub use time::{SimDuration, SimTime, human_secs};
 pub use trace::TraceHash;

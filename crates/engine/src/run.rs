@@ -129,6 +129,16 @@ impl<E: Copy> Scheduler<E> {
         LimitExceeded::Stuck { limit: self.per_instant, at: self.now, component, doing }
     }
 
+    /// The earliest pending event, for [`crate::Stepper`].
+    pub(crate) fn pop_next(&mut self) -> Option<(SimTime, E)> {
+        self.queue.pop()
+    }
+
+    /// [`Scheduler::enter`], for [`crate::Stepper`].
+    pub(crate) fn enter_at(&mut self, time: SimTime) {
+        self.enter(time);
+    }
+
     /// Moves the clock to `time`; when time moves, the work count at one instant starts again.
     #[inline]
     fn enter(&mut self, time: SimTime) {
