@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use faultline_report::sweep::{SeedRange, ShardOf};
 
 /// Faultline: run distributed-systems failures, understand them, prove the fix.
 #[derive(Debug, Parser)]
@@ -20,6 +21,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Show the catalogue: each scenario's name, variants and lesson.
     List(ListArgs),
+    /// Run one scenario over a range of seeds, in parallel, and report per invariant.
+    Sweep(SweepArgs),
+    /// Combine the shard files of one sweep into exactly the report of the whole sweep.
+    Merge(MergeArgs),
+    /// Run a scenario twice with one seed and compare the runs event by event.
+    Replay(ReplayArgs),
     /// Check whether a history file (one Jepsen-style EDN map per line) is linearizable.
     History(HistoryArgs),
 }
@@ -59,6 +66,83 @@ pub struct RunArgs {
     /// `PATH=a,b,c`, e.g. `--vary services.consumer.workers=1..32:4`.
     #[arg(long, value_name = "PATH=RANGE")]
     pub vary: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The scenario file (RON).
+    pub file: PathBuf,
+    /// Apply one of the scenario's named variants.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Change a value before running: `--set services.db.workers=16` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// The seeds, both ends included: `1..1000` is a thousand runs.
+    #[arg(long, value_name = "A..B", value_parser = parse_seeds)]
+    pub seeds: SeedRange,
+    /// Run only the K-th of N contiguous slices of the seeds and write a shard file (JSON) to
+    /// standard output, for `faultline merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<ShardOf>,
+    /// Output format (the report; a shard is always JSON).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Every shard file of one sweep, in any order.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The scenario file (RON).
+    pub file: PathBuf,
+    /// Seed of the runs; defaults to the scenario's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Apply one of the scenario's named variants.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Change a value before running: `--set services.db.workers=16` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+}
+
+/// `1..1000`: both ends included, the smaller first.
+fn parse_seeds(text: &str) -> Result<SeedRange, String> {
+    let (first, last) =
+        text.split_once("..").ok_or("write the seeds as A..B, e.g. `1..1000` (both included)")?;
+    let number = |s: &str| {
+        s.trim().parse::<u64>().map_err(|_| format!("`{s}` is not a seed (a whole number ≥ 0)"))
+    };
+    let (first, last) = (number(first)?, number(last)?);
+    if last < first {
+        return Err(format!("the range {first}..{last} is empty; write the smaller seed first"));
+    }
+    if first == 0 && last == u64::MAX {
+        return Err("that is 2^64 seeds; sweep fewer".into());
+    }
+    Ok(SeedRange { first, last })
+}
+
+/// `2/3`: the second of three shards.
+fn parse_shard(text: &str) -> Result<ShardOf, String> {
+    let usage = "write the shard as K/N with 1 ≤ K ≤ N, e.g. `2/3`";
+    let (k, n) = text.split_once('/').ok_or(usage)?;
+    let (Ok(index), Ok(count)) = (k.trim().parse::<u64>(), n.trim().parse::<u64>()) else {
+        return Err(usage.into());
+    };
+    if index == 0 || index > count || count > 1_000_000 {
+        return Err(format!("{usage} (and N at most 1,000,000)"));
+    }
+    Ok(ShardOf { index, count })
 }
 
 #[derive(Debug, Args)]
@@ -105,4 +189,22 @@ pub struct ListArgs {
     /// Folder of scenario files.
     #[arg(default_value = "scenarios")]
     pub dir: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_and_shards_parse_or_say_why() {
+        assert_eq!(parse_seeds("1..1000"), Ok(SeedRange { first: 1, last: 1000 }));
+        assert_eq!(parse_seeds(" 7 .. 7"), Ok(SeedRange { first: 7, last: 7 }));
+        for bad in ["1-10", "10..1", "a..b", "0..18446744073709551615", "..5"] {
+            assert!(parse_seeds(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_shard("2/3"), Ok(ShardOf { index: 2, count: 3 }));
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+    }
 }

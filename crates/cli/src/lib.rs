@@ -8,7 +8,11 @@ mod args;
 mod check;
 mod history;
 mod list;
+mod merge;
+mod progress;
+mod replay;
 mod run;
+mod sweep;
 mod vary;
 
 use std::ffi::OsString;
@@ -26,10 +30,22 @@ pub const EXIT_VIOLATED: u8 = 1;
 pub const EXIT_INVALID: u8 = 2;
 
 /// Parses `args` and runs the command, writing to `out` and `err`. Returns the exit code.
+/// Never draws a progress bar: that is for a terminal, see [`main_on_terminal`].
 pub fn main_with(
     args: impl IntoIterator<Item = OsString>,
     out: &mut dyn Write,
     err: &mut dyn Write,
+) -> u8 {
+    main_on_terminal(args, out, err, false)
+}
+
+/// As [`main_with`]; with `progress`, long commands (`sweep`) draw a progress bar on the
+/// process's standard error, which the caller has found to be a terminal.
+pub fn main_on_terminal(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    progress: bool,
 ) -> u8 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -41,6 +57,9 @@ pub fn main_with(
     let result = match &cli.command {
         Command::Run(args) if args.vary.is_some() => vary::vary(args, out, err),
         Command::Run(args) => run::run(args, out, err),
+        Command::Sweep(args) => sweep::sweep(args, out, err, progress),
+        Command::Merge(args) => merge::merge(args, out, err),
+        Command::Replay(args) => replay::replay(args, out, err),
         Command::Check(args) => check::check(args, out, err),
         Command::List(args) => list::list(args, out, err),
         Command::History(args) => history::history(args, out, err),

@@ -74,40 +74,6 @@ fn print_lesson(out: &mut dyn Write, lesson: &str) -> std::io::Result<()> {
 
 /// The one command that replays this run exactly.
 fn reproduce_command(args: &RunArgs, seed: u64) -> String {
-    let mut parts = vec![
-        "faultline".to_string(),
-        "run".to_string(),
-        shell_quote(&args.file.display().to_string()),
-    ];
-    if let Some(variant) = &args.variant {
-        parts.extend(["--variant".to_string(), shell_quote(variant)]);
-    }
-    for set in &args.sets {
-        parts.extend(["--set".to_string(), shell_quote(set)]);
-    }
-    parts.extend(["--seed".to_string(), seed.to_string()]);
-    parts.join(" ")
-}
-
-/// Quotes an argument for a POSIX shell when it holds anything but safe characters.
-fn shell_quote(arg: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
-    if !arg.is_empty() && arg.chars().all(safe) {
-        arg.to_string()
-    } else {
-        format!("'{}'", arg.replace('\'', r"'\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quotes_only_what_needs_quoting() {
-        assert_eq!(shell_quote("scenarios/mm1.ron"), "scenarios/mm1.ron");
-        assert_eq!(shell_quote("clients.web.rate=300/s"), "clients.web.rate=300/s");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-    }
+    let file = args.file.display().to_string();
+    faultline_report::sweep::reproduce_command(&file, args.variant.as_deref(), &args.sets, seed)
 }

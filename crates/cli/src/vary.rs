@@ -1,10 +1,12 @@
-//! `faultline run --vary PATH=RANGE`: the same scenario and seed across values of one parameter.
+//! `faultline run --vary PATH=RANGE`: the same scenario and seed across values of one parameter,
+//! the points run in parallel; output must never depend on the number of threads.
 
 use std::io::Write;
 
 use anyhow::{Context, Result, bail};
 use faultline_report::{Summary, VaryPoint, VaryReport, write_vary_report};
 use faultline_scenario::{Overrides, load};
+use rayon::prelude::*;
 
 use crate::args::{Format, RunArgs};
 use crate::run::read_scenario_text;
@@ -23,30 +25,23 @@ pub fn vary(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     };
     let (name, text) = read_scenario_text(&args.file)?;
+    // Every point on rayon's pool; then read in value order, stopping at the first problem, so
+    // that output and exit code are those of running the points one after another.
+    let runs: Vec<Result<PointRun, String>> =
+        values.par_iter().map(|value| run_point(args, &name, &text, &path, value)).collect();
     let mut points = Vec::with_capacity(values.len());
     let mut header = None;
-    for value in &values {
-        let mut sets = args.sets.clone();
-        sets.push(format!("{path}={value}"));
-        let overrides = Overrides { variant: args.variant.clone(), sets };
-        let scenario = match load(&name, &text, &overrides) {
-            Ok(s) => s,
-            Err(e) => {
-                writeln!(err, "{e}\n    (at {path}={value})")?;
+    for run in runs {
+        match run {
+            Ok(PointRun { point, scenario, seed }) => {
+                points.push(point);
+                header.get_or_insert((scenario, seed));
+            }
+            Err(message) => {
+                writeln!(err, "{message}")?;
                 return Ok(EXIT_INVALID);
             }
-        };
-        let seed = args.seed.unwrap_or(scenario.seed);
-        let outcome = match scenario.run(seed) {
-            Ok(o) => o,
-            Err(limit) => {
-                writeln!(err, "{name} at {path}={value}: the run stopped: {limit}")?;
-                return Ok(EXIT_INVALID);
-            }
-        };
-        let summary = Summary::new(&scenario, &outcome, 0.0, String::new());
-        points.push(VaryPoint::new(value, &summary));
-        header.get_or_insert((scenario.name.clone(), seed));
+        }
     }
     let (scenario, seed) = header.context("a sweep has at least one point")?;
     let report = VaryReport { scenario, variant: args.variant.clone(), seed, path, points };
@@ -68,6 +63,34 @@ pub fn vary(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     }
     Ok(if report.points.iter().all(|p| p.all_hold) { EXIT_OK } else { EXIT_VIOLATED })
+}
+
+/// One point of a sweep: its figures, the scenario's name and the seed it ran with.
+struct PointRun {
+    point: VaryPoint,
+    scenario: String,
+    seed: u64,
+}
+
+/// Loads and runs the scenario with `path=value`; the error is the message to print.
+fn run_point(
+    args: &RunArgs,
+    name: &str,
+    text: &str,
+    path: &str,
+    value: &str,
+) -> Result<PointRun, String> {
+    let mut sets = args.sets.clone();
+    sets.push(format!("{path}={value}"));
+    let overrides = Overrides { variant: args.variant.clone(), sets };
+    let scenario =
+        load(name, text, &overrides).map_err(|e| format!("{e}\n    (at {path}={value})"))?;
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let outcome = scenario
+        .run(seed)
+        .map_err(|limit| format!("{name} at {path}={value}: the run stopped: {limit}"))?;
+    let summary = Summary::new(&scenario, &outcome, 0.0, String::new());
+    Ok(PointRun { point: VaryPoint::new(value, &summary), scenario: scenario.name.clone(), seed })
 }
 
 /// `path=1..32`, `path=1..32:4` or `path=a,b,c` into the path and the values to try.

@@ -9,8 +9,10 @@ mod folder;
 mod html;
 mod network;
 pub mod plot;
+mod replay;
 mod spark;
 mod summary;
+pub mod sweep;
 mod text;
 mod vary;
 
@@ -20,6 +22,7 @@ pub use folder::{ReportError, ReportFile, render_report, write_report, write_var
 pub use html::render_html;
 pub use network::{LinkSummary, NetworkSummary};
 pub use plot::{PlotError, render_png, render_svg};
+pub use replay::{render_replay, render_summary_difference};
 pub use spark::{p99_sparkline, p99_sparkline_of, sparkline};
 pub use summary::{
     Band, BandKind, CalendarSummary, Failures, InvariantSummary, LatencyStats, LittlesLaw,

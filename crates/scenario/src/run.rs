@@ -27,17 +27,29 @@ impl Outcome {
 impl Scenario {
     /// Runs the scenario once with `seed`. Stops with an error if a limit is reached.
     pub fn run(&self, seed: u64) -> Result<Outcome, LimitExceeded> {
+        let (mut world, limits) = self.world(seed);
+        let stats = run(&mut world, limits)?;
+        Ok(self.outcome(seed, world, stats))
+    }
+
+    /// The world of a run with `seed`, watched by the scenario's invariants, and the limits it
+    /// runs under: for tools that step a run themselves (`faultline replay`).
+    pub fn world(&self, seed: u64) -> (World<Monitor>, Limits) {
         let setup = RunSetup { longest: self.duration, warmup: SimTime::ZERO + self.warmup };
         let monitor = Monitor::new(self.invariants.iter().map(|i| i.property(&setup)));
-        let mut world = World::new(&self.world, seed, monitor);
+        let world = World::new(&self.world, seed, monitor);
         let limits = Limits {
             end: SimTime::ZERO + self.duration,
             max_events: self.max_events,
             max_work_per_instant: self.max_work_per_instant,
         };
-        let stats = run(&mut world, limits)?;
+        (world, limits)
+    }
+
+    /// What a finished run of [`Scenario::world`] produced.
+    pub fn outcome(&self, seed: u64, world: World<Monitor>, stats: RunStats) -> Outcome {
         let (metrics, monitor, in_flight) = world.finish();
         let verdicts = monitor.verdicts(&RunEnd { metrics: &metrics, in_flight });
-        Ok(Outcome { seed, stats, metrics, verdicts, in_flight })
+        Outcome { seed, stats, metrics, verdicts, in_flight }
     }
 }
