@@ -18,6 +18,8 @@ mod patches;
 mod plots;
 mod readme;
 mod recorded;
+mod replay;
 mod report;
 mod retry_storm;
+mod sweep;
 mod vary;

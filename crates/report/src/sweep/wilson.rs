@@ -13,7 +13,10 @@ pub fn wilson_95(successes: u64, trials: u64) -> Option<(f64, f64)> {
     let p = successes as f64 / n;
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
     let half = Z95 / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    Some(((centre - half).max(0.0), (centre + half).min(1.0)))
+    // At 0 and at n the bound is exactly 0 (or 1); rounding would leave 1e-17 on the wrong side.
+    let low = if successes == 0 { 0.0 } else { centre - half };
+    let high = if successes == trials { 1.0 } else { centre + half };
+    Some((low, high))
 }
 
 #[cfg(test)]
@@ -32,6 +35,8 @@ mod tests {
         close(wilson_95(3, 10).unwrap(), (0.1078, 0.6032));
         // 0/20: [0, z²/(n + z²)] = [0, 3.84146 / 23.84146].
         close(wilson_95(0, 20).unwrap(), (0.0, 0.16113));
+        assert_eq!(wilson_95(0, 12).unwrap().0, 0.0, "exactly zero, not a rounding above it");
+        assert_eq!(wilson_95(12, 12).unwrap().1, 1.0);
         // 20/20 mirrors it.
         close(wilson_95(20, 20).unwrap(), (0.83887, 1.0));
         // 50/100: centre 0.5, half 1.95996 × √(0.0025 + 0.0000960) / 1.0384146 = 0.096170.
