@@ -195,3 +195,19 @@ fn vary_in_parallel_prints_what_it_prints_on_one_thread() {
         assert!(one.0 <= 2 && (one.0 == 2) == one.2.contains("workers"), "{one:?}");
     }
 }
+
+#[test]
+fn bad_sweeps_are_usage_errors_that_say_why() {
+    let file = scenario_path("queue-growth").display().to_string();
+    for (given, expect) in [
+        (&["--variant", "nope", "--seeds", "1..2"][..], "nope"),
+        (&["--seeds", "5..1"], "write the smaller seed first"),
+        (&["--seeds", "1..4", "--shard", "4/3"], "K/N"),
+    ] {
+        let (code, out, err) = faultline(&args(&["sweep", &file], &[], given));
+        assert_eq!(code, 2, "{given:?}");
+        assert!(out.is_empty() && err.contains(expect), "{given:?}: {err}");
+    }
+    let (code, _, err) = faultline(&args(&["merge", "no-such-shard.json"], &[], &[]));
+    assert!(code == 2 && err.contains("no-such-shard.json: cannot read"), "{err}");
+}

@@ -206,7 +206,7 @@ impl SweepReport {
         );
         let time = |v: Option<f64>| v.map(human_secs).unwrap_or_else(|| "–".into());
         let rate = |v: Option<f64>| v.map(|v| format!("{v:.1}/s")).unwrap_or_else(|| "–".into());
-        let rows: [(&str, &Spread, &dyn Fn(Option<f64>) -> String); 3] = [
+        let rows: [(&str, &Spread, &Show); 3] = [
             ("latency p50", &self.latency_p50_s, &time),
             ("latency p99", &self.latency_p99_s, &time),
             ("goodput", &self.goodput_per_s, &rate),
@@ -226,6 +226,9 @@ impl SweepReport {
         let _ = writeln!(out, "(latency of successful requests after the warm-up, per run)");
     }
 }
+
+/// How a row of spreads shows one figure.
+type Show = dyn Fn(Option<f64>) -> String;
 
 /// Min, nearest-rank percentiles, max and mean of `sorted`, each value through `value`.
 fn spread(sorted: &[u64], value: impl Fn(&u64) -> f64) -> Spread {
@@ -258,4 +261,31 @@ fn mean_of(sum: u128, n: usize, value: &impl Fn(&u64) -> f64) -> f64 {
 fn percent(share: f64) -> String {
     let p = share * 100.0;
     if p == 0.0 || p >= 99.95 { format!("{p:.0} %") } else { format!("{p:.1} %") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_spread_and_exact_mean() {
+        // 1..=10 ns: p10 is the 1st value, the median the 5th, p90 the 9th; mean 5.5 ns.
+        let values: Vec<u64> = (1..=10).collect();
+        let s = spread(&values, |ns| SimDuration::from_nanos(*ns).as_secs_f64());
+        assert_eq!((s.seeds, s.min, s.max), (10, Some(1e-9), Some(1e-8)));
+        assert_eq!((s.p10, s.median, s.p90), (Some(1e-9), Some(5e-9), Some(9e-9)));
+        assert!((s.mean.unwrap() - 5.5e-9).abs() < 1e-24);
+        // Sums past 2^64 stay exact: two values near the top average to it.
+        let big = [u64::MAX - 1, u64::MAX - 1];
+        assert_eq!(spread(&big, |v| *v as f64).mean, Some((u64::MAX - 1) as f64));
+        let none = spread(&[], |v| *v as f64);
+        assert_eq!((none.seeds, none.min, none.median, none.mean), (0, None, None, None));
+    }
+
+    #[test]
+    fn percent_keeps_small_rates_visible() {
+        assert_eq!(percent(0.0), "0 %");
+        assert_eq!(percent(0.0042), "0.4 %");
+        assert_eq!(percent(0.99996), "100 %");
+    }
 }
