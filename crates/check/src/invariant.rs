@@ -5,9 +5,9 @@ use faultline_engine::{SimDuration, SimTime};
 use faultline_model::Timestamp;
 
 use crate::property::{
-    AnyProperty, BreakerOpensWithin, ClassMaxWait, GoodputRecovers, LatencySlo, NoLostRequests,
-    NoSecondOutage, Progress, QueueBounded, RetryAmplification, RunSetup, ScheduledOncePerLocalDay,
-    ServiceSlo, SuccessRate,
+    AnyProperty, BreakerOpensWithin, ClassMaxWait, GoodputRecovers, LatencySlo,
+    NoExpiredTokenAccepted, NoLostRequests, NoSecondOutage, NoValidTokenRejected, Progress,
+    QueueBounded, RetryAmplification, RunSetup, ScheduledOncePerLocalDay, ServiceSlo, SuccessRate,
 };
 
 pub use crate::property::{CustomerDays, LocalDayTarget};
@@ -55,6 +55,11 @@ pub enum Invariant {
         start: Timestamp,
         customers: Vec<CustomerDays>,
     },
+    /// Always: no `CheckToken` step refuses a token that was valid in true time.
+    NoValidTokenRejected,
+    /// Always: no `CheckToken` step accepts a token that was expired (or not yet issued) in
+    /// true time.
+    NoExpiredTokenAccepted,
 }
 
 impl Invariant {
@@ -89,6 +94,8 @@ impl Invariant {
                 let (name, at) = (client_name.clone(), at.clone());
                 ScheduledOncePerLocalDay::new(*client, name, at, *start, customers.clone()).into()
             }
+            Invariant::NoValidTokenRejected => NoValidTokenRejected::new().into(),
+            Invariant::NoExpiredTokenAccepted => NoExpiredTokenAccepted::new().into(),
         }
     }
 
@@ -146,6 +153,8 @@ mod tests {
                 start: Timestamp::UNIX_EPOCH,
                 customers: vec![],
             },
+            Invariant::NoValidTokenRejected,
+            Invariant::NoExpiredTokenAccepted,
         ];
         for invariant in all {
             let (variant, name) = (format!("{invariant:?}"), invariant.name());

@@ -262,6 +262,7 @@ mod tests {
             fields: vec![],
             schedule: None,
             for_each: crate::ForEach::Once,
+            token: None,
         };
         let mut client = Client::new(&config, Timestamp::UNIX_EPOCH, &RngStreams::new(3));
         let mut times = vec![];

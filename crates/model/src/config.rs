@@ -137,6 +137,22 @@ pub enum Step {
     /// or `wait` has passed since the first, then one call is made for all of them. The call
     /// weighs `1 + per_item × (n − 1)` for a batch of `n`.
     Batch { call: CallConfig, max: u16, wait: SimDuration, per_item: f64 },
+    /// Checks the token the request carries against this service's node clock, allowing
+    /// `leeway` either way: a token refused (or missing) fails the job at once, with an error.
+    CheckToken { leeway: SimDuration },
+}
+
+/// A client that holds a token and sends it with every request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenHolding {
+    /// The node whose clock stamps the client's tokens (as in [`WorldConfig::node_names`]).
+    /// A model simplification: the token is stamped at the instant the client needs it, with
+    /// no call to the issuer and no time passing.
+    pub issuer: u32,
+    pub policy: crate::TokenPolicy,
+    /// The client gets a new token once its own clock reads the token's expiry minus this (and
+    /// when it has none, or a request's token was refused).
+    pub renew_before: SimDuration,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -158,6 +174,8 @@ pub struct ClientConfig {
     pub schedule: Option<Schedule>,
     /// Whom each firing of `schedule` is for: one request, or one per customer.
     pub for_each: ForEach,
+    /// The token the client holds and sends with every request; `None`: it sends none.
+    pub token: Option<TokenHolding>,
 }
 
 /// Whom a scheduled client's firings are for. Customers are numbered from 0; customer `i`'s
@@ -301,6 +319,7 @@ impl ClientConfig {
             fields: Vec::new(),
             schedule: None,
             for_each: ForEach::Once,
+            token: None,
         }
     }
 

@@ -37,7 +37,7 @@ pub use clock::{ClockConfig, ClockStep, ClockSync, ClockTrace};
 pub use config::{
     ArrivalProcess, CallConfig, ClientConfig, Endpoint, Fault, FaultKind, ForEach,
     MAX_CALLS_PER_STEP, MAX_CLASSES, MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig,
-    ServiceGroup, Step, WorldConfig,
+    ServiceGroup, Step, TokenHolding, WorldConfig,
 };
 pub use dist::Dist;
 pub use latencies::{Latencies, LatencySummary};
@@ -55,7 +55,7 @@ pub use observer::{NoObserver, Observation, ObservationKind, ObservationKinds, O
 pub use payload::{MAX_FIELDS, Payload, Values};
 pub use queue::Discipline;
 pub use stats::TimeAverage;
-pub use token::{Token, TokenCheck, TokenPolicy};
+pub use token::{Token, TokenCheck, TokenCounts, TokenPolicy};
 pub use world::{Event, World};
 
 /// A UTC instant: [`WorldConfig::start`].

@@ -236,6 +236,8 @@ pub struct Metrics {
     /// What each node with a clock of its own did with it, when the world has clocks: one
     /// trace per node name, in node order.
     pub clocks: Vec<crate::ClockTrace>,
+    /// Tokens issued and checked, and the checks that went wrong, when clients hold tokens.
+    pub tokens: Option<crate::TokenCounts>,
     latency: Latencies,
     /// How long client requests that arrived after the warm-up took to fail (error or timeout,
     /// after any retries), and to be turned away: the other half of the latency story.
@@ -293,6 +295,7 @@ impl Metrics {
             starved_pools: Vec::new(),
             network: None,
             clocks: Vec::new(),
+            tokens: None,
             latency: Latencies::new(max),
             failed_latency: Latencies::new(max),
             rejected_latency: Latencies::new(max),

@@ -7,7 +7,7 @@
 
 use faultline_engine::{SimDuration, SimTime};
 
-use crate::Outcome;
+use crate::{Outcome, Token, TokenCheck};
 
 /// Told of each observable step of a run. Must never change what the model does.
 pub trait Observer {
@@ -33,6 +33,19 @@ pub enum Observation {
     JobStarted { service: usize, request: u64, class: u8, key: u64, wait: SimDuration },
     /// A client request ended with `outcome`, after all its retries; it arrived at `arrived`.
     RequestEnded { request: u64, arrived: SimTime, outcome: Outcome },
+    /// A `CheckToken` step at `service` judged the token an attempt of `request` carried:
+    /// `check` says what the validator decided and what was true. `token` holds its claims (on
+    /// its issuer's clock) and its true issue instant, `lifetime` how long it was really valid,
+    /// `validator_local` what the service's clock read, `leeway` what the step allowed.
+    TokenChecked {
+        service: usize,
+        request: u64,
+        check: TokenCheck,
+        token: Token,
+        lifetime: SimDuration,
+        validator_local: i64,
+        leeway: SimDuration,
+    },
 }
 
 /// Which kind of [`Observation`], without its data.
@@ -43,6 +56,7 @@ pub enum ObservationKind {
     AttemptQueued,
     JobStarted,
     RequestEnded,
+    TokenChecked,
 }
 
 impl Observation {
@@ -54,6 +68,7 @@ impl Observation {
             Observation::AttemptQueued { .. } => ObservationKind::AttemptQueued,
             Observation::JobStarted { .. } => ObservationKind::JobStarted,
             Observation::RequestEnded { .. } => ObservationKind::RequestEnded,
+            Observation::TokenChecked { .. } => ObservationKind::TokenChecked,
         }
     }
 }

@@ -17,6 +17,9 @@ pub struct Payload {
     pub key: u64,
     /// Indexed by the field's position in [`WorldConfig::fields`](crate::WorldConfig::fields).
     pub fields: [u64; MAX_FIELDS],
+    /// The token its client sent it with: an index into the world's table of issued tokens
+    /// plus one; 0 for none.
+    pub token: u32,
 }
 
 /// How a client picks a value for a request's key or one of its fields.

@@ -26,6 +26,10 @@ pub(crate) enum StepPlan {
     },
     /// Waits until the schedule next fires.
     Wait(Box<crate::Schedule>),
+    /// Checks the request's token on the service's clock, allowing `leeway`.
+    CheckToken {
+        leeway: SimDuration,
+    },
 }
 
 /// A batching step: where its one call goes from, and when a batch is sent.
@@ -142,6 +146,7 @@ impl Planner<'_> {
                 });
                 StepPlan::Batch { batcher }
             }
+            Step::CheckToken { leeway } => StepPlan::CheckToken { leeway: *leeway },
         }
     }
 

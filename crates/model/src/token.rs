@@ -46,6 +46,26 @@ impl TokenCheck {
     }
 }
 
+/// How many tokens a run issued and checked, and how many checks went wrong each way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TokenCounts {
+    pub issued: u64,
+    pub checked: u64,
+    pub accepted: u64,
+    pub wrongly_rejected: u64,
+    pub wrongly_accepted: u64,
+}
+
+impl TokenCounts {
+    /// Counts one check.
+    pub fn count(&mut self, check: TokenCheck) {
+        self.checked += 1;
+        self.accepted += u64::from(check.accepted);
+        self.wrongly_rejected += u64::from(check.wrongly_rejected());
+        self.wrongly_accepted += u64::from(check.wrongly_accepted());
+    }
+}
+
 impl Token {
     /// A token issued at true time `now` by a node whose clock reads `issuer_local`.
     pub fn issue(policy: TokenPolicy, issuer_local: i64, now: SimTime) -> Token {

@@ -26,7 +26,8 @@ pub use replay::{render_replay, render_summary_difference};
 pub use spark::{p99_sparkline, p99_sparkline_of, sparkline};
 pub use summary::{
     Band, BandKind, CalendarSummary, Failures, InvariantSummary, LatencyStats, LittlesLaw,
-    QueueBound, Requests, Series, SeriesWindow, ServiceSummary, SloLine, Summary, WaitStats,
+    QueueBound, Requests, Series, SeriesWindow, ServiceSummary, SloLine, Summary, TokenSummary,
+    WaitStats,
 };
 pub use text::{render_text, render_text_with_trend, thousands};
 pub use vary::{VaryPoint, VaryReport};

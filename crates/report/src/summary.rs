@@ -309,6 +309,39 @@ pub struct SeriesWindow {
     pub utilization: Vec<f64>,
 }
 
+/// What a run's token checks decided, beside the truth.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TokenSummary {
+    pub issued: u64,
+    pub checked: u64,
+    pub accepted: u64,
+    /// Refused while valid in true time.
+    pub wrongly_rejected: u64,
+    /// Accepted while expired (or not yet issued) in true time.
+    pub wrongly_accepted: u64,
+}
+
+impl TokenSummary {
+    fn new(counts: faultline_model::TokenCounts) -> Self {
+        let faultline_model::TokenCounts {
+            issued,
+            checked,
+            accepted,
+            wrongly_rejected,
+            wrongly_accepted,
+        } = counts;
+        TokenSummary { issued, checked, accepted, wrongly_rejected, wrongly_accepted }
+    }
+
+    /// The line of the text summary.
+    pub fn line(&self) -> String {
+        format!(
+            "tokens      issued {} · checked {} · accepted {} · wrongly rejected {} · wrongly accepted {}",
+            self.issued, self.checked, self.accepted, self.wrongly_rejected, self.wrongly_accepted
+        )
+    }
+}
+
 /// The calendar a run's scheduled clients follow.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CalendarSummary {
@@ -363,6 +396,9 @@ pub struct Summary {
     /// When the run starts on the calendar; only in runs with a scheduled client.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calendar: Option<CalendarSummary>,
+    /// Tokens issued and checked, and the checks that went wrong; only in runs with tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<TokenSummary>,
     pub littles_law: LittlesLaw,
     pub services: BTreeMap<String, ServiceSummary>,
     pub classes: BTreeMap<String, ClassSummary>,
@@ -415,6 +451,7 @@ impl Summary {
             network: m.network.as_ref().map(NetworkSummary::new),
             clocks: clock_summaries(m),
             calendar: CalendarSummary::new(scenario),
+            tokens: m.tokens.map(TokenSummary::new),
             littles_law: LittlesLaw {
                 arrival_rate_per_s: m.arrival_rate(),
                 mean_latency_s: m.mean_sojourn(),

@@ -96,6 +96,9 @@ fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
     if let Some(calendar) = &s.calendar {
         let _ = writeln!(out, "{}", calendar.line());
     }
+    if let Some(tokens) = &s.tokens {
+        let _ = writeln!(out, "{}", tokens.line());
+    }
     if let Some(trend) = p99_trend {
         let _ = writeln!(out, "p99 trend   {trend}");
     }

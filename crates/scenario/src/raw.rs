@@ -108,6 +108,20 @@ pub struct ClientRaw {
     /// the schedule names one. UTC when left out.
     #[serde(default)]
     pub zone: Option<String>,
+    /// A token the client holds and sends with every request.
+    #[serde(default)]
+    pub token: Option<TokenRaw>,
+}
+
+/// A client's token: stamped by the `issuer` node's clock, valid for `lifetime`, renewed once
+/// the client's clock reads its expiry minus `renew_before` (or when refused).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "token")]
+pub struct TokenRaw {
+    pub issuer: String,
+    pub lifetime: String,
+    #[serde(default)]
+    pub renew_before: Option<String>,
 }
 
 /// A cron expression evaluated in an IANA time zone, firing once or for each customer.
@@ -297,6 +311,11 @@ pub enum StepRaw {
     /// one).
     Wait {
         schedule: ScheduleRaw,
+    },
+    /// Checks the request's token on this service's clock, allowing `leeway` either way.
+    CheckToken {
+        #[serde(default)]
+        leeway: Option<String>,
     },
 }
 
@@ -587,6 +606,8 @@ pub enum InvariantRaw {
         client: String,
         at: String,
     },
+    NoValidTokenRejected,
+    NoExpiredTokenAccepted,
 }
 
 #[derive(Debug, Deserialize)]

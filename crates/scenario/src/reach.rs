@@ -82,7 +82,7 @@ fn step_work<'a>(
         work_per_request(raw, to, memo).saturating_add(1)
     };
     match step {
-        StepRaw::Work { .. } | StepRaw::Wait { .. } => 0,
+        StepRaw::Work { .. } | StepRaw::Wait { .. } | StepRaw::CheckToken { .. } => 0,
         StepRaw::Call(c) => call(&c.to, memo),
         StepRaw::Batch { to, .. } => call(to, memo),
         StepRaw::Parallel(calls) => {
@@ -97,7 +97,7 @@ fn step_work<'a>(
 }
 
 /// `from` and every service its handler calls, directly or not.
-fn reachable<'a>(raw: &'a ScenarioFile, from: &'a str) -> BTreeSet<&'a str> {
+pub(crate) fn reachable<'a>(raw: &'a ScenarioFile, from: &'a str) -> BTreeSet<&'a str> {
     let mut seen = BTreeSet::new();
     let mut next = vec![from];
     while let Some(name) = next.pop() {
@@ -112,7 +112,7 @@ fn reachable<'a>(raw: &'a ScenarioFile, from: &'a str) -> BTreeSet<&'a str> {
 /// The services a step calls.
 fn callees(step: &StepRaw) -> Vec<&str> {
     match step {
-        StepRaw::Work { .. } | StepRaw::Wait { .. } => vec![],
+        StepRaw::Work { .. } | StepRaw::Wait { .. } | StepRaw::CheckToken { .. } => vec![],
         StepRaw::Call(call) => vec![call.to.as_str()],
         StepRaw::Parallel(calls) => calls.iter().map(|c| c.to.as_str()).collect(),
         StepRaw::Batch { to, .. } => vec![to.as_str()],

@@ -91,6 +91,7 @@ fn client(name: &str, target: usize, rate: f64) -> ClientConfig {
         fields: vec![],
         schedule: None,
         for_each: faultline_model::ForEach::Once,
+        token: None,
     }
 }
 

@@ -108,7 +108,9 @@ properties! {
     goodput_recovers::GoodputRecovers,
     latency_slo::LatencySlo,
     no_lost_requests::NoLostRequests,
+    no_expired_token_accepted::NoExpiredTokenAccepted,
     no_second_outage::NoSecondOutage,
+    no_valid_token_rejected::NoValidTokenRejected,
     progress::Progress,
     queue_bounded::QueueBounded,
     retry_amplification::RetryAmplification,
@@ -118,6 +120,7 @@ properties! {
 }
 
 pub use scheduled_once_per_local_day::{CustomerDays, LocalDayTarget};
+mod token_checks;
 
 /// Where a property is in [`ByType`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -84,6 +84,7 @@ mod tests {
                 fields: vec![],
                 schedule: None,
                 for_each: faultline_model::ForEach::Once,
+                token: None,
             }],
             services: vec![ServiceConfig {
                 name: "s".into(),

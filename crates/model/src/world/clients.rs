@@ -25,7 +25,8 @@ impl<O: Observer> World<O> {
         self.next_request_id += 1;
         self.requests_in_flight += 1;
         self.metrics.on_arrival(now, self.requests_in_flight);
-        let payload = self.clients[client as usize].next_payload();
+        let mut payload = self.clients[client as usize].next_payload();
+        payload.token = self.token_for(client, now);
         let key = payload.key;
         let arrived = Observation::RequestArrived { client: client as usize, request, key };
         self.observer.observe(now, &arrived);

@@ -95,6 +95,15 @@ impl<O: Observer> World<O> {
                     }
                     self.jobs.get_mut(slot).step += 1;
                 }
+                StepPlan::CheckToken { leeway } => {
+                    let leeway = *leeway;
+                    if !self.check_token(slot, leeway, sched.now()) {
+                        // Refused: the job answers with an error at once, as a 401 would.
+                        self.jobs.get_mut(slot).failed = true;
+                        return self.finish_job(slot, sched);
+                    }
+                    self.jobs.get_mut(slot).step += 1;
+                }
             }
             // A step answered at once (its calls rejected, say): the next one runs at this
             // same instant.

@@ -13,6 +13,7 @@ mod end;
 mod jobs;
 mod network;
 mod nodes;
+mod tokens;
 mod workers;
 
 use batch::Batcher;
@@ -20,6 +21,7 @@ use clocks::Clocks;
 pub use network::NetEvent;
 use network::{AWAY, Wire};
 pub use nodes::NodeEvent;
+use tokens::Tokens;
 use workers::Taken;
 
 use std::collections::VecDeque;
@@ -115,6 +117,8 @@ pub struct World<O> {
     site_services: Vec<Option<u32>>,
     /// Every node's clock; `None` when the scenario has no `clocks:` (all read true time).
     clocks: Option<Box<Clocks>>,
+    /// The tokens clients hold and every token issued; `None` when no client holds one.
+    tokens: Option<Box<Tokens>>,
 }
 
 impl<O: Observer> World<O> {
@@ -179,6 +183,7 @@ impl<O: Observer> World<O> {
             wire: Wire::new(config, site_nodes, seed).map(Box::new),
             nodes: Self::node_faults(config),
             clocks,
+            tokens: Tokens::new(config).map(Box::new),
         }
     }
 
@@ -189,6 +194,7 @@ impl<O: Observer> World<O> {
         self.metrics.starved_pools = self.starved_pools();
         self.metrics.network = self.wire.as_ref().map(|w| w.stats());
         self.metrics.clocks = self.clock_traces();
+        self.metrics.tokens = self.token_counts();
         self.metrics.finish();
         (self.metrics, self.observer, self.requests_in_flight as u64)
     }
@@ -371,6 +377,7 @@ mod stuck_tests {
             fields: vec![],
             schedule: None,
             for_each: crate::ForEach::Once,
+            token: None,
         }
     }
 

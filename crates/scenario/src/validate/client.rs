@@ -4,7 +4,8 @@
 
 use faultline_engine::{SimDuration, SimTime};
 use faultline_model::{
-    ArrivalProcess, ClientConfig, ForEach, LoadShape, MAX_CLASSES, Rate, Schedule, Zone,
+    ArrivalProcess, ClientConfig, ForEach, LoadShape, MAX_CLASSES, Rate, Schedule, TokenHolding,
+    Zone,
 };
 
 use crate::raw::{ArrivalsRaw, ClientRaw, ScenarioFile, ShapeRaw};
@@ -12,8 +13,10 @@ use crate::raw::{ArrivalsRaw, ClientRaw, ScenarioFile, ShapeRaw};
 use super::Checker;
 use super::call::{CallSpec, check_call};
 use super::names::Names;
+use super::nodes::NodeNames;
 use super::payload::check_payload;
 use super::schedule::check_schedule;
+use super::token::check_token;
 use super::zones::{Customer, check_node_zone};
 
 pub(super) fn check_clients(
@@ -21,6 +24,7 @@ pub(super) fn check_clients(
     raw: &ScenarioFile,
     names: &Names,
     customers: &[Customer],
+    nodes: &NodeNames,
 ) -> Option<Vec<ClientConfig>> {
     if raw.clients.is_empty() {
         c.report(
@@ -33,7 +37,7 @@ pub(super) fn check_clients(
     let checked: Vec<Option<ClientConfig>> = raw
         .clients
         .iter()
-        .map(|(name, client)| check_client(c, name, client, names, customers))
+        .map(|(name, client)| check_client(c, name, client, names, customers, nodes))
         .collect();
     checked.into_iter().collect()
 }
@@ -44,6 +48,7 @@ fn check_client(
     raw: &ClientRaw,
     names: &Names,
     customers: &[Customer],
+    nodes: &NodeNames,
 ) -> Option<ClientConfig> {
     let call = check_call(c, &["clients", name], &call_spec(raw), names.services);
     let zone = check_node_zone(c, name, raw);
@@ -71,6 +76,7 @@ fn check_client(
     let class = raw.class.as_deref().unwrap_or("default");
     let class = check_class_count(c, name, names.classes.iter().position(|k| *k == class));
     let payload = check_payload(c, name, raw, names.fields);
+    let token = optional_token(c, name, raw, nodes);
     let (key, fields) = payload?;
     Some(ClientConfig {
         key,
@@ -83,7 +89,21 @@ fn check_client(
         call: call?,
         schedule,
         for_each,
+        token: token?,
     })
+}
+
+/// The client's token, if it holds one: `Some(None)` when it holds none.
+fn optional_token(
+    c: &mut Checker,
+    name: &str,
+    raw: &ClientRaw,
+    nodes: &NodeNames,
+) -> Option<Option<TokenHolding>> {
+    match &raw.token {
+        Some(token) => check_token(c, name, token, nodes).map(Some),
+        None => Some(None),
+    }
 }
 
 /// A client's `rate`, above zero, or its `schedule` and whom it fires for (with a rate of 0):

@@ -10,6 +10,7 @@ use crate::raw::{CallRaw, DistRaw, ServiceRaw, StepRaw};
 use super::call::{CallSpec, check_call, check_call_raw};
 use super::dist::check_dist;
 use super::schedule::check_step_schedule;
+use super::token::check_leeway;
 use super::{Checker, optional};
 
 /// The handler: explicit `steps`, or one `Work` step from `service_time` (and `contention`).
@@ -110,6 +111,10 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, handler: Handler) ->
             check_fanout(c, at, *count, timeout.as_deref(), steps, handler)
         }
         StepRaw::Parallel(calls) => check_parallel(c, at, calls, names),
+        StepRaw::CheckToken { leeway } => {
+            check_leeway(c, &[at, &["leeway"]].concat(), leeway.as_deref())
+                .map(|leeway| Step::CheckToken { leeway })
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use super::fault::Triggers;
 use super::names::{Names, find_class, find_service};
 use super::network::probability;
 use super::scheduled_days::{Calendar, scheduled_once_per_local_day};
+use super::token::any_checks;
 
 pub(super) fn check_invariants(
     c: &mut Checker,
@@ -20,13 +21,24 @@ pub(super) fn check_invariants(
     calendar: Calendar,
     triggers: Triggers,
 ) -> Option<Vec<Invariant>> {
+    let context = Context { calendar, triggers, token_checks: any_checks(raw) };
     let checked: Vec<Option<Invariant>> = raw
         .invariants
         .iter()
         .enumerate()
-        .map(|(i, inv)| check_invariant(c, &i.to_string(), inv, names, calendar, triggers))
+        .map(|(i, inv)| check_invariant(c, &i.to_string(), inv, names, context))
         .collect();
     checked.into_iter().collect()
+}
+
+/// What checking an invariant may need of the rest of the scenario.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    /// The run's start, length and customers, when valid.
+    calendar: Calendar<'a>,
+    triggers: Triggers,
+    /// Some handler has a `CheckToken` step.
+    token_checks: bool,
 }
 
 /// The invariant at `invariants.INDEX`.
@@ -35,8 +47,7 @@ fn check_invariant(
     index: &str,
     raw: &InvariantRaw,
     names: &Names,
-    calendar: Calendar,
-    triggers: Triggers,
+    Context { calendar, triggers, token_checks }: Context<'_>,
 ) -> Option<Invariant> {
     let at = |f: &'static str| ["invariants", index, f];
     let services = names.services;
@@ -69,6 +80,20 @@ fn check_invariant(
             })
         }
         InvariantRaw::NoLostRequests => Some(Invariant::NoLostRequests),
+        InvariantRaw::NoValidTokenRejected => token_invariant(
+            c,
+            index,
+            token_checks,
+            "NoValidTokenRejected",
+            Invariant::NoValidTokenRejected,
+        ),
+        InvariantRaw::NoExpiredTokenAccepted => token_invariant(
+            c,
+            index,
+            token_checks,
+            "NoExpiredTokenAccepted",
+            Invariant::NoExpiredTokenAccepted,
+        ),
         InvariantRaw::ServiceSlo { service, percentile, bound } => {
             let index = find_service(c, &at("service"), service, services);
             check_percentile(c, &at("percentile"), *percentile);
@@ -95,6 +120,28 @@ fn check_invariant(
             scheduled_once_per_local_day(c, index, client, at, calendar)
         }
     }
+}
+
+/// A token invariant: it watches `CheckToken` steps, so there must be one.
+fn token_invariant(
+    c: &mut Checker,
+    index: &str,
+    token_checks: bool,
+    name: &str,
+    invariant: Invariant,
+) -> Option<Invariant> {
+    if !token_checks {
+        c.report(
+            &["invariants", index],
+            format!("{name} needs a `CheckToken` step to watch"),
+            Some(
+                "add `CheckToken(leeway: \"1s\")` to the steps of the services that check tokens"
+                    .into(),
+            ),
+        );
+        return None;
+    }
+    Some(invariant)
 }
 
 /// `NoSecondOutage`: measured from the end of the last fault, so there must be one.

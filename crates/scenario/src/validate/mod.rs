@@ -29,6 +29,7 @@ mod scheduled_days;
 mod service;
 #[cfg(test)]
 mod testing;
+mod token;
 mod zones;
 
 use faultline_engine::{Limits, SimDuration, SimTime};
@@ -169,7 +170,9 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let network = network::check_network(&mut c, raw.network.as_ref(), &nodes, network_faults);
     let clocks = clock::check_clocks(&mut c, &raw.clocks, &nodes, duration);
     let customers = zones::check_customers(&mut c, raw);
-    let clients = client::check_clients(&mut c, raw, &names, customers.as_deref().unwrap_or(&[]));
+    let clients =
+        client::check_clients(&mut c, raw, &names, customers.as_deref().unwrap_or(&[]), &nodes);
+    token::check_tokens_reach(&mut c, raw);
     let start = schedule::check_start(&mut c, raw.start.as_deref());
     let triggers = Triggers::of(clients.as_deref(), faults.as_ref());
     let calendar = scheduled_days::Calendar {
