@@ -80,6 +80,9 @@ struct Gen<'u, 'a> {
     has_customers: bool,
     /// A client whose schedule fires for each customer, for `ScheduledOncePerLocalDay`.
     for_each_client: Option<&'static str>,
+    /// Whether clients hold tokens (then handlers may check them), and whether one does.
+    tokens: bool,
+    checks_tokens: bool,
 }
 
 impl<'u, 'a> Gen<'u, 'a> {
@@ -92,6 +95,7 @@ impl<'u, 'a> Gen<'u, 'a> {
             client_classes.push(class);
         }
         let wild = u.int_in_range(0..=4)? == 4;
+        let tokens = u.int_in_range(0..=5)? == 5;
         let g = Gen {
             u,
             services,
@@ -104,6 +108,8 @@ impl<'u, 'a> Gen<'u, 'a> {
             instances: Vec::with_capacity(services),
             has_customers: false,
             for_each_client: None,
+            tokens,
+            checks_tokens: false,
         };
         Ok(g)
     }
@@ -252,8 +258,30 @@ impl<'u, 'a> Gen<'u, 'a> {
             write!(c, ", fields: {{{name}: {a}, \"version\": {b}}}").unwrap();
         }
         self.call_options(&mut c)?;
+        self.token(&mut c)?;
         c.push(')');
         Ok(c)
+    }
+
+    /// A client's token, when the scenario's clients hold them: stamped on a client's clock
+    /// (services are not drawn yet), now and then on a node that does not exist.
+    fn token(&mut self, c: &mut String) -> Result<()> {
+        if !self.tokens {
+            return Ok(());
+        }
+        let issuer = if self.wrong()? {
+            "auth"
+        } else {
+            CLIENTS[self.u.int_in_range(0..=self.clients - 1)?]
+        };
+        let lifetime =
+            self.pick_or_wrong(&["\"10m\"", "\"1m\"", "\"10s\""], &["\"0s\"", "\"-1m\""])?;
+        write!(c, ", token: (issuer: \"{issuer}\", lifetime: {lifetime}").unwrap();
+        if self.one_in(2)? {
+            write!(c, ", renew_before: {}", self.short_duration()?).unwrap();
+        }
+        c.push(')');
+        Ok(())
     }
 
     /// A client on a calendar schedule in a zone (now and then a bad cron or an unknown zone),
@@ -288,6 +316,7 @@ impl<'u, 'a> Gen<'u, 'a> {
         }
         write!(c, ", schedule: (cron: \"{cron}\"{zone})").unwrap();
         self.call_options(&mut c)?;
+        self.token(&mut c)?;
         c.push(')');
         Ok(c)
     }
@@ -592,6 +621,11 @@ impl<'u, 'a> Gen<'u, 'a> {
     }
 
     fn step(&mut self, i: usize, depth: u32) -> Result<String> {
+        if self.tokens && self.one_in(4)? {
+            self.checks_tokens = true;
+            let leeway = self.pick_or_wrong(&["\"0s\"", "\"1s\"", "\"5m\""], &["\"soon\""])?;
+            return Ok(format!("CheckToken(leeway: {leeway})"));
+        }
         Ok(match self.u.int_in_range(0..=5)? {
             0 | 1 => format!("Call({})", self.call(i)?),
             2 if self.one_in(8)? => {
@@ -922,6 +956,11 @@ impl<'u, 'a> Gen<'u, 'a> {
         if matches!(kind, 4 | 6 | 7) && !self.has_fault && !self.wrong()? {
             // These judge the reaction to a fault: without one they are refused.
             kind = 0;
+        }
+        if self.checks_tokens && self.one_in(3)? {
+            // Refused without a `CheckToken` step to watch.
+            let token = self.pick(&["NoValidTokenRejected", "NoExpiredTokenAccepted"])?;
+            return Ok(token.to_string());
         }
         Ok(match kind {
             0 => "NoLostRequests".to_string(),

@@ -541,6 +541,30 @@ const CASES: &[Case] = &[
         at: Some("\"7 March 2026\""),
         says: "not a UTC instant",
     },
+    Case {
+        name: "token issued by a node that does not exist",
+        edits: &[("rate: \"10/s\"", "rate: \"10/s\", token: (issuer: \"ap\", lifetime: \"1m\")")],
+        args: &[],
+        at: Some("\"ap\""),
+        says: "unknown node `ap`",
+    },
+    Case {
+        name: "token check with a leeway that is no duration",
+        edits: &[
+            ("rate: \"10/s\"", "rate: \"10/s\", token: (issuer: \"web\", lifetime: \"1m\")"),
+            ("service_time: Exp(mean: \"50ms\")", "steps: [CheckToken(leeway: \"a bit\")]"),
+        ],
+        args: &[],
+        at: Some("\"a bit\""),
+        says: "\"a bit\"",
+    },
+    Case {
+        name: "client without a token reaching a token check",
+        edits: &[("service_time: Exp(mean: \"50ms\")", "steps: [CheckToken(leeway: \"1s\")]")],
+        args: &[],
+        at: Some("(target:"),
+        says: "sends no token",
+    },
 ];
 
 fn write_case(index: usize, text: &str) -> PathBuf {

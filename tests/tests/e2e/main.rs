@@ -22,4 +22,5 @@ mod replay;
 mod report;
 mod retry_storm;
 mod sweep;
+mod tokens;
 mod vary;
