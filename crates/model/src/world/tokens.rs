@@ -138,3 +138,56 @@ impl<O: Observer> World<O> {
         self.tokens.as_ref().map(|tokens| tokens.counts())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use faultline_engine::{Limits, run};
+
+    use super::*;
+    use crate::{
+        ArrivalProcess, CallConfig, ClientConfig, Endpoint, NoObserver, ServiceConfig, Step,
+    };
+
+    /// `app` sends one request a second for 10 s to `api`, which checks tokens with no leeway;
+    /// `token` is what `app` holds.
+    fn run_world(token: Option<TokenHolding>) -> Metrics {
+        let call = CallConfig::plain(Endpoint::Service(0), None);
+        let app =
+            ClientConfig { token, ..ClientConfig::new("app", ArrivalProcess::Fixed, 1.0, call) };
+        let check = Step::CheckToken { leeway: SimDuration::ZERO };
+        let work = Step::Work { time: Dist::Const { secs: 0.001 }, contention: SimDuration::ZERO };
+        let end = SimTime::ZERO + SimDuration::from_millis(10_500);
+        let config =
+            WorldConfig::new(vec![app], vec![ServiceConfig::new("api", 1, vec![check, work])], end);
+        let mut world = World::new(&config, 1, NoObserver);
+        let limits = Limits { end, max_events: 10_000, max_work_per_instant: 1_000 };
+        run(&mut world, limits).expect("runs");
+        world.finish().0
+    }
+
+    /// On true time everywhere a token is accepted from its issue to its expiry; a 4 s token
+    /// renewed at its expiry serves the requests at 1–4 s, 5–8 s and 9–10 s: 3 tokens, 10
+    /// checks, none wrong.
+    #[test]
+    fn on_true_time_every_token_is_accepted_and_renewed_at_its_expiry() {
+        let holding = TokenHolding {
+            issuer: 0,
+            policy: crate::TokenPolicy { lifetime: SimDuration::from_secs(4) },
+            renew_before: SimDuration::ZERO,
+        };
+        let m = run_world(Some(holding));
+        let counts = m.tokens.expect("the client holds tokens");
+        let expected =
+            TokenCounts { issued: 3, checked: 10, accepted: 10, ..TokenCounts::default() };
+        assert_eq!(counts, expected);
+        assert_eq!((m.completed, m.failed), (10, 0));
+    }
+
+    /// A world built without a token for a service that checks one (validation refuses such a
+    /// scenario): each request is refused with an error, and nothing is counted as a check.
+    #[test]
+    fn a_request_without_a_token_is_refused_unjudged() {
+        let m = run_world(None);
+        assert_eq!((m.completed, m.failed, m.tokens), (0, 10, None));
+    }
+}
