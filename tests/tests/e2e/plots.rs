@@ -154,7 +154,12 @@ fn every_plot_is_titled_labelled_and_readable() {
         let (summary, series) = run(&scenario, scenario.seed);
         let charts = charts(&summary, &series);
         let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["latency", "throughput", "queues", "latency-cdf"], "{context}");
+        // A run with node clocks (clock-skew-tokens) plots them too, last.
+        let mut expected = vec!["latency", "throughput", "queues", "latency-cdf"];
+        if !summary.clocks.is_empty() {
+            expected.push(faultline_report::CLOCKS);
+        }
+        assert_eq!(names, expected, "{context}");
         for chart in &charts {
             check_chart(&context, chart);
         }
