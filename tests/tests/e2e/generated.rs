@@ -83,7 +83,9 @@ fn message(payload: &(dyn std::any::Any + Send)) -> &str {
 #[test]
 fn most_generated_scenarios_are_valid() {
     // Validation must be exercised, but a generator whose scenarios are mostly refused would
-    // test little of the simulator.
+    // test little of the simulator. Each mechanism it draws brings its own chance of a
+    // deliberately wrong value (a bad zone, a token from nowhere), so the share valid falls a
+    // little as mechanisms are added: 118 of 200 with tokens and customers.
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let mut bytes = vec![0u8; 1536];
     let valid = (0..200)
@@ -94,5 +96,5 @@ fn most_generated_scenarios_are_valid() {
         })
         .count();
     eprintln!("{valid} of 200 generated scenarios are valid");
-    assert!(valid >= 120, "only {valid} of 200 generated scenarios are valid");
+    assert!(valid >= 110, "only {valid} of 200 generated scenarios are valid");
 }
