@@ -5,9 +5,10 @@ use faultline_engine::{SimDuration, SimTime};
 use faultline_model::Timestamp;
 
 use crate::property::{
-    AnyProperty, BreakerOpensWithin, ClassMaxWait, GoodputRecovers, LatencySlo,
-    NoExpiredTokenAccepted, NoLostRequests, NoSecondOutage, NoValidTokenRejected, Progress,
-    QueueBounded, RetryAmplification, RunSetup, ScheduledOncePerLocalDay, ServiceSlo, SuccessRate,
+    AnyProperty, BreakerOpensWithin, ClassMaxWait, GoodputRecovers, LatencySlo, Linearizable,
+    NoAcknowledgedWriteLost, NoExpiredTokenAccepted, NoLostRequests, NoSecondOutage,
+    NoValidTokenRejected, Progress, QueueBounded, RetryAmplification, RunSetup,
+    ScheduledOncePerLocalDay, ServiceSlo, SuccessRate,
 };
 
 pub use crate::property::{CustomerDays, LocalDayTarget};
@@ -41,6 +42,11 @@ pub enum Invariant {
     /// At end: no client request has been in flight longer than `stuck`, and no pool is left
     /// with every worker waiting on work queued behind it (a deadlock).
     Progress { stuck: SimDuration },
+    /// At end: every replicated register's history is linearizable.
+    Linearizable,
+    /// At end: no read of a register begun after a write was acknowledged returns an older
+    /// value.
+    NoAcknowledgedWriteLost,
     /// At end: once a breaker has closed again after the last fault ended (`fault_end`), no
     /// breaker opens again: recovery does not cause a second outage.
     NoSecondOutage { fault_end: SimTime },
@@ -96,6 +102,8 @@ impl Invariant {
             }
             Invariant::NoValidTokenRejected => NoValidTokenRejected::new().into(),
             Invariant::NoExpiredTokenAccepted => NoExpiredTokenAccepted::new().into(),
+            Invariant::Linearizable => Linearizable::new().into(),
+            Invariant::NoAcknowledgedWriteLost => NoAcknowledgedWriteLost::new().into(),
         }
     }
 

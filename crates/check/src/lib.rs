@@ -7,6 +7,7 @@
 //! (checked on the finished run, e.g. a latency percentile or request accounting). Properties
 //! never change what the model does; they only watch.
 
+pub mod history;
 mod invariant;
 mod monitor;
 pub mod property;

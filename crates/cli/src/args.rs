@@ -66,6 +66,10 @@ pub struct RunArgs {
     /// `PATH=a,b,c`, e.g. `--vary services.consumer.workers=1..32:4`.
     #[arg(long, value_name = "PATH=RANGE")]
     pub vary: Option<String>,
+    /// Write the run's register history to FILE as Jepsen-style EDN (one map per line), for
+    /// `faultline history` or any Jepsen tool. Never replaces an existing file unless `--force`.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,24 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         }
     };
     let seed = args.seed.unwrap_or(scenario.seed);
+    if let Some(path) = &args.history {
+        if !scenario.world.has_registers() {
+            writeln!(
+                err,
+                "--history {}: the scenario has no register (no handler has a `Register` step), so there is no history to write",
+                path.display()
+            )?;
+            return Ok(EXIT_INVALID);
+        }
+        if path.exists() && !args.force {
+            writeln!(
+                err,
+                "--history {}: the file exists; choose another name, or add --force to replace it",
+                path.display()
+            )?;
+            return Ok(EXIT_INVALID);
+        }
+    }
     let started = Instant::now();
     let outcome = match scenario.run(seed) {
         Ok(outcome) => outcome,
@@ -39,6 +57,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         }
     };
     let wall = started.elapsed().as_secs_f64();
+    if let Some(path) = &args.history {
+        write_history(path, &outcome.metrics.registers)?;
+    }
     let summary = Summary::new(&scenario, &outcome, wall, reproduce_command(args, seed));
     let report = if args.no_report {
         None
@@ -59,6 +80,19 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
     }
     out.flush()?;
     Ok(if outcome.all_hold() { EXIT_OK } else { EXIT_VIOLATED })
+}
+
+/// Writes the registers' histories as EDN, atomically (a temporary file renamed into place).
+/// Keys are the registers' own when there is one register, `"name/key"` when there are several.
+fn write_history(path: &Path, registers: &[faultline_model::RegisterHistory]) -> Result<()> {
+    let namespaced = registers.len() > 1;
+    let text: String =
+        registers.iter().map(|h| faultline_check::history::to_edn(h, namespaced)).collect();
+    let staging = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&staging, text)
+        .with_context(|| format!("writing the history to {}", staging.display()))?;
+    std::fs::rename(&staging, path)
+        .with_context(|| format!("moving the history into place at {}", path.display()))
 }
 
 fn print_lesson(out: &mut dyn Write, lesson: &str) -> std::io::Result<()> {

@@ -119,7 +119,8 @@ pub fn describe_operation(op: &Operation) -> String {
 ///
 /// Failed operations did not happen and are left out; reads with unknown results constrain
 /// nothing and are left out; other unknown operations may take effect at any point after
-/// their invocation, or never.
+/// their invocation, or never; an unknown update whose value nothing read is left out too (it
+/// may as well never have happened, and leaving it out spares the search its every position).
 pub fn check(history: &History, model: Model, limits: &Limits) -> Verdict {
     let deadline = limits.max_time.map(|limit| Instant::now() + limit);
     let mut keys: BTreeMap<Option<Key>, Vec<usize>> = BTreeMap::new();
@@ -137,7 +138,8 @@ pub fn check(history: &History, model: Model, limits: &Limits) -> Verdict {
         keys.entry(op.key.clone()).or_default().push(index);
     }
     let mut gave_up = None;
-    for (key, indices) in keys {
+    for (key, mut indices) in keys {
+        drop_unseen_unknowns(&mut indices, &history.operations);
         let ops: Vec<&Operation> = indices.iter().map(|&i| &history.operations[i]).collect();
         let mut budget = Budget::new(limits.max_states, deadline);
         match search(model, &ops, &mut budget) {
@@ -166,6 +168,38 @@ pub fn check(history: &History, model: Model, limits: &Limits) -> Verdict {
         Some(reason) => Verdict::GaveUp { reason },
         None => Verdict::Linearizable,
     }
+}
+
+/// Leaves out every update of unknown outcome whose value no operation saw: no read returned
+/// it (or a list holding it) and no compare-and-set expected it. Taking effect or not, nothing
+/// depends on it, so "never" is always a valid choice and the verdict is the same without it.
+fn drop_unseen_unknowns(indices: &mut Vec<usize>, operations: &[Operation]) {
+    let mut seen = std::collections::BTreeSet::new();
+    for &i in indices.iter() {
+        let op = &operations[i];
+        match (&op.output, &op.input) {
+            (Value::Int(v), _) => {
+                seen.insert(*v);
+            }
+            (Value::List(vs), _) => seen.extend(vs.iter().copied()),
+            _ => {}
+        }
+        if op.function == Function::Cas
+            && let Value::List(pair) = &op.input
+            && let Some(old) = pair.first()
+        {
+            seen.insert(*old);
+        }
+    }
+    let written = |op: &Operation| match (&op.function, &op.input) {
+        (Function::Write | Function::Put | Function::Append, Value::Int(v)) => Some(*v),
+        (Function::Cas, Value::List(pair)) => pair.get(1).copied(),
+        _ => None,
+    };
+    indices.retain(|&i| {
+        let op = &operations[i];
+        op.status != Status::Unknown || written(op).is_none_or(|v| seen.contains(&v))
+    });
 }
 
 /// Counts states against the limits.
@@ -220,6 +254,13 @@ const NONE: usize = usize::MAX;
 /// and the walk restarts. Reaching a return means its operation had to be taken before and
 /// was not: undo the last choice and go on after it. Reaching the end, or a return at +∞
 /// (all the rest are unknown operations, which may never take effect), is success.
+///
+/// A read the walk reaches that returns the current state is taken without a choice: any
+/// order that takes something else first can take the read first instead (it changes no
+/// state, and nothing had to come before it that is not taken already). So when it leads
+/// nowhere, neither does its state, and undoing it goes straight on to undo the choice before.
+/// Without this, many reads of one value pending at once (clients stuck behind a paused
+/// leader) make the search try them in every order.
 fn search(model: Model, ops: &[&Operation], budget: &mut Budget) -> Outcome {
     let n = ops.len();
     // Entries: (position, return?, unknown?, operation). Calls come before returns at an equal
@@ -265,8 +306,8 @@ fn search(model: Model, ops: &[&Operation], budget: &mut Budget) -> Outcome {
     let mut taken = vec![0u64; n.div_ceil(64)];
     let mut seen: HashSet<(Vec<u64>, Value)> = HashSet::new();
     let mut state = model.initial();
-    // The calls taken, with the state before each.
-    let mut stack: Vec<(usize, Value)> = Vec::new();
+    // The calls taken, with the state before each and whether it was forced (a read).
+    let mut stack: Vec<(usize, Value, bool)> = Vec::new();
     let mut furthest: Option<(Vec<usize>, usize)> = None;
     let mut entry = next[head];
     loop {
@@ -275,41 +316,60 @@ fn search(model: Model, ops: &[&Operation], budget: &mut Budget) -> Outcome {
         }
         let (_, is_return, unknown, op) = order[entry];
         if !is_return {
-            if let Some(after) = step(model, &state, ops[op]) {
-                taken[op / 64] |= 1 << (op % 64);
-                if seen.insert((taken.clone(), after.clone())) {
-                    if let Err(why) = budget.spend() {
-                        return Outcome::GaveUp(why);
+            let forced = is_read(ops[op]);
+            match step(model, &state, ops[op]) {
+                Some(after) => {
+                    taken[op / 64] |= 1 << (op % 64);
+                    if seen.insert((taken.clone(), after.clone())) {
+                        if let Err(why) = budget.spend() {
+                            return Outcome::GaveUp(why);
+                        }
+                        stack.push((entry, std::mem::replace(&mut state, after), forced));
+                        unlink(&mut next, &mut prev, entry);
+                        unlink(&mut next, &mut prev, partner[entry]);
+                        entry = next[head];
+                        continue;
                     }
-                    stack.push((entry, std::mem::replace(&mut state, after)));
-                    unlink(&mut next, &mut prev, entry);
-                    unlink(&mut next, &mut prev, partner[entry]);
-                    entry = next[head];
+                    taken[op / 64] &= !(1 << (op % 64));
+                    if !forced {
+                        entry = next[entry];
+                        continue;
+                    }
+                    // Taking the read leads where the search has been: a dead end.
+                }
+                None => {
+                    entry = next[entry];
                     continue;
                 }
-                taken[op / 64] &= !(1 << (op % 64));
             }
-            entry = next[entry];
-            continue;
-        }
-        if unknown {
+        } else if unknown {
             return Outcome::Linearizable;
-        }
-        if furthest.as_ref().is_none_or(|(placed, _)| stack.len() > placed.len()) {
-            let placed = stack.iter().map(|&(call, _)| order[call].3).collect();
+        } else if furthest.as_ref().is_none_or(|(placed, _)| stack.len() > placed.len()) {
+            let placed = stack.iter().map(|&(call, _, _)| order[call].3).collect();
             furthest = Some((placed, op));
         }
-        let Some((call, before)) = stack.pop() else {
-            let (placed, stuck) = furthest.expect("a return was reached");
-            return Outcome::Stuck { placed, stuck };
-        };
-        let undone = order[call].3;
-        taken[undone / 64] &= !(1 << (undone % 64));
-        state = before;
-        relink(&mut next, &mut prev, partner[call]);
-        relink(&mut next, &mut prev, call);
-        entry = next[call];
+        // Undo the last choice and go on after it; undo a forced read and the choice before.
+        loop {
+            let Some((call, before, forced)) = stack.pop() else {
+                let (placed, stuck) = furthest.expect("a return was reached");
+                return Outcome::Stuck { placed, stuck };
+            };
+            let undone = order[call].3;
+            taken[undone / 64] &= !(1 << (undone % 64));
+            state = before;
+            relink(&mut next, &mut prev, partner[call]);
+            relink(&mut next, &mut prev, call);
+            if !forced {
+                entry = next[call];
+                break;
+            }
+        }
     }
+}
+
+/// A read that succeeded: it changes no state, so it can be taken as soon as it matches.
+fn is_read(op: &Operation) -> bool {
+    op.status == Status::Ok && matches!(op.function, Function::Read | Function::Get)
 }
 
 /// Shrinks `start` (ascending indices into `ops`), or all of `ops` if `start` alone can be

@@ -140,6 +140,9 @@ pub enum Step {
     /// Checks the token the request carries against this service's node clock, allowing
     /// `leeway` either way: a token refused (or missing) fails the job at once, with an error.
     CheckToken { leeway: SimDuration },
+    /// A read or write of the register this service's instances replicate (see
+    /// [`RegisterStep`](crate::RegisterStep)).
+    Register(crate::RegisterStep),
 }
 
 /// A client that holds a token and sends it with every request.
@@ -362,6 +365,21 @@ impl WorldConfig {
             Endpoint::Service(service) => (service, 1),
             Endpoint::Balanced { group } => (self.groups[group].first, self.groups[group].count),
         }
+    }
+
+    /// The replicas of the register `service` is one of: `(first, count, name)`, the instances
+    /// of its group (or itself alone) and the group's name.
+    pub fn replicas_of(&self, service: usize) -> (usize, usize, String) {
+        let group = self.groups.iter().find(|g| (g.first..g.first + g.count).contains(&service));
+        match group {
+            Some(g) => (g.first, g.count, g.name.clone()),
+            None => (service, 1, self.services[service].name.clone()),
+        }
+    }
+
+    /// Whether some handler reads or writes a replicated register.
+    pub fn has_registers(&self) -> bool {
+        self.services.iter().any(|s| s.steps.iter().any(|st| matches!(st, Step::Register(_))))
     }
 
     /// The name callers know `endpoint` by: the service's, or its instances' group's.

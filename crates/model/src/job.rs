@@ -38,6 +38,9 @@ pub(crate) struct Job {
     pub(crate) weight: f64,
     /// Its caller cancels it on timeout.
     pub(crate) cancellable: bool,
+    /// It ends without an answer (a register operation its leader gave up on): the caller's
+    /// timeout tells.
+    pub(crate) silent: bool,
     /// When the client request arrived.
     pub(crate) arrived: SimTime,
     /// Whether the request arrived after the warm-up (counts in statistics).

@@ -24,6 +24,7 @@ mod payload;
 mod plan;
 pub mod policy;
 mod queue;
+mod register;
 mod service;
 mod stats;
 mod table;
@@ -54,6 +55,10 @@ pub use node::{NodeFault, NodeFaultKind};
 pub use observer::{NoObserver, Observation, ObservationKind, ObservationKinds, Observer};
 pub use payload::{MAX_FIELDS, Payload, Values};
 pub use queue::Discipline;
+pub use register::{
+    LeaderChange, MAX_REPLICAS, OpKind, OpStatus, RegisterHistory, RegisterMode, RegisterOp,
+    RegisterStep,
+};
 pub use stats::TimeAverage;
 pub use token::{Token, TokenCheck, TokenCounts, TokenPolicy};
 pub use world::{Event, World};

@@ -238,6 +238,8 @@ pub struct Metrics {
     pub clocks: Vec<crate::ClockTrace>,
     /// Tokens issued and checked, and the checks that went wrong, when clients hold tokens.
     pub tokens: Option<crate::TokenCounts>,
+    /// Each replicated register's history of operations and leaders.
+    pub registers: Vec<crate::RegisterHistory>,
     latency: Latencies,
     /// How long client requests that arrived after the warm-up took to fail (error or timeout,
     /// after any retries), and to be turned away: the other half of the latency story.
@@ -296,6 +298,7 @@ impl Metrics {
             network: None,
             clocks: Vec::new(),
             tokens: None,
+            registers: Vec::new(),
             latency: Latencies::new(max),
             failed_latency: Latencies::new(max),
             rejected_latency: Latencies::new(max),

@@ -30,6 +30,10 @@ pub(crate) enum StepPlan {
     CheckToken {
         leeway: SimDuration,
     },
+    /// A register operation's first half: refused unless this replica may serve.
+    RegisterCheck,
+    /// Its second half, after its work: the read or write, maybe waiting for a majority.
+    RegisterAct,
 }
 
 /// A batching step: where its one call goes from, and when a batch is sent.
@@ -114,7 +118,17 @@ struct Names {
 
 impl Planner<'_> {
     fn steps(&mut self, service: usize, steps: &[Step]) -> Vec<StepPlan> {
-        steps.iter().map(|step| self.step(service, step)).collect()
+        let mut plan = Vec::with_capacity(steps.len());
+        for step in steps {
+            if let Step::Register(register) = step {
+                // Check, work, act: the work is the gap a pause can fall into.
+                let work = StepPlan::Work { time: register.apply, contention: SimDuration::ZERO };
+                plan.extend([StepPlan::RegisterCheck, work, StepPlan::RegisterAct]);
+            } else {
+                plan.push(self.step(service, step));
+            }
+        }
+        plan
     }
 
     fn step(&mut self, service: usize, step: &Step) -> StepPlan {
@@ -147,6 +161,7 @@ impl Planner<'_> {
                 StepPlan::Batch { batcher }
             }
             Step::CheckToken { leeway } => StepPlan::CheckToken { leeway: *leeway },
+            Step::Register(_) => unreachable!("`steps` plans a register step"),
         }
     }
 

@@ -317,6 +317,22 @@ pub enum StepRaw {
         #[serde(default)]
         leeway: Option<String>,
     },
+    Register {
+        mode: RegisterModeRaw,
+        /// The share of requests that read, as a percentage ("50%").
+        reads: String,
+        /// Local work between deciding to serve and serving.
+        apply: DistRaw,
+    },
+}
+
+/// How a register's replicas agree on a leader.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum RegisterModeRaw {
+    Failover { heartbeat: String, timeout: String },
+    Lease { heartbeat: String, lease: String, timeout: String },
+    Quorum { heartbeat: String, timeout: String },
 }
 
 #[derive(Debug, Deserialize)]
@@ -586,6 +602,8 @@ pub enum InvariantRaw {
     SuccessRate {
         min: f64,
     },
+    Linearizable,
+    NoAcknowledgedWriteLost,
     GoodputRecovers {
         share: f64,
         within: String,

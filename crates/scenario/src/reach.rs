@@ -82,7 +82,10 @@ fn step_work<'a>(
         work_per_request(raw, to, memo).saturating_add(1)
     };
     match step {
-        StepRaw::Work { .. } | StepRaw::Wait { .. } | StepRaw::CheckToken { .. } => 0,
+        StepRaw::Work { .. }
+        | StepRaw::Wait { .. }
+        | StepRaw::CheckToken { .. }
+        | StepRaw::Register { .. } => 0,
         StepRaw::Call(c) => call(&c.to, memo),
         StepRaw::Batch { to, .. } => call(to, memo),
         StepRaw::Parallel(calls) => {
@@ -112,7 +115,10 @@ pub(crate) fn reachable<'a>(raw: &'a ScenarioFile, from: &'a str) -> BTreeSet<&'
 /// The services a step calls.
 fn callees(step: &StepRaw) -> Vec<&str> {
     match step {
-        StepRaw::Work { .. } | StepRaw::Wait { .. } | StepRaw::CheckToken { .. } => vec![],
+        StepRaw::Work { .. }
+        | StepRaw::Wait { .. }
+        | StepRaw::CheckToken { .. }
+        | StepRaw::Register { .. } => vec![],
         StepRaw::Call(call) => vec![call.to.as_str()],
         StepRaw::Parallel(calls) => calls.iter().map(|c| c.to.as_str()).collect(),
         StepRaw::Batch { to, .. } => vec![to.as_str()],

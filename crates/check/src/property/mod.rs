@@ -107,6 +107,8 @@ properties! {
     class_max_wait::ClassMaxWait,
     goodput_recovers::GoodputRecovers,
     latency_slo::LatencySlo,
+    linearizable::Linearizable,
+    no_acknowledged_write_lost::NoAcknowledgedWriteLost,
     no_lost_requests::NoLostRequests,
     no_expired_token_accepted::NoExpiredTokenAccepted,
     no_second_outage::NoSecondOutage,
@@ -200,7 +202,9 @@ pub(crate) mod testing {
     //! What the properties' tests share.
 
     use faultline_engine::{SimDuration, SimTime};
-    use faultline_model::{Metrics, Observation, Outcome};
+    use faultline_model::{
+        Metrics, Observation, OpKind, OpStatus, Outcome, RegisterHistory, RegisterOp,
+    };
 
     use super::{Property, RunEnd, Violation};
 
@@ -219,6 +223,44 @@ pub(crate) mod testing {
             t(10_000),
             SimDuration::from_secs(1),
         )
+    }
+
+    /// A register operation of client 0 (`east`) at replica 0, over `span` in ms.
+    pub(crate) fn op(
+        request: u64,
+        key: u64,
+        kind: OpKind,
+        read: u64,
+        status: OpStatus,
+        span: (u64, u64),
+    ) -> RegisterOp {
+        RegisterOp {
+            request,
+            client: 0,
+            key,
+            kind,
+            read,
+            status,
+            invoked: t(span.0),
+            completed: Some(t(span.1)),
+            replica: Some(0),
+            applied: matches!(kind, OpKind::Write(_)),
+            timed_out: false,
+        }
+    }
+
+    /// [`metrics`] with one register `store` that saw `ops`.
+    pub(crate) fn with_history(ops: Vec<RegisterOp>) -> Metrics {
+        let mut m = metrics();
+        m.registers = vec![RegisterHistory {
+            name: "store".into(),
+            replicas: vec![0],
+            clients: vec!["east".into()],
+            mode: "Failover",
+            ops,
+            leaders: vec![],
+        }];
+        m
     }
 
     /// The setup of the run [`metrics`] describes, with a warm-up that ends at once.

@@ -87,6 +87,11 @@ impl NodeFaults {
         self.down[service].iter().any(|w| w.contains(now))
     }
 
+    /// When the node of `service` restarts, if it is down at `now`.
+    pub(crate) fn restarts(&self, service: usize, now: SimTime) -> Option<SimTime> {
+        self.down[service].iter().find(|w| w.contains(now)).map(|w| w.end)
+    }
+
     /// When a paused node resumes, if it is paused at `now` (pauses that touch run on).
     pub(crate) fn resumes(&self, service: usize, now: SimTime) -> Option<SimTime> {
         let mut until = None;

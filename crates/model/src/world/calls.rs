@@ -96,6 +96,7 @@ impl<O: Observer> World<O> {
             issuing: false,
             failed: false,
             cancellable: self.sites[site_index as usize].cancel_on_timeout,
+            silent: false,
             weight: self.calls.get(slot).weight,
             handler: self.sites[site_index as usize].handler_at(target),
             running: false,
@@ -169,6 +170,7 @@ impl<O: Observer> World<O> {
                 let (request, arrived) = (call.request, call.arrived);
                 self.observer
                     .observe(now, &Observation::RequestEnded { request, arrived, outcome });
+                self.register_ended(&call, outcome, now);
                 Ok(())
             }
             Caller::Job(job) => self.answer_job(job, outcome, sched),
@@ -210,6 +212,7 @@ impl<O: Observer> World<O> {
         if self.sites[call.site as usize].cancel_on_timeout {
             self.withdraw(call.job, sched.now());
         }
+        self.register_attempt_timed_out(&call);
         self.resolve_attempt(slot, Outcome::Timeout, sched)
     }
 

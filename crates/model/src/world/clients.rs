@@ -30,6 +30,7 @@ impl<O: Observer> World<O> {
         let key = payload.key;
         let arrived = Observation::RequestArrived { client: client as usize, request, key };
         self.observer.observe(now, &arrived);
+        self.register_invoked(client, request, key, now);
         let class = self.client_class[client as usize];
         let origin = Origin { request, class, arrived: now, payload };
         self.new_call(client, Caller::Client, origin, sched)?;

@@ -122,8 +122,8 @@ impl<O: Observer> World<O> {
 
     /// What node `node`'s wall clock reads at true time `now`, in nanoseconds (before zero when
     /// it is far enough behind; true time without clocks). Timestamps a node writes (a token's
-    /// issued-at) and expiries it checks (a token's, on the validator or the holder) read it
-    /// here.
+    /// issued-at) and expiries it checks (a token's, on the validator or the holder; a
+    /// leader's lease) read it here.
     pub(crate) fn local_now(&mut self, node: u32, now: SimTime) -> i64 {
         match &mut self.clocks {
             None => i64::try_from(now.as_nanos()).unwrap_or(i64::MAX),

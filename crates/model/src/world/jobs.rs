@@ -104,6 +104,21 @@ impl<O: Observer> World<O> {
                     }
                     self.jobs.get_mut(slot).step += 1;
                 }
+                StepPlan::RegisterCheck => {
+                    if self.register_serves(slot, sched.now()) {
+                        self.jobs.get_mut(slot).step += 1;
+                    } else {
+                        let job = self.jobs.get_mut(slot);
+                        job.failed = true; // not the leader (or its lease ran out): refused
+                        job.step = u16::MAX;
+                    }
+                }
+                StepPlan::RegisterAct => {
+                    if self.register_act(slot, sched)? {
+                        return Ok(()); // waits for a majority
+                    }
+                    self.jobs.get_mut(slot).step += 1;
+                }
             }
             // A step answered at once (its calls rejected, say): the next one runs at this
             // same instant.
@@ -183,7 +198,7 @@ impl<O: Observer> World<O> {
         self.free_job(slot);
         self.next_for_worker(service, sched)?;
         self.note_queue(service, now);
-        if waited_for {
+        if waited_for && !job.silent {
             self.answer(&job, outcome, sched)?;
         }
         Ok(())

@@ -13,6 +13,7 @@ mod end;
 mod jobs;
 mod network;
 mod nodes;
+mod register;
 mod tokens;
 mod workers;
 
@@ -21,13 +22,15 @@ use clocks::Clocks;
 pub use network::NetEvent;
 use network::{AWAY, Wire};
 pub use nodes::NodeEvent;
+pub use register::RegisterEvent;
+use register::Registers;
 use tokens::Tokens;
 use workers::Taken;
 
 use std::collections::VecDeque;
 
 use faultline_engine::{
-    Activity, LimitExceeded, Model, RngStreams, Scheduler, SimDuration, SimTime, TraceKey,
+    Activity, LimitExceeded, Model, RngStreams, Scheduler, SimDuration, SimRng, SimTime, TraceKey,
 };
 use rand::RngExt;
 
@@ -61,6 +64,8 @@ pub enum Event {
     Net(NetEvent),
     /// Crashes (only in a world with crashes).
     Node(NodeEvent),
+    /// Replicated registers' timers (only in a world with a register).
+    Register(RegisterEvent),
 }
 
 /// Handling an event goes on until it is done, or stops the run at a limit. Boxed so that the
@@ -119,6 +124,10 @@ pub struct World<O> {
     clocks: Option<Box<Clocks>>,
     /// The tokens clients hold and every token issued; `None` when no client holds one.
     tokens: Option<Box<Tokens>>,
+    /// Replicated registers; `None` when no handler has a `Register` step.
+    registers: Option<Box<Registers>>,
+    /// The services each client's requests go to: (first, count).
+    client_targets: Vec<(usize, usize)>,
 }
 
 impl<O: Observer> World<O> {
@@ -184,6 +193,12 @@ impl<O: Observer> World<O> {
             nodes: Self::node_faults(config),
             clocks,
             tokens: Tokens::new(config).map(Box::new),
+            registers: Registers::new(config, &streams).map(Box::new),
+            client_targets: config
+                .clients
+                .iter()
+                .map(|c| config.instances(c.call.target))
+                .collect(),
         }
     }
 
@@ -195,6 +210,7 @@ impl<O: Observer> World<O> {
         self.metrics.network = self.wire.as_ref().map(|w| w.stats());
         self.metrics.clocks = self.clock_traces();
         self.metrics.tokens = self.token_counts();
+        self.metrics.registers = self.registers.as_ref().map_or_else(Vec::new, |r| r.histories());
         self.metrics.finish();
         (self.metrics, self.observer, self.requests_in_flight as u64)
     }
@@ -255,6 +271,7 @@ impl<O: Observer> Model for World<O> {
             self.schedule_next_arrival(client, sched);
         }
         self.schedule_crashes(sched);
+        self.start_registers(sched);
         Ok(())
     }
 
@@ -270,6 +287,7 @@ impl<O: Observer> Model for World<O> {
             Event::Flush { batcher, epoch } => self.flush(batcher, epoch, sched),
             Event::Net(NetEvent::Arrive { message }) => self.arrive_message(message, sched),
             Event::Node(NodeEvent::Crash { service }) => self.crash(service as usize, sched),
+            Event::Register(event) => self.register_event(event, sched),
         };
         flow.map_err(|stop| *stop)
     }
@@ -298,6 +316,12 @@ impl<O: Observer> Model for World<O> {
             Event::Node(NodeEvent::Crash { service }) => {
                 TraceKey { kind: 8, component: service, request: 0 }
             }
+            Event::Register(RegisterEvent::Tick { service, epoch }) => {
+                TraceKey { kind: 10, component: service, request: u64::from(epoch) }
+            }
+            Event::Register(RegisterEvent::Silence { service, epoch }) => {
+                TraceKey { kind: 11, component: service, request: u64::from(epoch) }
+            }
         }
     }
 
@@ -325,6 +349,12 @@ impl<O: Observer> Model for World<O> {
             }
             Event::Node(NodeEvent::Crash { service }) => {
                 self.activity_at(service as usize, "crashing")
+            }
+            Event::Register(RegisterEvent::Tick { service, .. }) => {
+                self.activity_at(service as usize, "sending heartbeats")
+            }
+            Event::Register(RegisterEvent::Silence { service, .. }) => {
+                self.activity_at(service as usize, "waiting for a leader")
             }
         }
     }

@@ -18,6 +18,8 @@ pub(super) enum Message {
     Attempt(Job),
     /// The callee's answer to attempt `generation` of `call`.
     Answer { call: u32, generation: u32, outcome: Outcome },
+    /// Between two replicas of a register (services `from` and `to`).
+    Register { from: u32, to: u32, msg: crate::register::RegMsg },
 }
 
 /// The network's events.
@@ -51,7 +53,7 @@ impl Wire {
             || NetworkConfig { default: LinkConfig::PERFECT, rules: vec![], faults: vec![] };
         let network = match &config.network {
             Some(network) => network.clone(),
-            None if !config.node_faults.is_empty() => perfect(),
+            None if !config.node_faults.is_empty() || config.has_registers() => perfect(),
             None => return None,
         };
         Some(Wire {
@@ -99,7 +101,13 @@ impl<O: Observer> World<O> {
         Ok(())
     }
 
-    fn transmit(&mut self, from: u32, to: u32, message: Message, sched: &mut Scheduler<Event>) {
+    pub(super) fn transmit(
+        &mut self,
+        from: u32,
+        to: u32,
+        message: Message,
+        sched: &mut Scheduler<Event>,
+    ) {
         let wire = self.wire.as_mut().expect("only called with a network");
         let Fate::Delivered { at, copy } = wire.network.send(sched.now(), from, to) else {
             return; // lost: the caller's timeout notices
@@ -116,6 +124,7 @@ impl<O: Observer> World<O> {
         let service = match *message {
             Message::Attempt(job) => Some(job.service),
             Message::Answer { call, .. } => self.site_services[self.calls.get(call).site as usize],
+            Message::Register { to, .. } => Some(to),
         };
         service.map_or(Reach::Now, |s| self.reaching(s as usize, now))
     }
@@ -129,6 +138,9 @@ impl<O: Observer> World<O> {
             }
             Message::Answer { call, .. } => {
                 TraceKey { kind: 7, component: call, request: self.calls.get(call).request }
+            }
+            Message::Register { from, to, .. } => {
+                TraceKey { kind: 9, component: to, request: u64::from(from) }
             }
         }
     }
@@ -172,6 +184,7 @@ impl<O: Observer> World<O> {
                 }
                 Ok(()) // late: the caller gave up or was answered by a duplicate
             }
+            Message::Register { from, to, msg } => self.register_message(from, to, msg, sched),
         }
     }
 }

@@ -76,6 +76,7 @@ impl<O: Observer> World<O> {
         self.restart_sites_of(service, now);
         self.services[service].crash();
         self.note_queue(service, now);
+        self.crash_replica(service, sched);
         Ok(())
     }
 

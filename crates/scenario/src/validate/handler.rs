@@ -9,6 +9,7 @@ use crate::raw::{CallRaw, DistRaw, ServiceRaw, StepRaw};
 
 use super::call::{CallSpec, check_call, check_call_raw};
 use super::dist::check_dist;
+use super::register::check_register;
 use super::schedule::check_step_schedule;
 use super::token::check_leeway;
 use super::{Checker, optional};
@@ -114,6 +115,9 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, handler: Handler) ->
         StepRaw::CheckToken { leeway } => {
             check_leeway(c, &[at, &["leeway"]].concat(), leeway.as_deref())
                 .map(|leeway| Step::CheckToken { leeway })
+        }
+        StepRaw::Register { mode, reads, apply } => {
+            check_register(c, at, mode, reads, apply).map(Step::Register)
         }
     }
 }

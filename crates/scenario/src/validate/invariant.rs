@@ -106,6 +106,8 @@ fn check_invariant(
             })
         }
         InvariantRaw::RetryAmplification { max } => retry_amplification(c, index, *max),
+        InvariantRaw::Linearizable => Some(Invariant::Linearizable),
+        InvariantRaw::NoAcknowledgedWriteLost => Some(Invariant::NoAcknowledgedWriteLost),
         InvariantRaw::SuccessRate { min } => {
             let min = probability(c, &at("min"), *min)?;
             Some(Invariant::SuccessRate { min })

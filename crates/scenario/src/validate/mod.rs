@@ -23,6 +23,7 @@ mod network;
 mod nodes;
 mod payload;
 mod queue;
+mod register;
 mod retry;
 mod schedule;
 mod scheduled_days;

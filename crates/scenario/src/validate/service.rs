@@ -103,6 +103,7 @@ fn check_service(
         None => Zone::named("UTC"),
     };
     let steps = check_handler(c, name, s, names, zone.as_ref());
+    super::register::check_register_placement(c, name, s);
     let rate_limit = check_rate_limit(c, &["services", name, "rate_limit"], s.rate_limit.as_ref());
     let drain_rate = check_rate_limit(c, &["services", name, "drain_rate"], s.drain_rate.as_ref());
     let shed_after =
