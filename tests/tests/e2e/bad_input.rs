@@ -41,6 +41,26 @@ const TWO_CLASSES: (&str, &str) = (
 
 const CASES: &[Case] = &[
     Case {
+        name: "unknown register mode",
+        edits: &[(
+            "service_time: Exp(mean: \"50ms\")",
+            "steps: [Register(mode: Raft(heartbeat: \"50ms\", timeout: \"1s\"), reads: \"50%\", apply: Const(\"1ms\"))]",
+        )],
+        args: &[],
+        at: Some("Raft"),
+        says: "Failover",
+    },
+    Case {
+        name: "register lease outlasting the followers' wait",
+        edits: &[(
+            "service_time: Exp(mean: \"50ms\")",
+            "steps: [Register(mode: Lease(heartbeat: \"50ms\", lease: \"2s\", timeout: \"1s\"), reads: \"50%\", apply: Const(\"1ms\"))]",
+        )],
+        args: &[],
+        at: Some("\"2s\""),
+        says: "ends before followers give up",
+    },
+    Case {
         name: "misspelt field",
         edits: &[("workers: 2", "wrokers: 2")],
         args: &[],

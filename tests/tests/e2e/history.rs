@@ -72,3 +72,47 @@ fn a_checker_that_gives_up_exits_2() {
     assert!(err.contains("gave up"), "{err}");
     assert!(!out.contains("linearizable"), "{out}");
 }
+
+/// Runs `faultline` with `args`; returns exit code, stdout, stderr.
+fn faultline(args: &[&str]) -> (u8, String, String) {
+    let mut argv: Vec<std::ffi::OsString> = vec!["faultline".into()];
+    argv.extend(args.iter().map(Into::into));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = faultline_cli::main_with(argv, &mut out, &mut err);
+    (code, String::from_utf8_lossy(&out).into(), String::from_utf8_lossy(&err).into())
+}
+
+/// A simulated run's `--history` file is a history `faultline history` reads, and gives the
+/// verdict the run's own invariant gave: not linearizable for the split brain, linearizable
+/// with quorum. An existing file is never replaced without `--force`.
+#[test]
+fn a_run_writes_its_register_history_for_the_history_command() {
+    let scenario = faultline_tests::workspace_root().join("scenarios/partition-split-brain.ron");
+    let scenario = scenario.to_str().expect("utf-8 path");
+    let dir = std::env::temp_dir().join(format!("faultline-run-history-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (variant, run_code, verdict) in [("naive", 1, 1), ("fixed", 0, 0)] {
+        let file = dir.join(format!("{variant}.edn"));
+        let _ = std::fs::remove_file(&file);
+        let file = file.to_str().expect("utf-8 path").to_string();
+        let args = ["run", scenario, "--variant", variant, "--no-report", "--history", &file];
+        let (code, out, err) = faultline(&args);
+        assert_eq!(code, run_code, "{variant}: {out}{err}");
+        let text = std::fs::read_to_string(&file).expect("the history was written");
+        assert!(text.lines().count() > 1000, "{variant}: {} lines", text.lines().count());
+        let (code, out, err) = faultline(&["history", &file, "--model", "register"]);
+        assert_eq!(code, verdict, "{variant}: {out}{err}");
+        let (code, _, err) = faultline(&args);
+        assert_eq!(code, 2, "{variant}: an existing history is kept");
+        assert!(err.contains("the file exists") && err.contains("--force"), "{err}");
+    }
+    let (code, _, err) = faultline(&[
+        "run",
+        &scenario.replace("partition-split-brain", "mm1"),
+        "--no-report",
+        "--history",
+        "x.edn",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("the scenario has no register"), "{err}");
+}

@@ -99,3 +99,75 @@ pub(super) fn check_register_placement(c: &mut Checker, name: &str, s: &ServiceR
         c.report(&["services", name, "instances"], message, None);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use faultline_engine::SimDuration;
+    use faultline_model::{Dist, Step};
+
+    use super::super::testing::{refused, scenario, valid};
+    use super::*;
+
+    const WEB: &str = r#""web": (target: "store", rate: "10/s", key: Uniform(5))"#;
+
+    fn store(mode: &str, extra: &str) -> String {
+        format!(
+            r#""store": (instances: 3, workers: 4, steps: [Register(mode: {mode}, reads: "50%", apply: Const("1ms"))]{extra})"#
+        )
+    }
+
+    #[test]
+    fn a_register_step_becomes_its_config_on_every_instance() {
+        let s = valid(&scenario(
+            &store(r#"Lease(heartbeat: "50ms", lease: "1s", timeout: "1.2s")"#, ""),
+            WEB,
+            "",
+        ));
+        let ms = SimDuration::from_millis;
+        let expected = Step::Register(RegisterStep {
+            mode: RegisterMode::Lease { heartbeat: ms(50), lease: ms(1000), timeout: ms(1200) },
+            reads: 0.5,
+            apply: Dist::Const { secs: 0.001 },
+        });
+        assert_eq!(s.world.services.len(), 3);
+        assert!(s.world.services.iter().all(|svc| svc.steps == vec![expected.clone()]));
+        assert_eq!(s.world.replicas_of(1), (0, 3, "store".to_string()));
+    }
+
+    #[test]
+    fn timings_under_which_followers_take_over_from_a_healthy_leader_are_refused() {
+        let slow =
+            refused(&scenario(&store(r#"Quorum(heartbeat: "1s", timeout: "500ms")"#, ""), WEB, ""));
+        assert!(
+            slow.iter().any(|p| p.contains("timeout 500ms is not longer than the heartbeat 1s")),
+            "{slow:?}"
+        );
+        let long = refused(&scenario(
+            &store(r#"Lease(heartbeat: "50ms", lease: "2s", timeout: "1s")"#, ""),
+            WEB,
+            "",
+        ));
+        assert!(
+            long.iter()
+                .any(|p| p
+                    .contains("lease 2s must lie between the heartbeat 50ms and the timeout 1s")),
+            "{long:?}"
+        );
+    }
+
+    #[test]
+    fn shares_over_100_percent_and_registers_in_sub_tasks_are_refused() {
+        let text = scenario(
+            r#""store": (workers: 4, steps: [Register(mode: Failover(heartbeat: "50ms", timeout: "1s"), reads: "150%", apply: Const("1ms"))])"#,
+            WEB,
+            "",
+        );
+        assert!(refused(&text).iter().any(|p| p.contains("reads is 150%; at most 100%")));
+        let nested = scenario(
+            r#""store": (workers: 4, steps: [Fanout(count: 2, steps: [Register(mode: Failover(heartbeat: "50ms", timeout: "1s"), reads: "50%", apply: Const("1ms"))])])"#,
+            WEB,
+            "",
+        );
+        assert!(refused(&nested).iter().any(|p| p.contains("a `Register` step inside a `Fanout`")));
+    }
+}
