@@ -53,7 +53,9 @@ fn bench(label: &str, text: &str) {
     let checked = started.elapsed().as_secs_f64();
     let said = match verdict {
         Verdict::Linearizable => "linearizable".to_string(),
-        Verdict::NotLinearizable(cx) => format!("not linearizable ({} operations)", cx.operations.len()),
+        Verdict::NotLinearizable(cx) => {
+            format!("not linearizable ({} operations)", cx.operations.len())
+        }
         Verdict::GaveUp { reason } => format!("gave up: {reason}"),
     };
     println!(

@@ -9,6 +9,7 @@ mod folder;
 mod html;
 mod network;
 pub mod plot;
+mod register;
 mod replay;
 mod spark;
 mod summary;
@@ -22,6 +23,7 @@ pub use folder::{ReportError, ReportFile, render_report, write_report, write_var
 pub use html::render_html;
 pub use network::{LinkSummary, NetworkSummary};
 pub use plot::{PlotError, render_png, render_svg};
+pub use register::{LeaderSummary, RegisterSummary};
 pub use replay::{render_replay, render_summary_difference};
 pub use spark::{p99_sparkline, p99_sparkline_of, sparkline};
 pub use summary::{

@@ -399,6 +399,9 @@ pub struct Summary {
     /// Tokens issued and checked, and the checks that went wrong; only in runs with tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tokens: Option<TokenSummary>,
+    /// Each replicated register's operations and leaders; only in runs with registers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub registers: Vec<crate::RegisterSummary>,
     pub littles_law: LittlesLaw,
     pub services: BTreeMap<String, ServiceSummary>,
     pub classes: BTreeMap<String, ClassSummary>,
@@ -452,6 +455,7 @@ impl Summary {
             clocks: clock_summaries(m),
             calendar: CalendarSummary::new(scenario),
             tokens: m.tokens.map(TokenSummary::new),
+            registers: crate::register::register_summaries(m),
             littles_law: LittlesLaw {
                 arrival_rate_per_s: m.arrival_rate(),
                 mean_latency_s: m.mean_sojourn(),

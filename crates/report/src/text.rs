@@ -99,6 +99,9 @@ fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
     if let Some(tokens) = &s.tokens {
         let _ = writeln!(out, "{}", tokens.line());
     }
+    for register in &s.registers {
+        let _ = writeln!(out, "{}", register.line());
+    }
     if let Some(trend) = p99_trend {
         let _ = writeln!(out, "p99 trend   {trend}");
     }
