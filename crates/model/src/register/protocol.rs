@@ -180,6 +180,14 @@ pub(crate) struct Out {
     pub(crate) happened: Vec<Happened>,
 }
 
+/// A message's passage: when it arrives, from which replica, at which.
+#[derive(Clone, Copy, Debug)]
+struct Hop {
+    now: SimTime,
+    from: u32,
+    to: u32,
+}
+
 /// One register: its replicas, the operations in flight at its leaders, and stores in transit.
 #[derive(Debug)]
 pub(crate) struct Register {
@@ -398,20 +406,19 @@ impl Register {
 
     /// `to` receives `msg` from `from` at `now`.
     pub(crate) fn receive(&mut self, now: SimTime, from: u32, to: u32, msg: RegMsg, out: &mut Out) {
+        let hop = Hop { now, from, to };
         match msg {
-            RegMsg::Heartbeat { term, round } => self.on_heartbeat(now, from, to, term, round, out),
+            RegMsg::Heartbeat { term, round } => self.on_heartbeat(hop, term, round, out),
             RegMsg::HeartbeatAck { term, round, ok } => {
-                self.on_heartbeat_ack(now, from, to, term, round, ok, out)
+                self.on_heartbeat_ack(hop, term, round, ok, out)
             }
             RegMsg::Append { term, op, key, entry, write } => {
-                self.on_append(now, from, to, (term, op, key), entry, write, out)
+                self.on_append(hop, (term, op, key), entry, write, out)
             }
-            RegMsg::AppendAck { term, op, ok } => {
-                self.on_append_ack(now, from, to, term, op, ok, out)
-            }
-            RegMsg::RequestVote { term } => self.on_request_vote(now, from, to, term, out),
+            RegMsg::AppendAck { term, op, ok } => self.on_append_ack(hop, term, op, ok, out),
+            RegMsg::RequestVote { term } => self.on_request_vote(hop, term, out),
             RegMsg::Vote { term, granted, snapshot } => {
-                self.on_vote(now, from, to, term, granted, snapshot, out)
+                self.on_vote(hop, term, granted, snapshot, out)
             }
             RegMsg::SyncRequest { term } => {
                 let store = self.replicas[to as usize].store.clone();
@@ -455,15 +462,7 @@ impl Register {
         r.heard = now;
     }
 
-    fn on_heartbeat(
-        &mut self,
-        now: SimTime,
-        from: u32,
-        to: u32,
-        term: u32,
-        round: u32,
-        out: &mut Out,
-    ) {
+    fn on_heartbeat(&mut self, Hop { now, from, to }: Hop, term: u32, round: u32, out: &mut Out) {
         if !self.follows(from, to, term) {
             if self.mode.is_quorum() {
                 let mine = self.replicas[to as usize].term;
@@ -475,12 +474,9 @@ impl Register {
         out.sends.push((to, from, RegMsg::HeartbeatAck { term, round, ok: true }));
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn on_heartbeat_ack(
         &mut self,
-        now: SimTime,
-        from: u32,
-        to: u32,
+        Hop { now, from, to }: Hop,
         term: u32,
         round: u32,
         ok: bool,
@@ -504,12 +500,9 @@ impl Register {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn on_append(
         &mut self,
-        now: SimTime,
-        from: u32,
-        to: u32,
+        Hop { now, from, to }: Hop,
         (term, op, key): (u32, u32, u64),
         entry: Entry,
         write: bool,
@@ -540,12 +533,9 @@ impl Register {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn on_append_ack(
         &mut self,
-        now: SimTime,
-        from: u32,
-        to: u32,
+        Hop { now, from, to }: Hop,
         term: u32,
         op: u32,
         ok: bool,
@@ -569,7 +559,7 @@ impl Register {
         }
     }
 
-    fn on_request_vote(&mut self, now: SimTime, from: u32, to: u32, term: u32, out: &mut Out) {
+    fn on_request_vote(&mut self, Hop { now, from, to }: Hop, term: u32, out: &mut Out) {
         let mine = self.replicas[to as usize].term;
         if term <= mine {
             out.sends.push((to, from, RegMsg::Vote { term: mine, granted: false, snapshot: NONE }));
@@ -586,12 +576,9 @@ impl Register {
         out.sends.push((to, from, RegMsg::Vote { term, granted: true, snapshot }));
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn on_vote(
         &mut self,
-        now: SimTime,
-        from: u32,
-        to: u32,
+        Hop { now, from, to }: Hop,
         term: u32,
         granted: bool,
         snapshot: u32,
