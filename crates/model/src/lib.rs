@@ -6,6 +6,7 @@
 //! validated configuration and draw randomness only from their own engine streams.
 
 mod balance;
+pub mod broker;
 mod calendar;
 mod call;
 mod client;

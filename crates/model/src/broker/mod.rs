@@ -1,0 +1,139 @@
+//! A message broker: topics split into partitions, subscriptions (consumer groups) each with its
+//! own place in every partition, at-least-once delivery with acknowledgements and a visibility
+//! timeout, a receive limit after which a message goes to the subscription's dead-letter
+//! queue, replays of dead letters with a limit per message (parked past it, never looping), and
+//! retention bounded by count and age (what falls off unread is counted).
+//!
+//! Pure decisions, as `register/` is: the world (to come: `world/broker.rs`) carries
+//! publishes and deliveries over the network, runs the visibility timers and turns consumers'
+//! answers into acks and nacks. It must never read a clock, touch a job, or decide a message's
+//! fate on the network.
+
+mod log;
+mod subscription;
+#[cfg(test)]
+mod tests;
+
+pub use log::{Retention, TopicStats};
+pub use subscription::{Delivery, DeliveryMode, Released, SubscriptionConfig, SubscriptionStats};
+
+use faultline_engine::SimTime;
+
+use log::PartitionLog;
+use subscription::Subscription;
+
+/// A message as the broker keeps it: small and `Copy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// Unique in the run, in order of publishing.
+    pub id: u64,
+    /// Picks the partition; the entity it is about.
+    pub key: u64,
+    pub published: SimTime,
+    /// Whatever the producer attached (an event kind, a version), opaque here.
+    pub body: u64,
+}
+
+/// One topic: its partitions' logs and the subscriptions reading them.
+#[derive(Debug)]
+pub struct Topic {
+    partitions: Vec<PartitionLog>,
+    subscriptions: Vec<Subscription>,
+    retention: Retention,
+    next_id: u64,
+}
+
+impl Topic {
+    pub fn new(
+        partitions: u32,
+        retention: Retention,
+        subscriptions: &[SubscriptionConfig],
+    ) -> Self {
+        let partitions = partitions.max(1);
+        Topic {
+            partitions: (0..partitions).map(|_| PartitionLog::default()).collect(),
+            subscriptions: subscriptions
+                .iter()
+                .map(|c| Subscription::new(*c, partitions))
+                .collect(),
+            retention,
+            next_id: 0,
+        }
+    }
+
+    /// The partition a key's messages go to.
+    pub fn partition_of(&self, key: u64) -> u32 {
+        (mix(key) % self.partitions.len() as u64) as u32
+    }
+
+    /// Appends a message about `key` carrying `body`; returns it. Every subscription will see
+    /// it (publish/subscribe), unless retention drops it first.
+    pub fn publish(&mut self, key: u64, body: u64, now: SimTime) -> Message {
+        let message = Message { id: self.next_id, key, published: now, body };
+        self.next_id += 1;
+        let partition = self.partition_of(key) as usize;
+        self.partitions[partition].append(message);
+        self.enforce_retention(partition, now);
+        message
+    }
+
+    /// Drops what retention no longer keeps from `partition`; a subscription that had not read
+    /// a dropped message counts it as lost to retention.
+    fn enforce_retention(&mut self, partition: usize, now: SimTime) {
+        let dropped = self.partitions[partition].trim(self.retention, now);
+        if let Some(below) = dropped {
+            for s in &mut self.subscriptions {
+                s.skip_to(partition, below);
+            }
+        }
+    }
+
+    /// Up to what the consumer `consumer` of subscription `sub` may still take (its prefetch
+    /// less what it holds), delivered now with a visibility deadline of `now + visibility`.
+    pub fn poll(&mut self, sub: usize, consumer: u32, now: SimTime, out: &mut Vec<Delivery>) {
+        for partition in 0..self.partitions.len() {
+            self.enforce_retention(partition, now);
+        }
+        self.subscriptions[sub].poll(&self.partitions, consumer, now, out);
+    }
+
+    /// The consumer finished the delivery successfully.
+    pub fn ack(&mut self, sub: usize, delivery: Delivery) -> bool {
+        self.subscriptions[sub].ack(delivery)
+    }
+
+    /// The consumer failed the delivery, or its visibility ran out: it is delivered again, or
+    /// dead-lettered once it has been received `max_receives` times.
+    pub fn release(&mut self, sub: usize, delivery: Delivery) -> Released {
+        self.subscriptions[sub].release(delivery)
+    }
+
+    /// Moves up to `count` dead letters of `sub` back to be delivered again; a message already
+    /// replayed `limit` times is parked instead. Returns (replayed, parked).
+    pub fn replay(&mut self, sub: usize, count: usize, limit: u32) -> (u64, u64) {
+        self.subscriptions[sub].replay(count, limit)
+    }
+
+    /// What subscription `sub` has done with the messages it was given.
+    pub fn subscription_stats(&self, sub: usize) -> SubscriptionStats {
+        let s = &self.subscriptions[sub];
+        let stats = s.stats();
+        SubscriptionStats { waiting: stats.waiting + s.unread(&self.partitions), ..stats }
+    }
+
+    pub fn stats(&self) -> TopicStats {
+        let mut stats = TopicStats::default();
+        for p in &self.partitions {
+            stats.add(p.stats());
+        }
+        stats
+    }
+}
+
+/// SplitMix64's finaliser: keys that differ by one land on unrelated partitions.
+fn mix(key: u64) -> u64 {
+    let mut x = key.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
