@@ -222,6 +222,44 @@ fn tables(out: &mut String, s: &Summary) {
     if let Some(network) = &s.network {
         network_tables(out, network);
     }
+    if let Some(tokens) = &s.tokens {
+        out.push_str(
+            "<table>\n<tr><th>tokens</th><th class=\"n\">issued</th><th class=\"n\">checked</th>\
+             <th class=\"n\">accepted</th><th class=\"n\">wrongly rejected</th>\
+             <th class=\"n\">wrongly accepted</th></tr>\n",
+        );
+        let counts = [tokens.issued, tokens.checked, tokens.accepted];
+        let wrong = [tokens.wrongly_rejected, tokens.wrongly_accepted];
+        let cells: Vec<String> = counts.iter().chain(&wrong).map(|&n| thousands(n)).collect();
+        row(out, "checks", &cells);
+        out.push_str("</table>\n");
+    }
+    for register in &s.registers {
+        register_table(out, register);
+    }
+}
+
+/// A register's operations by how they ended, and the replicas that took over as leader.
+fn register_table(out: &mut String, r: &crate::RegisterSummary) {
+    out.push_str(
+        "<table>\n<tr><th>register</th><th class=\"n\">reads</th><th class=\"n\">writes</th>\
+         <th class=\"n\">ok</th><th class=\"n\">failed</th><th class=\"n\">unknown</th>\
+         <th class=\"n\">in flight</th><th>took over</th></tr>\n",
+    );
+    let counts = [r.reads, r.writes, r.ok, r.failed, r.unknown, r.in_flight];
+    let mut cells: Vec<String> = counts.iter().map(|&n| thousands(n)).collect();
+    let mut leaders: Vec<String> = r
+        .leaders
+        .iter()
+        .take(8)
+        .map(|l| format!("{} (term {}) at {:.3}s", l.replica, l.term, l.at_s))
+        .collect();
+    if r.leaders.len() > 8 {
+        leaders.push(format!("and {} more", r.leaders.len() - 8));
+    }
+    cells.push(if leaders.is_empty() { "nobody".to_string() } else { leaders.join(", ") });
+    row(out, &format!("{} ({})", r.name, r.mode), &cells);
+    out.push_str("</table>\n");
 }
 
 /// What the network carried, and its slowest links.

@@ -256,3 +256,21 @@ fn the_page_opens_in_a_headless_browser_with_every_plot() {
     assert!(png.len() > 60_000, "the screenshot looks empty ({} bytes)", png.len());
     println!("browser check passed; screenshot at {}", shot.display());
 }
+
+/// The page shows what a register and tokens did: operations by outcome and who took over;
+/// token checks and the wrong verdicts.
+#[test]
+fn the_page_shows_registers_and_token_checks() {
+    let out = scratch("registers-tokens");
+    let split = faultline_tests::scenario_path("partition-split-brain");
+    let (code, stdout) = run(&split, &["--variant", "naive"], &out);
+    assert_eq!(code, 1, "{stdout}");
+    let page = std::fs::read_to_string(report_folder(&stdout).join("index.html")).expect("page");
+    assert!(page.contains("<tr><th>store (Failover)</th>"), "no register row");
+    assert!(page.contains("store/2 (term 2) at 10.570s"), "no leader change");
+    let tokens = faultline_tests::scenario_path("clock-skew-tokens");
+    let (code, stdout) = run(&tokens, &["--variant", "naive"], &out);
+    assert_eq!(code, 1, "{stdout}");
+    let page = std::fs::read_to_string(report_folder(&stdout).join("index.html")).expect("page");
+    assert!(page.contains("<th class=\"n\">wrongly rejected</th>"), "no token table");
+}
