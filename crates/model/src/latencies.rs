@@ -153,6 +153,20 @@ impl Latencies {
         self.count == 0
     }
 
+    /// How many values recorded were exactly zero (bucket 0 holds zero alone): a queue wait of
+    /// zero is a job that found a free worker.
+    pub fn zeros(&self) -> u64 {
+        if let Some(dense) = &self.dense {
+            return dense.as_slice()[0];
+        }
+        let listed = match self.sparse.first() {
+            Some(&entry) if entry >> COUNT_BITS == 0 => u64::from(entry & COUNT_MASK),
+            _ => 0,
+        };
+        let pending = &self.pending[..usize::from(self.pending_len)];
+        listed + pending.iter().filter(|&&index| index == 0).count() as u64
+    }
+
     /// The largest value recorded, exactly.
     pub fn max(&self) -> SimDuration {
         SimDuration::from_nanos(self.max)
@@ -310,6 +324,25 @@ mod tests {
         assert_eq!(q[3], ms(1000), "the top never exceeds the exact maximum");
         assert_eq!((l.len(), l.max()), (1000, ms(1000)));
         assert!((l.summary().mean - 0.5005).abs() < 1e-12);
+    }
+
+    #[test]
+    fn zeros_are_counted_sparse_pending_and_dense() {
+        let mut l = Latencies::new(SimDuration::from_secs(100));
+        // 3 zeros among 10 values: some still pending, some merged into the list.
+        for i in 0..10u64 {
+            l.record(if i % 3 == 0 && i < 9 { SimDuration::ZERO } else { ms(i + 1) });
+        }
+        assert_eq!(l.zeros(), 3);
+        for _ in 0..17 {
+            l.record(SimDuration::ZERO); // past a merge: the list's first entry
+        }
+        assert_eq!(l.zeros(), 20);
+        for i in 0..5_000u64 {
+            l.record(if i % 2 == 0 { SimDuration::ZERO } else { ms(i) });
+        }
+        assert!(l.is_dense());
+        assert_eq!((l.zeros(), l.len()), (2_520, 5_027));
     }
 
     #[test]

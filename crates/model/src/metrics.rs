@@ -90,6 +90,12 @@ impl ServiceMetrics {
     pub fn queue_wait(&self) -> LatencySummary {
         self.queue_wait.summary()
     }
+    /// Share of the jobs started after the warm-up that waited in the queue at all (P(wait) of
+    /// queueing theory); 0 when none started.
+    pub fn waited_share(&self) -> f64 {
+        let started = self.queue_wait.len();
+        if started == 0 { 0.0 } else { (started - self.queue_wait.zeros()) as f64 / started as f64 }
+    }
     /// Time from arrival at this service to the job's end.
     pub fn latency(&self) -> LatencySummary {
         self.latency.summary()

@@ -208,6 +208,7 @@ fn tables(out: &mut String, s: &Summary) {
         row(out, name, &service_cells(v));
     }
     out.push_str("</table>\n");
+    analytic_table(out, s);
     if !s.clocks.is_empty() {
         out.push_str(
             "<table>\n<tr><th>clock of</th><th class=\"n\">offset at start</th>\
@@ -259,6 +260,44 @@ fn register_table(out: &mut String, r: &crate::RegisterSummary) {
     }
     cells.push(if leaders.is_empty() { "nobody".to_string() } else { leaders.join(", ") });
     row(out, &format!("{} ({})", r.name, r.mode), &cells);
+    out.push_str("</table>\n");
+}
+
+/// Queueing theory beside the run, for each plain M/M/c service.
+fn analytic_table(out: &mut String, s: &Summary) {
+    if s.analytic.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<table>\n<tr><th>queueing theory</th><th>model</th><th class=\"n\">ρ</th>\
+         <th class=\"n\">Wq</th><th class=\"n\">W</th><th class=\"n\">P(wait)</th></tr>\n",
+    );
+    for (name, a) in &s.analytic {
+        let figures = |f: &crate::QueueFigures| {
+            [
+                format!("{:.3}", f.utilisation),
+                human_secs(f.mean_wait_s),
+                human_secs(f.mean_time_s),
+                format!("{:.3}", f.wait_probability),
+            ]
+        };
+        let label = format!("{name} predicted");
+        match &a.predicted {
+            Some(p) => row(out, &label, &[&[a.model.clone()][..], &figures(p)].concat()),
+            None => {
+                let _ = writeln!(
+                    out,
+                    "<tr><th>{}</th><td>{}</td><td colspan=\"4\">λ/(cμ) = {:.3} ≥ 1: unstable, \
+                     the queue grows without bound; no steady state to predict</td></tr>",
+                    escape(&label),
+                    escape(&a.model),
+                    a.offered_utilisation
+                );
+            }
+        }
+        let simulated = [&[a.model.clone()][..], &figures(&a.simulated)].concat();
+        row(out, &format!("{name} simulated"), &simulated);
+    }
     out.push_str("</table>\n");
 }
 

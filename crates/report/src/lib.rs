@@ -3,6 +3,7 @@
 //!
 //! Built only from a finished run's outcome; nothing here influences a run.
 
+mod analytic;
 pub mod chart;
 mod clock;
 mod folder;
@@ -17,6 +18,7 @@ pub mod sweep;
 mod text;
 mod vary;
 
+pub use analytic::{AnalyticSummary, QueueFigures, analytic_summaries, erlang_c};
 pub use chart::{Chart, charts, vary_chart};
 pub use clock::{CLOCKS, ClockSummary, clock_chart};
 pub use folder::{ReportError, ReportFile, render_report, write_report, write_vary_report};

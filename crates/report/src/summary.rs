@@ -9,6 +9,7 @@ use faultline_model::{Fault, FaultKind, LatencySummary, LoadShape, Metrics, Reje
 use faultline_scenario::{Outcome, Scenario};
 use serde::Serialize;
 
+use crate::analytic::{AnalyticSummary, analytic_summaries};
 use crate::clock::{ClockSummary, clock_series, clock_summaries};
 use crate::network::{NetworkSummary, network_bands};
 use crate::text::thousands;
@@ -404,6 +405,10 @@ pub struct Summary {
     pub registers: Vec<crate::RegisterSummary>,
     pub littles_law: LittlesLaw,
     pub services: BTreeMap<String, ServiceSummary>,
+    /// Each service that is a plain M/M/c queue, by name: queueing theory's prediction beside
+    /// the simulated figures; only in runs with such a service.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub analytic: BTreeMap<String, AnalyticSummary>,
     pub classes: BTreeMap<String, ClassSummary>,
     pub invariants: Vec<InvariantSummary>,
     pub all_hold: bool,
@@ -463,6 +468,7 @@ impl Summary {
                 lambda_w: m.arrival_rate() * m.mean_sojourn(),
             },
             services: services(m),
+            analytic: analytic_summaries(&scenario.world, m),
             classes: m
                 .classes
                 .iter()

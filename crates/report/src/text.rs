@@ -36,6 +36,9 @@ pub fn render_text_with_trend(
     requests(&mut out, s, p99_trend);
     classes(&mut out, s);
     services(&mut out, s);
+    for (name, analytic) in &s.analytic {
+        let _ = writeln!(out, "{}", analytic.line(name));
+    }
     verdicts(&mut out, s);
     let _ = writeln!(out, "\ntrace hash  {}", s.trace_hash);
     if let Some(path) = report {
