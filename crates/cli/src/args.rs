@@ -27,6 +27,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Run a scenario twice with one seed and compare the runs event by event.
     Replay(ReplayArgs),
+    /// Run variants of a scenario on the same seeds and set their figures side by side.
+    Compare(CompareArgs),
     /// Check whether a history file (one Jepsen-style EDN map per line) is linearizable.
     History(HistoryArgs),
 }
@@ -92,6 +94,34 @@ pub struct SweepArgs {
     /// Output format (the report; a shard is always JSON).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The scenario file (RON).
+    pub file: PathBuf,
+    /// The variants to compare, the baseline first: `--variants naive,fixed`. Defaults to
+    /// `naive,fixed` when the scenario has both, else every variant in the file.
+    #[arg(long, value_delimiter = ',', value_name = "A,B,...")]
+    pub variants: Vec<String>,
+    /// The seeds every variant runs, both ends included; defaults to the scenario's seed.
+    #[arg(long, value_name = "A..B", value_parser = parse_seeds)]
+    pub seeds: Option<SeedRange>,
+    /// Change a value in every variant before running: `--set services.db.workers=16`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Where report folders go.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Do not write the comparison page.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Replace an existing comparison folder of the same name instead of writing a new one.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

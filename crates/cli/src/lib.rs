@@ -6,6 +6,7 @@
 
 mod args;
 mod check;
+mod compare;
 mod history;
 mod list;
 mod merge;
@@ -60,6 +61,7 @@ pub fn main_on_terminal(
         Command::Sweep(args) => sweep::sweep(args, out, err, progress),
         Command::Merge(args) => merge::merge(args, out, err),
         Command::Replay(args) => replay::replay(args, out, err),
+        Command::Compare(args) => compare::compare(args, out, err, progress),
         Command::Check(args) => check::check(args, out, err),
         Command::List(args) => list::list(args, out, err),
         Command::History(args) => history::history(args, out, err),

@@ -518,6 +518,58 @@ pub fn latency_cdf_chart(series: &Series) -> Chart {
     chart
 }
 
+/// The overlaid charts of a comparison: p99 latency and goodput over time, one line per
+/// variant (in `runs`' order, each its own colour) on the same axes, for one seed's runs. Shaded
+/// with the first run's warm-up, load changes and faults (the scenario's; breakers differ
+/// between variants and are left out).
+pub fn compare_charts(runs: &[(&str, &Summary, &Series)], seed: u64) -> Vec<Chart> {
+    let Some(&(_, first_summary, first_series)) = runs.first() else { return Vec::new() };
+    let mut clock = Clock::new(first_summary, first_series);
+    clock.end_s = runs.iter().map(|(_, s, series)| Clock::new(s, series).end_s).fold(0.0, f64::max);
+    clock.unit = TimeUnit::for_clock(clock.end_s);
+    let shades: Vec<Shade> = clock
+        .shades(first_series)
+        .into_iter()
+        .filter(|s| matches!(s.kind, BandKind::WarmUp | BandKind::LoadChange | BandKind::Fault))
+        .collect();
+    let highest = runs
+        .iter()
+        .flat_map(|(_, _, series)| series.windows.iter().filter(|w| w.completed > 0))
+        .map(|w| w.latency_p99_s)
+        .fold(0.0, f64::max);
+    let unit = TimeUnit::for_latency(highest);
+    let window = human_secs(first_series.window_s);
+    let mut latency = Chart::new(
+        LATENCY,
+        format!("p99 latency of successful requests per {window} window, seed {seed}"),
+        clock.axis(),
+        Axis::linear("p99 latency", unit.name),
+    );
+    let mut goodput = Chart::new(
+        "goodput",
+        format!("Goodput (requests answered with success) per {window} window, seed {seed}"),
+        clock.axis(),
+        Axis::linear("goodput", "requests/s"),
+    );
+    for (i, &(name, _, series)) in runs.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        // On common random numbers the variants often agree exactly until their mechanisms
+        // differ: each line is drawn narrower than the one before, so that none hides another.
+        let width = 5u32.saturating_sub(2 * i as u32).max(2);
+        let windows = series.windows.iter();
+        // A window where nothing completed has no latency: a gap, not a zero.
+        let p99 = windows.clone().map(|w| {
+            (clock.mid(w), if w.completed > 0 { unit.of(w.latency_p99_s) } else { f64::NAN })
+        });
+        latency.lines.push(Line::new(name, p99.collect()).colour(colour).width(width));
+        let rate = windows.map(|w| (clock.mid(w), clock.rate(w, w.completed)));
+        goodput.lines.push(Line::new(name, rate.collect()).colour(colour).width(width));
+    }
+    latency.bands = shades.clone();
+    goodput.bands = shades;
+    vec![latency, goodput]
+}
+
 /// Throughput and goodput (left axis) and p99 latency (right axis) against the swept
 /// parameter of a `run --vary` sweep. Values such as `16`, `300/s` or `250ms` are placed by
 /// their number, with the common suffix as the axis unit; values that are not all numbers with

@@ -13,8 +13,9 @@ use std::thread;
 use thiserror::Error;
 
 use crate::chart::Chart;
+use crate::compare::{CompareReport, render_compare_html};
 use crate::plot::{PlotError, render_svg, svg_to_png};
-use crate::{Series, Summary, VaryReport, charts, render_html, vary_chart};
+use crate::{Series, Summary, VaryReport, charts, compare_charts, render_html, vary_chart};
 
 /// Folders tried with a numeric suffix before giving up.
 const MAX_SUFFIX: u32 = 10_000;
@@ -118,6 +119,29 @@ pub fn write_vary_report(
     staging.write("vary.json", sweep.to_json().as_bytes())?;
     staging.write(&svg.name, &svg.bytes)?;
     staging.write(&png.name, &png.bytes)?;
+    staging.commit(&name, force)
+}
+
+/// Writes a comparison's folder `<scenario>/compare-<variants>-seeds<A>-<B>/`: `index.html`,
+/// `compare.json` and each overlaid plot as PNG and SVG (one thread per plot). `runs` are the
+/// plotted seed's runs, a variant each, in the comparison's order; `command` reproduces it.
+pub fn write_compare_report(
+    root: &Path,
+    report: &CompareReport,
+    runs: &[(&str, &Summary, &Series)],
+    command: &str,
+    force: bool,
+) -> Result<PathBuf, ReportError> {
+    let variants: Vec<String> = report.variants.iter().map(|v| safe_name(&v.name)).collect();
+    let name =
+        format!("compare-{}-seeds{}-{}", variants.join("-"), report.seeds.first, report.seeds.last);
+    let charts = compare_charts(runs, report.plotted_seed);
+    let staging = Staging::create(root, &report.scenario, &name)?;
+    staging.write("index.html", render_compare_html(report, &charts, command).as_bytes())?;
+    staging.write("compare.json", report.to_json().as_bytes())?;
+    for file in plot_files(&charts)? {
+        staging.write(&file.name, &file.bytes)?;
+    }
     staging.commit(&name, force)
 }
 

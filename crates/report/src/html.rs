@@ -31,7 +31,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// Escaped text in which `code` spans (between backticks) become `<code>` elements.
-fn prose(text: &str) -> String {
+pub(crate) fn prose(text: &str) -> String {
     let mut out = String::new();
     for (i, part) in escape(text).split('`').enumerate() {
         if i % 2 == 1 {
@@ -68,14 +68,7 @@ pub fn render_html(s: &Summary, charts: &[Chart]) -> String {
     let mut out = String::with_capacity(16 * 1024);
     let variant = s.variant.as_deref().unwrap_or("base");
     let heading = format!("{} · {variant} · seed {}", s.scenario, s.seed);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{} — Faultline report</title>\n<link rel=\"icon\" href=\"data:,\">\n\
-         <style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        escape(&heading)
-    );
+    open_page(&mut out, &heading);
     let _ = writeln!(out, "<h1>{}</h1>", escape(&s.scenario));
     let _ = writeln!(
         out,
@@ -112,6 +105,18 @@ pub fn render_html(s: &Summary, charts: &[Chart]) -> String {
          runs leave identical pages.</footer>\n</main>\n</body>\n</html>"
     );
     out
+}
+
+/// The page's head, with `title`, up to the opening of `<main>`.
+pub(crate) fn open_page(out: &mut String, title: &str) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{} — Faultline report</title>\n<link rel=\"icon\" href=\"data:,\">\n\
+         <style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        escape(title)
+    );
 }
 
 fn verdicts(out: &mut String, s: &Summary) {
@@ -153,7 +158,7 @@ fn verdicts(out: &mut String, s: &Summary) {
     out.push_str("</table>\n");
 }
 
-fn plots(out: &mut String, charts: &[Chart]) {
+pub(crate) fn plots(out: &mut String, charts: &[Chart]) {
     if charts.is_empty() {
         return;
     }
@@ -170,7 +175,7 @@ fn plots(out: &mut String, charts: &[Chart]) {
     }
 }
 
-fn row(out: &mut String, label: &str, cells: &[String]) {
+pub(crate) fn row(out: &mut String, label: &str, cells: &[String]) {
     let _ = write!(out, "<tr><th>{}</th>", escape(label));
     for cell in cells {
         let _ = write!(out, "<td class=\"n\">{}</td>", escape(cell));

@@ -6,6 +6,7 @@
 mod analytic;
 pub mod chart;
 mod clock;
+pub mod compare;
 mod folder;
 mod html;
 mod network;
@@ -19,9 +20,11 @@ mod text;
 mod vary;
 
 pub use analytic::{AnalyticSummary, QueueFigures, analytic_summaries, erlang_c};
-pub use chart::{Chart, charts, vary_chart};
+pub use chart::{Chart, charts, compare_charts, vary_chart};
 pub use clock::{CLOCKS, ClockSummary, clock_chart};
-pub use folder::{ReportError, ReportFile, render_report, write_report, write_vary_report};
+pub use folder::{
+    ReportError, ReportFile, render_report, write_compare_report, write_report, write_vary_report,
+};
 pub use html::render_html;
 pub use network::{LinkSummary, NetworkSummary};
 pub use plot::{PlotError, render_png, render_svg};
