@@ -13,7 +13,7 @@ use faultline_report::sweep::{
     SeedRange, SweepSpec, SweepTally, reproduce_command, shell_quote, text_hash,
 };
 use faultline_report::{Series, Summary, write_compare_report};
-use faultline_scenario::{Overrides, Scenario, load};
+use faultline_scenario::{Overrides, Scenario, did_you_mean, load};
 use rayon::prelude::*;
 
 use crate::args::{CompareArgs, Format};
@@ -140,7 +140,10 @@ fn choose_variants(scenario: &Scenario, asked: &[String]) -> Result<Vec<String>,
     }
     for (i, name) in asked.iter().enumerate() {
         if !known.contains(&name.as_str()) {
-            return Err(format!("unknown variant `{name}` in --variants; {listed}"));
+            let hint = did_you_mean(name, known.iter().copied())
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+            return Err(format!("unknown variant `{name}` in --variants{hint}; {listed}"));
         }
         if asked[..i].contains(name) {
             return Err(format!("--variants names `{name}` twice; name each variant once"));

@@ -6,6 +6,7 @@ mod bad_input;
 mod calendar;
 mod catalogue;
 mod clocks;
+mod compare;
 mod determinism;
 mod folder;
 mod generated;
