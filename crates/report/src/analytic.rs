@@ -44,7 +44,8 @@ impl QueueFigures {
     pub fn mmc(lambda: f64, mu: f64, servers: u32) -> Option<Self> {
         let c = f64::from(servers);
         let rho = lambda / (c * mu);
-        if !(rho < 1.0) {
+        // NaN (no workers' worth of rate) has no steady state either.
+        if rho.is_nan() || rho >= 1.0 {
             return None;
         }
         let wait_probability = erlang_c(servers, lambda / mu);
