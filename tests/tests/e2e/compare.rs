@@ -274,6 +274,23 @@ fn bad_variants_are_refused_with_the_list_of_variants() {
     refused(&[&file, "--variants", "fixed"], &["two variants or more", "fixed, naive"]);
     let mm1 = scenario_path("mm1").display().to_string();
     refused(&[&mm1], &["two variants or more", "it has none"]);
-    refused(&[&file, "--set", "services.db.workers=0"], &["--set services.db.workers=0", "between 1"]);
+    refused(
+        &[&file, "--set", "services.db.workers=0"],
+        &["--set services.db.workers=0", "between 1"],
+    );
     refused(&[&file, "--seeds", "5..1"], &["5..1"]);
+}
+
+/// The same comparison, byte for byte, on one thread and on four.
+#[test]
+fn a_comparison_is_the_same_on_one_thread_and_on_several() {
+    let on_threads = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool");
+        pool.install(|| {
+            cli(&["compare", &storm(), "--seeds", "3..8", "--format", "json", "--no-report"])
+        })
+    };
+    let one = on_threads(1);
+    assert_eq!(one.0, 0, "{}", one.2);
+    assert_eq!(one, on_threads(4));
 }
