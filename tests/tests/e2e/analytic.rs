@@ -49,11 +49,14 @@ fn analytic_over_seeds(name: &str, service: &str) -> Vec<AnalyticSummary> {
         .collect()
 }
 
+/// One of the four figures of a queue.
+type Figure = fn(&QueueFigures) -> f64;
+
 /// Every simulated figure of the `analytic` objects against the prediction they carry.
 fn assert_prediction_holds(what: &str, runs: &[AnalyticSummary]) {
     let predicted = runs[0].predicted.expect("a stable queue has a prediction");
     assert!(runs.iter().all(|a| a.predicted == Some(predicted)), "{what}: one prediction");
-    let figures: [(&str, fn(&QueueFigures) -> f64); 4] = [
+    let figures: [(&str, Figure); 4] = [
         ("ρ", |f| f.utilisation),
         ("Wq", |f| f.mean_wait_s),
         ("W", |f| f.mean_time_s),
