@@ -8,12 +8,16 @@ mod edit;
 mod lex;
 #[cfg(test)]
 mod proptests;
+mod remove;
+#[cfg(test)]
+mod remove_tests;
 #[cfg(test)]
 mod tests;
 mod tree;
 
 pub use edit::{PatchError, patch};
 use lex::tokenize;
+pub use remove::remove;
 pub use tree::quote;
 use tree::{Entry, Key, Node, Parser, Shape};
 
