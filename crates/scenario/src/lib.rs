@@ -11,6 +11,7 @@ pub mod path;
 mod raw;
 mod reach;
 mod run;
+pub mod shrink;
 mod units;
 mod validate;
 
@@ -20,7 +21,7 @@ use faultline_model::WorldConfig;
 
 pub use error::{Origin, Problem, ScenarioError, did_you_mean};
 pub use run::Outcome;
-pub use units::{parse_duration, parse_rate, parse_signed_duration};
+pub use units::{parse_duration, parse_rate, parse_signed_duration, write_duration};
 pub use validate::{
     DEFAULT_MAX_EVENTS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_WORK_PER_INSTANT, MAX_WINDOWS,
     default_window,

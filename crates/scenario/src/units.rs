@@ -91,6 +91,23 @@ fn split_unit(text: &str) -> Option<(u64, &str)> {
     Some((nanos, rest))
 }
 
+/// A duration written so that [`parse_duration`] reads back exactly the same nanoseconds, in
+/// the largest unit that keeps it short: `"90s"`, `"62.5s"`, `"250ms"`, `"1500us"`, `"7ns"`.
+pub fn write_duration(duration: SimDuration) -> String {
+    let ns = duration.as_nanos();
+    match ns {
+        _ if ns % 1_000_000_000 == 0 => format!("{}s", ns / 1_000_000_000),
+        // Whole milliseconds of a second or more: seconds with up to three decimals.
+        _ if ns >= 1_000_000_000 && ns % 1_000_000 == 0 => {
+            let millis = format!("{:03}", (ns / 1_000_000) % 1000);
+            format!("{}.{}s", ns / 1_000_000_000, millis.trim_end_matches('0'))
+        }
+        _ if ns % 1_000_000 == 0 => format!("{}ms", ns / 1_000_000),
+        _ if ns % 1_000 == 0 => format!("{}us", ns / 1_000),
+        _ => format!("{ns}ns"),
+    }
+}
+
 /// Parses `<number>/<unit>` into events per second. Zero is allowed here; callers decide.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
@@ -159,6 +176,24 @@ mod tests {
         }
         let err = parse_signed_duration("-200000d").unwrap_err();
         assert!(err.contains("too long"), "{err}");
+    }
+
+    #[test]
+    fn written_durations_read_back_exactly() {
+        let cases = [
+            (90_000_000_000, "90s"),
+            (62_500_000_000, "62.5s"),
+            (1_250_000_000, "1.25s"),
+            (1_001_000_000, "1.001s"),
+            (250_000_000, "250ms"),
+            (1_500_000, "1500us"),
+            (7, "7ns"),
+            (0, "0s"),
+        ];
+        for (nanos, text) in cases {
+            assert_eq!(write_duration(SimDuration::from_nanos(nanos)), text);
+            assert_eq!(ns(text), nanos, "{text}");
+        }
     }
 
     #[test]
