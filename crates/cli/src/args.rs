@@ -31,6 +31,9 @@ pub enum Command {
     Compare(CompareArgs),
     /// Check whether a history file (one Jepsen-style EDN map per line) is linearizable.
     History(HistoryArgs),
+    /// From a run that violates an invariant, find a smaller scenario that still violates it
+    /// on the same seed, and write it as a new scenario file.
+    Shrink(ShrinkArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,6 +150,35 @@ pub struct ReplayArgs {
     /// Change a value before running: `--set services.db.workers=16` (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShrinkArgs {
+    /// The scenario file (RON).
+    pub file: PathBuf,
+    /// Seed of the failing run; defaults to the scenario's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Apply one of the scenario's named variants (the file written has it applied).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Change a value before running: `--set services.db.workers=16` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// The invariant to keep violated (its name, e.g. `GoodputRecovers`); defaults to the
+    /// first one violated.
+    #[arg(long, value_name = "NAME")]
+    pub invariant: Option<String>,
+    /// Where to write the smaller scenario; defaults to `<file>[-<variant>]-shrunk-seed<N>.ron`
+    /// in the current folder.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Run at most this many candidate scenarios.
+    #[arg(long, value_name = "RUNS", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub budget: u32,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `1..1000`: both ends included, the smaller first.

@@ -13,6 +13,7 @@ mod merge;
 mod progress;
 mod replay;
 mod run;
+mod shrink;
 mod sweep;
 mod vary;
 
@@ -65,6 +66,7 @@ pub fn main_on_terminal(
         Command::Check(args) => check::check(args, out, err),
         Command::List(args) => list::list(args, out, err),
         Command::History(args) => history::history(args, out, err),
+        Command::Shrink(args) => shrink::shrink(args, out, err),
     };
     match result {
         Ok(code) => code,

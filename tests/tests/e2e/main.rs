@@ -22,6 +22,7 @@ mod recorded;
 mod replay;
 mod report;
 mod retry_storm;
+mod shrink;
 mod sweep;
 mod tokens;
 mod vary;

@@ -73,8 +73,13 @@ pub(super) fn of(state: &State) -> Vec<Candidate> {
     out
 }
 
+/// Removes fault `position`; the last one goes with its `faults:` field.
 fn remove_fault(state: &State, position: usize) -> Option<Candidate> {
-    let text = doc::remove(&state.text, &["faults", &position.to_string()]).ok()?;
+    let text = if state.fault_ids.len() == 1 {
+        doc::remove(&state.text, &["faults"]).ok()?
+    } else {
+        doc::remove(&state.text, &["faults", &position.to_string()]).ok()?
+    };
     let id = *state.fault_ids.get(position)?;
     let from = state.fault_texts.get(id).cloned().unwrap_or_default();
     let change = Change { subject: format!("faults.{id}"), from, to: None };
