@@ -96,14 +96,14 @@ fn split_unit(text: &str) -> Option<(u64, &str)> {
 pub fn write_duration(duration: SimDuration) -> String {
     let ns = duration.as_nanos();
     match ns {
-        _ if ns % 1_000_000_000 == 0 => format!("{}s", ns / 1_000_000_000),
+        _ if ns.is_multiple_of(1_000_000_000) => format!("{}s", ns / 1_000_000_000),
         // Whole milliseconds of a second or more: seconds with up to three decimals.
-        _ if ns >= 1_000_000_000 && ns % 1_000_000 == 0 => {
+        _ if ns >= 1_000_000_000 && ns.is_multiple_of(1_000_000) => {
             let millis = format!("{:03}", (ns / 1_000_000) % 1000);
             format!("{}.{}s", ns / 1_000_000_000, millis.trim_end_matches('0'))
         }
-        _ if ns % 1_000_000 == 0 => format!("{}ms", ns / 1_000_000),
-        _ if ns % 1_000 == 0 => format!("{}us", ns / 1_000),
+        _ if ns.is_multiple_of(1_000_000) => format!("{}ms", ns / 1_000_000),
+        _ if ns.is_multiple_of(1_000) => format!("{}us", ns / 1_000),
         _ => format!("{ns}ns"),
     }
 }

@@ -42,7 +42,7 @@ pub fn focus(
     let written = written_items(&patched, "invariants");
     let keep = invariant_of_verdict(file, &patched, written.len(), verdict)?
         .ok_or_else(|| fail(format!("no invariant gives verdict {verdict}")))?;
-    let mut focused = keep_only(&patched, written.len(), keep).map_err(|e| fail(e))?;
+    let mut focused = keep_only(&patched, written.len(), keep).map_err(fail)?;
     let variants = DocIndex::new(&focused).keys(&["variants"]);
     if DocIndex::new(&focused).find(&["variants"]).is_some() {
         focused = doc::remove(&focused, &["variants"]).map_err(|e| fail(format!("{e:?}")))?;
