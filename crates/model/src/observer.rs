@@ -46,6 +46,21 @@ pub enum Observation {
         validator_local: i64,
         leeway: SimDuration,
     },
+    /// A job of `request` at `service` that got a worker at `started` let its worker go: it
+    /// ended with `outcome`, its caller still waiting for it or not (`waited_for` false: its
+    /// work was wasted), or (`lost`) its node crashed under it and nobody was told.
+    JobEnded {
+        service: usize,
+        request: u64,
+        started: SimTime,
+        outcome: Outcome,
+        waited_for: bool,
+        lost: bool,
+    },
+    /// The queue of `service` may have changed: it holds `depth` jobs, and `busy` of its
+    /// workers are working. Reported wherever the metrics note the queue, so also when nothing
+    /// moved.
+    QueueChanged { service: usize, depth: usize, busy: u32 },
 }
 
 /// Which kind of [`Observation`], without its data.
@@ -57,6 +72,8 @@ pub enum ObservationKind {
     JobStarted,
     RequestEnded,
     TokenChecked,
+    JobEnded,
+    QueueChanged,
 }
 
 impl Observation {
@@ -69,6 +86,8 @@ impl Observation {
             Observation::JobStarted { .. } => ObservationKind::JobStarted,
             Observation::RequestEnded { .. } => ObservationKind::RequestEnded,
             Observation::TokenChecked { .. } => ObservationKind::TokenChecked,
+            Observation::JobEnded { .. } => ObservationKind::JobEnded,
+            Observation::QueueChanged { .. } => ObservationKind::QueueChanged,
         }
     }
 }
@@ -114,6 +133,17 @@ pub struct NoObserver;
 
 impl Observer for NoObserver {}
 
+/// Two observers, each told of everything in turn: the invariants' monitor and a recorder that
+/// exports a run, say. Statically dispatched like either alone, so a world watched by one
+/// observer pays nothing for the existence of pairs.
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    #[inline(always)]
+    fn observe(&mut self, now: SimTime, what: &Observation) {
+        self.0.observe(now, what);
+        self.1.observe(now, what);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +171,26 @@ mod tests {
         assert_eq!(held, [RequestArrived, RequestEnded]);
         assert!(ObservationKinds::NONE.is_empty() && !ENDS.is_empty());
         assert_eq!(ObservationKinds::default(), ObservationKinds::of(&[]));
+    }
+
+    /// Counts what it is told, by kind.
+    #[derive(Default)]
+    struct Count(Vec<ObservationKind>);
+
+    impl Observer for Count {
+        fn observe(&mut self, _now: SimTime, what: &Observation) {
+            self.0.push(what.kind());
+        }
+    }
+
+    #[test]
+    fn a_pair_of_observers_tells_both_everything_in_order() {
+        let mut pair = (Count::default(), Count::default());
+        let queue = Observation::QueueChanged { service: 0, depth: 2, busy: 1 };
+        let arrived = Observation::RequestArrived { client: 0, request: 1, key: 0 };
+        pair.observe(SimTime::ZERO, &queue);
+        pair.observe(SimTime::ZERO, &arrived);
+        let want = [ObservationKind::QueueChanged, ObservationKind::RequestArrived];
+        assert_eq!((pair.0.0.as_slice(), pair.1.0.as_slice()), (&want[..], &want[..]));
     }
 }

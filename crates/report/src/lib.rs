@@ -17,6 +17,7 @@ mod spark;
 mod summary;
 pub mod sweep;
 mod text;
+pub mod trace;
 mod vary;
 
 pub use analytic::{AnalyticSummary, QueueFigures, analytic_summaries, erlang_c};

@@ -150,7 +150,7 @@ pub(crate) fn network_bands(scenario: &Scenario) -> Vec<Band> {
     bands
 }
 
-fn label(fault: &NetFault, names: &[String]) -> String {
+pub(crate) fn label(fault: &NetFault, names: &[String]) -> String {
     match &fault.kind {
         NetFaultKind::Partition { groups } => {
             let groups: Vec<String> = groups.iter().map(|g| nodes(g, names)).collect();

@@ -628,7 +628,7 @@ fn bands(scenario: &Scenario) -> Vec<Band> {
     bands
 }
 
-fn fault_label(scenario: &Scenario, fault: &Fault) -> String {
+pub(crate) fn fault_label(scenario: &Scenario, fault: &Fault) -> String {
     let service = &scenario.world.services[fault.service].name;
     match fault.kind {
         FaultKind::Slowdown { factor } => format!("{service} {factor}× slower"),

@@ -195,6 +195,15 @@ impl<O: Observer> World<O> {
             wasted,
         };
         self.metrics.on_job_done(now, done);
+        let ended = Observation::JobEnded {
+            service,
+            request: job.request,
+            started: job.started,
+            outcome,
+            waited_for,
+            lost: false,
+        };
+        self.observer.observe(now, &ended);
         self.free_job(slot);
         self.next_for_worker(service, sched)?;
         self.note_queue(service, now);

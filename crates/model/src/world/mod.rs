@@ -253,7 +253,9 @@ impl<O: Observer> World<O> {
     #[inline]
     fn note_queue(&mut self, service: usize, now: SimTime) {
         let s = &self.services[service];
-        self.metrics.on_queue_change(now, service, s.queue_len(), s.busy());
+        let (depth, busy) = (s.queue_len(), s.busy());
+        self.metrics.on_queue_change(now, service, depth, busy);
+        self.observer.observe(now, &Observation::QueueChanged { service, depth, busy });
     }
 
     fn note_breaker(&mut self, site: u32, now: SimTime, moved: Option<BreakerState>) {

@@ -70,7 +70,7 @@ impl<O: Observer> World<O> {
         self.end_calls_of(&at_node, now);
         self.forget_attempts_at(service);
         for job in at_node {
-            self.drop_job(job);
+            self.drop_job(job, now);
         }
         self.drop_batches_of(service);
         self.restart_sites_of(service, now);
@@ -103,8 +103,19 @@ impl<O: Observer> World<O> {
 
     /// A running job waiting for its local work keeps its slot until that work's event comes
     /// (marked lost, so the event only frees it); any other is freed at once.
-    fn drop_job(&mut self, slot: u32) {
-        let job = self.jobs.get(slot);
+    fn drop_job(&mut self, slot: u32, now: SimTime) {
+        let job = *self.jobs.get(slot);
+        if job.running {
+            let ended = Observation::JobEnded {
+                service: job.service as usize,
+                request: job.request,
+                started: job.started,
+                outcome: Outcome::Error,
+                waited_for: false,
+                lost: true,
+            };
+            self.observer.observe(now, &ended);
+        }
         let working = job.pending == 0
             && matches!(
                 self.handlers[job.handler as usize].get(job.step as usize),
