@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use faultline_engine::SimTime;
 use faultline_report::sweep::{SeedRange, ShardOf};
 
 /// Faultline: run distributed-systems failures, understand them, prove the fix.
@@ -75,6 +76,34 @@ pub struct RunArgs {
     /// `faultline history` or any Jepsen tool. Never replaces an existing file unless `--force`.
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
+    /// Write the run's events to FILE as Chrome trace-event JSON (open it in ui.perfetto.dev or
+    /// chrome://tracing). Never replaces an existing file unless `--force`.
+    #[arg(long, value_name = "FILE", conflicts_with = "vary")]
+    pub trace: Option<PathBuf>,
+    /// Write the run's events to FILE as JSON lines (one object per event, `t` in seconds of
+    /// simulated time), for scripts and `jq`. Never replaces an existing file unless `--force`.
+    #[arg(long, value_name = "FILE", conflicts_with = "vary")]
+    pub events: Option<PathBuf>,
+    /// Export only what happens in this stretch of simulated time, e.g. `60s..90s` (spans that
+    /// overlap it are kept whole).
+    #[arg(long, value_name = "A..B", value_parser = parse_window)]
+    pub trace_window: Option<(SimTime, SimTime)>,
+    /// Export one client request in N (chosen by request id, with all its spans); queues,
+    /// faults, breakers and leaders are kept.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub trace_sample: Option<u64>,
+}
+
+/// `60s..90s`: a stretch of simulated time, both ends included.
+fn parse_window(text: &str) -> Result<(SimTime, SimTime), String> {
+    let (from, until) =
+        text.split_once("..").ok_or("write the window as A..B, e.g. `60s..90s`")?;
+    let at = |s: &str| faultline_scenario::parse_duration(s.trim()).map(|d| SimTime::ZERO + d);
+    let (from, until) = (at(from)?, at(until)?);
+    if until < from {
+        return Err("the window ends before it begins; write the earlier time first".into());
+    }
+    Ok((from, until))
 }
 
 #[derive(Debug, Args)]
@@ -271,6 +300,16 @@ mod tests {
         assert_eq!(parse_shard("2/3"), Ok(ShardOf { index: 2, count: 3 }));
         for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
             assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_trace_window_parses_or_says_why() {
+        let at = |s| SimTime::ZERO + faultline_engine::SimDuration::from_secs(s);
+        assert_eq!(parse_window("60s..90s"), Ok((at(60), at(90))));
+        assert_eq!(parse_window("1min .. 1min"), Ok((at(60), at(60))));
+        for bad in ["60s-90s", "90s..60s", "60..90s", "..5s"] {
+            assert!(parse_window(bad).is_err(), "{bad}");
         }
     }
 }

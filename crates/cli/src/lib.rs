@@ -7,6 +7,7 @@
 mod args;
 mod check;
 mod compare;
+mod export;
 mod history;
 mod list;
 mod merge;

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use faultline_report::trace::Recorder;
 use faultline_report::{Series, Summary, p99_sparkline_of, render_text_with_trend, write_report};
 use faultline_scenario::{Overrides, load};
 
@@ -47,9 +48,23 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
             return Ok(EXIT_INVALID);
         }
     }
+    let export = match crate::export::request(args) {
+        Ok(export) => export,
+        Err(why) => {
+            writeln!(err, "{why}")?;
+            return Ok(EXIT_INVALID);
+        }
+    };
     let started = Instant::now();
-    let outcome = match scenario.run(seed) {
-        Ok(outcome) => outcome,
+    // Only an exporting run carries the recorder: any other is watched by the monitor alone.
+    let ran = match &export {
+        None => scenario.run(seed).map(|outcome| (outcome, None)),
+        Some(export) => scenario
+            .run_watched(seed, Recorder::new(export.options))
+            .map(|(outcome, recorder)| (outcome, Some(recorder))),
+    };
+    let (outcome, recorder) = match ran {
+        Ok(ran) => ran,
         Err(limit) => {
             writeln!(err, "{name}: the run stopped: {limit}")?;
             writeln!(err, "reproduce: {}", reproduce_command(args, seed))?;
@@ -59,6 +74,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
     let wall = started.elapsed().as_secs_f64();
     if let Some(path) = &args.history {
         write_history(path, &outcome.metrics.registers)?;
+    }
+    if let (Some(request), Some(recorder)) = (&export, recorder) {
+        let events = faultline_report::trace::export(&scenario, &outcome.metrics, recorder);
+        crate::export::write(request, &events, err)?;
     }
     let summary = Summary::new(&scenario, &outcome, wall, reproduce_command(args, seed));
     let report = if args.no_report {

@@ -4,31 +4,46 @@
 //! Must never write an event another output does not have: every event but the metadata is
 //! one line of `--events`.
 
-use serde_json::{Value, json};
+use std::io::{self, Write};
+
+use serde_json::{Map, Value, json};
 
 use super::{Export, TraceEvent};
 
 impl Export {
     /// The trace as Chrome trace-event JSON, for Perfetto and chrome://tracing.
     pub fn to_chrome_json(&self) -> String {
-        let mut lines: Vec<String> = Vec::new();
+        let mut text = Vec::new();
+        self.write_chrome_json(&mut text).expect("writing to memory");
+        String::from_utf8(text).expect("JSON is UTF-8")
+    }
+
+    /// Writes the trace as Chrome trace-event JSON to `out`, a line per event.
+    pub fn write_chrome_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(b"{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n")?;
+        let mut first = true;
+        let mut line = |out: &mut dyn Write, event: Value| {
+            if !std::mem::take(&mut first) {
+                out.write_all(b",\n")?;
+            }
+            serde_json::to_writer(&mut *out, &event).map_err(io::Error::other)
+        };
         for (index, p) in self.processes.iter().enumerate() {
             let meta = |name: &str, tid: u32, args: Value| {
                 json!({ "ph": "M", "name": name, "ts": 0, "pid": p.pid, "tid": tid, "args": args })
-                    .to_string()
             };
-            lines.push(meta("process_name", 0, json!({ "name": p.name })));
-            lines.push(meta("process_sort_index", 0, json!({ "sort_index": index })));
-            lines.push(meta("thread_name", 0, json!({ "name": "events" })));
+            line(out, meta("process_name", 0, json!({ "name": p.name })))?;
+            line(out, meta("process_sort_index", 0, json!({ "sort_index": index })))?;
+            line(out, meta("thread_name", 0, json!({ "name": "events" })))?;
             for lane in 1..=p.lanes {
-                lines.push(meta("thread_name", lane, json!({ "name": format!("{} {lane}", p.lane_name) })));
+                let name = format!("{} {lane}", p.lane_name);
+                line(out, meta("thread_name", lane, json!({ "name": name })))?;
             }
         }
-        lines.extend(self.events.iter().map(|e| chrome_event(e).to_string()));
-        let mut text = String::from("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
-        text.push_str(&lines.join(",\n"));
-        text.push_str("\n]}\n");
-        text
+        for event in &self.events {
+            line(out, chrome_event(event))?;
+        }
+        out.write_all(b"\n]}\n")
     }
 }
 
@@ -44,7 +59,7 @@ fn chrome_event(e: &TraceEvent) -> Value {
         "ts": micros(e.at.as_nanos()),
         "pid": e.pid,
         "tid": e.tid,
-        "args": e.args,
+        "args": e.args.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<Map<_, _>>(),
     });
     let fields = event.as_object_mut().expect("an object");
     match e.dur {

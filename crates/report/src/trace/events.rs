@@ -11,7 +11,7 @@ use faultline_engine::{SimDuration, SimTime, human_secs};
 use faultline_model::{Metrics, Outcome};
 use faultline_model::policy::BreakerState;
 use faultline_scenario::Scenario;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::TraceOptions;
 use super::recorder::{Ending, Record, Recorder};
@@ -41,8 +41,9 @@ pub struct TraceEvent {
     /// `request`, `job`, `queue`, `fault`, `breaker`, `leader`, `token_refused`.
     pub kind: &'static str,
     pub name: String,
-    /// Ids and values: `request`, `service`, `outcome`, …
-    pub args: Map<String, Value>,
+    /// Ids and values: `request`, `service`, `outcome`, … (a list, not a map: an export can
+    /// hold millions of events).
+    pub args: Vec<(&'static str, Value)>,
 }
 
 /// A run's events, in time order, and the tracks they are on.
@@ -103,8 +104,15 @@ struct Events<'a> {
 }
 
 impl Events<'_> {
-    fn push(&mut self, at: SimTime, pid: u32, kind: &'static str, name: String, args: Value) {
-        let Value::Object(args) = args else { unreachable!("args are an object") };
+    fn push<const N: usize>(
+        &mut self,
+        at: SimTime,
+        pid: u32,
+        kind: &'static str,
+        name: String,
+        args: [(&'static str, Value); N],
+    ) {
+        let args = args.to_vec();
         self.list.push(TraceEvent { at, dur: None, pid, tid: 0, kind, name, args });
     }
 
@@ -119,29 +127,29 @@ impl Events<'_> {
     fn record(&mut self, record: &Record) {
         match *record {
             Record::Request { client, request, arrived, ended, ending } => {
-                let args = json!({ "request": request, "outcome": ending_name(ending) });
+                let args = [("request", request.into()), ("outcome", ending_name(ending).into())];
                 self.push(arrived, client + 1, "request", format!("request {request}"), args);
                 self.last_lasts(ended - arrived);
             }
             Record::Job { service, request, started, wait, ended, ending } => {
-                let args = json!({
-                    "request": request,
-                    "service": self.service_name(service),
-                    "wait_s": wait.as_secs_f64(),
-                    "outcome": ending_name(ending),
-                    "answered": matches!(ending, Ending::Ended(_)),
-                });
+                let args = [
+                    ("request", request.into()),
+                    ("service", self.service_name(service).into()),
+                    ("wait_s", wait.as_secs_f64().into()),
+                    ("outcome", ending_name(ending).into()),
+                    ("answered", matches!(ending, Ending::Ended(_)).into()),
+                ];
                 let pid = self.service_pid(service);
                 self.push(started, pid, "job", format!("request {request}"), args);
                 self.last_lasts(ended - started);
             }
-            Record::Queue { service, at, depth, busy } => {
-                let args = json!({ "queued": depth, "busy": busy });
+            Record::Queue { service, at, depth } => {
+                let args = [("queued", depth.into())];
                 self.push(at, self.service_pid(service), "queue", "queue".into(), args);
             }
             Record::TokenRefused { service, request, at, valid } => {
                 let name = if valid { "valid token refused" } else { "token refused" };
-                let args = json!({ "request": request, "valid": valid });
+                let args = [("request", request.into()), ("valid", valid.into())];
                 self.push(at, self.service_pid(service), "token_refused", name.into(), args);
             }
         }
@@ -156,7 +164,7 @@ impl Events<'_> {
     fn fault(&mut self, pid: u32, label: String, start: SimTime, end: SimTime) {
         for (at, phase) in [(start, "begins"), (end, "ends")] {
             if self.options.holds(at) && at <= self.end {
-                let args = json!({ "fault": label, "phase": phase });
+                let args = [("fault", label.as_str().into()), ("phase", phase.into())];
                 self.push(at, pid, "fault", format!("{label} {phase}"), args);
             }
         }
@@ -187,7 +195,7 @@ impl Events<'_> {
                 let sign = if step.by < 0 { "-" } else { "+" };
                 let by = human_secs(step.by.unsigned_abs() as f64 / 1e9);
                 let label = format!("clock of {} steps {sign}{by}", self.names[*node as usize]);
-                let args = json!({ "fault": label, "phase": "at" });
+                let args = [("fault", label.as_str().into()), ("phase", "at".into())];
                 self.push(step.at, node + 1, "fault", label, args);
             }
         }
@@ -204,7 +212,7 @@ impl Events<'_> {
                 BreakerState::Open => "open",
                 BreakerState::HalfOpen => "half_open",
             };
-            let args = json!({ "site": change.site, "to": to });
+            let args = [("site", change.site.as_str().into()), ("to", to.into())];
             let name = format!("breaker {} {}", change.site, to.replace('_', "-"));
             self.push(change.at, node as u32 + 1, "breaker", name, args);
         }
@@ -215,7 +223,8 @@ impl Events<'_> {
         let options = self.options;
         for register in &metrics.registers {
             for change in register.leaders.iter().filter(|c| options.holds(c.at)) {
-                let args = json!({ "register": register.name, "term": change.term });
+                let args =
+                    [("register", register.name.as_str().into()), ("term", change.term.into())];
                 let name = format!("leader of {} (term {})", register.name, change.term);
                 self.push(change.at, self.service_pid(change.replica), "leader", name, args);
             }
@@ -280,7 +289,7 @@ mod tests {
     fn span(pid: u32, from_ms: u64, until_ms: u64) -> TraceEvent {
         let at = SimTime::ZERO + SimDuration::from_millis(from_ms);
         let dur = Some(SimDuration::from_millis(until_ms - from_ms));
-        TraceEvent { at, dur, pid, tid: 0, kind: "job", name: String::new(), args: Map::new() }
+        TraceEvent { at, dur, pid, tid: 0, kind: "job", name: String::new(), args: Vec::new() }
     }
 
     #[test]

@@ -39,8 +39,8 @@ pub(crate) enum Record {
         ended: SimTime,
         ending: Ending,
     },
-    /// The queue of `service` and its busy workers from `at` on.
-    Queue { service: u32, at: SimTime, depth: u32, busy: u32 },
+    /// The queue of `service` holds `depth` jobs from `at` on.
+    Queue { service: u32, at: SimTime, depth: u32 },
     /// A `CheckToken` step refused the token of `request`; `valid`: it was valid in true time.
     TokenRefused { service: u32, request: u64, at: SimTime, valid: bool },
 }
@@ -48,8 +48,9 @@ pub(crate) enum Record {
 /// What the recorder knows of one service's queue.
 #[derive(Clone, Copy, Debug, Default)]
 struct QueueState {
-    /// The last (depth, busy) reported, in the window or before it.
-    last: Option<(u32, u32)>,
+    /// The last depth reported, in the window or before it. Workers becoming busy or idle
+    /// are not counted: they are the job spans already, and would triple the counters.
+    last: Option<u32>,
     /// The record holding the last value written in the window.
     written: Option<usize>,
 }
@@ -93,11 +94,11 @@ impl Recorder {
         }
         let from = self.options.from();
         for (service, state) in self.queues.iter().enumerate() {
-            if let (None, Some((depth, busy))) = (state.written, state.last)
+            if let (None, Some(depth)) = (state.written, state.last)
                 && from <= end
             {
                 let service = service as u32;
-                self.records.push(Record::Queue { service, at: from, depth, busy });
+                self.records.push(Record::Queue { service, at: from, depth });
             }
         }
         (self.options, self.records)
@@ -115,37 +116,36 @@ impl Recorder {
         }
     }
 
-    fn queue(&mut self, now: SimTime, service: usize, depth: usize, busy: u32) {
+    fn queue(&mut self, now: SimTime, service: usize, depth: usize) {
         if self.queues.len() <= service {
             self.queues.resize(service + 1, QueueState::default());
         }
-        let value = (u32::try_from(depth).unwrap_or(u32::MAX), busy);
+        let depth = u32::try_from(depth).unwrap_or(u32::MAX);
         let state = self.queues[service];
-        if state.last == Some(value) || now > self.options.until() {
+        if state.last == Some(depth) || now > self.options.until() {
             return;
         }
-        self.queues[service].last = Some(value);
+        self.queues[service].last = Some(depth);
         if now < self.options.from() {
             return; // carried into the window when it opens
         }
-        let (from, service32) = (self.options.from(), service as u32);
-        let (depth, busy) = value;
+        let (from, service) = (self.options.from(), service as u32);
         match state.written {
             // Several changes at one instant: the counter shows where they ended.
             Some(i) if matches!(self.records[i], Record::Queue { at, .. } if at == now) => {
-                self.records[i] = Record::Queue { service: service32, at: now, depth, busy };
+                self.records[i] = Record::Queue { service, at: now, depth };
                 return;
             }
             None if now > from => {
-                // The first change in the window: the value it held before, from the start.
-                if let Some((depth, busy)) = state.last {
-                    self.records.push(Record::Queue { service: service32, at: from, depth, busy });
+                // The first change in the window: the depth it held before, from the start.
+                if let Some(before) = state.last {
+                    self.records.push(Record::Queue { service, at: from, depth: before });
                 }
             }
             _ => {}
         }
-        self.queues[service].written = Some(self.records.len());
-        self.records.push(Record::Queue { service: service32, at: now, depth, busy });
+        self.queues[service as usize].written = Some(self.records.len());
+        self.records.push(Record::Queue { service, at: now, depth });
     }
 }
 
@@ -185,8 +185,8 @@ impl Observer for Recorder {
                 let service = service as u32;
                 self.span(Record::Job { service, request, started, wait, ended: now, ending });
             }
-            Observation::QueueChanged { service, depth, busy } => {
-                self.queue(now, service, depth, busy);
+            Observation::QueueChanged { service, depth, .. } => {
+                self.queue(now, service, depth);
             }
             Observation::TokenChecked { service, request, check, .. } => {
                 if !check.accepted && self.options.samples(request) && self.options.holds(now) {

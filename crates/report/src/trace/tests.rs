@@ -97,7 +97,7 @@ fn a_window_keeps_overlapping_spans_whole_and_carries_the_queue_in() {
         (40, ended(2, 30)),
         (45, queue(0, 3, 2)),
         (60, ended(1, 20)),
-        (60, queue(0, 3, 2)), // unchanged: nothing
+        (60, queue(0, 3, 1)), // the same depth (a worker went idle): nothing
         (70, queue(0, 4, 2)),
         (70, queue(0, 5, 2)), // the same instant: the counter shows where it ended
         (90, queue(0, 0, 0)), // after the window
@@ -114,14 +114,14 @@ fn a_window_keeps_overlapping_spans_whole_and_carries_the_queue_in() {
         })
         .collect();
     assert_eq!(spans, [1]);
-    let queues: Vec<(u32, SimTime, u32, u32)> = records
+    let queues: Vec<(u32, SimTime, u32)> = records
         .iter()
         .filter_map(|r| match *r {
-            Record::Queue { service, at, depth, busy } => Some((service, at, depth, busy)),
+            Record::Queue { service, at, depth } => Some((service, at, depth)),
             _ => None,
         })
         .collect();
-    assert_eq!(queues, [(0, t(50), 3, 2), (0, t(70), 5, 2)]);
+    assert_eq!(queues, [(0, t(50), 3), (0, t(70), 5)]);
 }
 
 #[test]
@@ -129,5 +129,5 @@ fn a_queue_quiet_through_the_window_still_shows_its_value_there() {
     let mut recorder = Recorder::new(window(50, 80));
     recorder.observe(t(10), &queue(0, 4, 1));
     let (_, records) = recorder.finish(t(100));
-    assert_eq!(records, [Record::Queue { service: 0, at: t(50), depth: 4, busy: 1 }]);
+    assert_eq!(records, [Record::Queue { service: 0, at: t(50), depth: 4 }]);
 }
