@@ -96,8 +96,7 @@ pub struct RunArgs {
 
 /// `60s..90s`: a stretch of simulated time, both ends included.
 fn parse_window(text: &str) -> Result<(SimTime, SimTime), String> {
-    let (from, until) =
-        text.split_once("..").ok_or("write the window as A..B, e.g. `60s..90s`")?;
+    let (from, until) = text.split_once("..").ok_or("write the window as A..B, e.g. `60s..90s`")?;
     let at = |s: &str| faultline_scenario::parse_duration(s.trim()).map(|d| SimTime::ZERO + d);
     let (from, until) = (at(from)?, at(until)?);
     if until < from {

@@ -76,6 +76,5 @@ fn write_atomically(
         let _ = std::fs::remove_file(&staging);
         return Err(e).with_context(|| format!("writing {}", staging.display()));
     }
-    std::fs::rename(&staging, path)
-        .with_context(|| format!("moving {} into place", path.display()))
+    std::fs::rename(&staging, path).with_context(|| format!("moving {} into place", path.display()))
 }

@@ -25,4 +25,5 @@ mod retry_storm;
 mod shrink;
 mod sweep;
 mod tokens;
+mod trace;
 mod vary;

@@ -29,9 +29,7 @@ impl Export {
             serde_json::to_writer(&mut *out, &event).map_err(io::Error::other)
         };
         for (index, p) in self.processes.iter().enumerate() {
-            let meta = |name: &str, tid: u32, args: Value| {
-                json!({ "ph": "M", "name": name, "ts": 0, "pid": p.pid, "tid": tid, "args": args })
-            };
+            let meta = |name: &str, tid: u32, args: Value| json!({ "ph": "M", "name": name, "ts": 0, "pid": p.pid, "tid": tid, "args": args });
             line(out, meta("process_name", 0, json!({ "name": p.name })))?;
             line(out, meta("process_sort_index", 0, json!({ "sort_index": index })))?;
             line(out, meta("thread_name", 0, json!({ "name": "events" })))?;

@@ -8,8 +8,8 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use faultline_engine::{SimDuration, SimTime, human_secs};
-use faultline_model::{Metrics, Outcome};
 use faultline_model::policy::BreakerState;
+use faultline_model::{Metrics, Outcome};
 use faultline_scenario::Scenario;
 use serde_json::Value;
 

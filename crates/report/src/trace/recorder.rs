@@ -83,7 +83,13 @@ impl Recorder {
     pub(crate) fn finish(mut self, end: SimTime) -> (TraceOptions, Vec<Record>) {
         let requests = std::mem::take(&mut self.requests);
         for (request, (client, arrived)) in requests {
-            self.span(Record::Request { client, request, arrived, ended: end, ending: Ending::InFlight });
+            self.span(Record::Request {
+                client,
+                request,
+                arrived,
+                ended: end,
+                ending: Ending::InFlight,
+            });
         }
         let running = std::mem::take(&mut self.running);
         for ((service, request, started), (count, wait)) in running {

@@ -82,8 +82,14 @@ fn a_job_span_carries_its_wait_and_how_it_ended() {
     // An end without a start the recorder saw (sampled out, say) is ignored.
     recorder.observe(t(9), &lost);
     let (_, records) = recorder.finish(t(100));
-    let job =
-        Record::Job { service: 2, request: 7, started: t(5), wait, ended: t(9), ending: Ending::Lost };
+    let job = Record::Job {
+        service: 2,
+        request: 7,
+        started: t(5),
+        wait,
+        ended: t(9),
+        ending: Ending::Lost,
+    };
     assert_eq!(records, [job]);
 }
 
