@@ -65,7 +65,8 @@ pub struct RunArgs {
     /// Do not write a report folder.
     #[arg(long)]
     pub no_report: bool,
-    /// Replace an existing report folder of the same run instead of writing a new one.
+    /// Replace an existing report folder of the same run instead of writing a new one (and
+    /// existing files named by `--history`, `--trace` or `--events`).
     #[arg(long)]
     pub force: bool,
     /// Run once per value of a parameter and report each point: `PATH=A..B[:STEP]` or
@@ -88,8 +89,8 @@ pub struct RunArgs {
     /// overlap it are kept whole).
     #[arg(long, value_name = "A..B", value_parser = parse_window)]
     pub trace_window: Option<(SimTime, SimTime)>,
-    /// Export one client request in N (chosen by request id, with all its spans); queues,
-    /// faults, breakers and leaders are kept.
+    /// Export one client request in N (chosen by request id, with all its spans) and one change
+    /// in N of each queue's depth; faults, breakers and leaders are all kept.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub trace_sample: Option<u64>,
 }

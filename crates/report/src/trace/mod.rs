@@ -25,8 +25,9 @@ pub use recorder::Recorder;
 pub struct TraceOptions {
     /// Only what happens in `[from, until]` of simulated time (spans that overlap it, whole).
     pub window: Option<(SimTime, SimTime)>,
-    /// Keep one client request in `sample`, chosen by its id, with all its spans and refusals;
-    /// 1 keeps all. Queues, faults, breakers and leaders are kept whatever the sampling.
+    /// Keep one client request in `sample`, chosen by its id, with all its spans and refusals,
+    /// and one change in `sample` of each queue's depth; 1 keeps all. Faults, breakers and
+    /// leaders are kept whatever the sampling.
     pub sample: u64,
 }
 

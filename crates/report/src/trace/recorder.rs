@@ -53,6 +53,8 @@ struct QueueState {
     last: Option<u32>,
     /// The record holding the last value written in the window.
     written: Option<usize>,
+    /// Changes seen in the window: with sampling, one in N is written.
+    changes: u64,
 }
 
 /// Records a run for `--trace` and `--events`.
@@ -134,6 +136,12 @@ impl Recorder {
         self.queues[service].last = Some(depth);
         if now < self.options.from() {
             return; // carried into the window when it opens
+        }
+        // Sampling thins the counters as it thins the spans: each value written is exact at
+        // its instant, the steps between are left out.
+        self.queues[service].changes += 1;
+        if (self.queues[service].changes - 1) % self.options.sample.max(1) != 0 {
+            return;
         }
         let (from, service) = (self.options.from(), service as u32);
         match state.written {

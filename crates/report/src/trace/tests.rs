@@ -137,3 +137,16 @@ fn a_queue_quiet_through_the_window_still_shows_its_value_there() {
     let (_, records) = recorder.finish(t(100));
     assert_eq!(records, [Record::Queue { service: 0, at: t(50), depth: 4 }]);
 }
+
+#[test]
+fn sampling_writes_one_queue_change_in_n_each_exact_at_its_instant() {
+    let mut recorder = Recorder::new(TraceOptions { window: None, sample: 3 });
+    for (ms, depth) in [(1, 1), (2, 2), (3, 2), (4, 3), (5, 4), (6, 5), (7, 6), (8, 7)] {
+        recorder.observe(t(ms), &queue(0, depth, 0));
+    }
+    let (_, records) = recorder.finish(t(100));
+    // Seven changes (the depth at 3 ms did not move): the 1st, 4th and 7th are written.
+    let want = [(1, 1), (5, 4), (8, 7)]
+        .map(|(ms, depth)| Record::Queue { service: 0, at: t(ms), depth });
+    assert_eq!(records, want);
+}
