@@ -54,7 +54,7 @@ impl TraceOptions {
     /// Whether request `request` is one of those kept. Its id is mixed first so that a stride
     /// in the ids (two clients taking turns) is not a stride in what is kept.
     pub fn samples(&self, request: u64) -> bool {
-        self.sample <= 1 || mix(request) % self.sample == 0
+        self.sample <= 1 || mix(request).is_multiple_of(self.sample)
     }
 }
 

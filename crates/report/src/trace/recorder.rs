@@ -85,19 +85,19 @@ impl Recorder {
     pub(crate) fn finish(mut self, end: SimTime) -> (TraceOptions, Vec<Record>) {
         let requests = std::mem::take(&mut self.requests);
         for (request, (client, arrived)) in requests {
-            self.span(Record::Request {
-                client,
-                request,
+            let ending = Ending::InFlight;
+            self.span(
                 arrived,
-                ended: end,
-                ending: Ending::InFlight,
-            });
+                end,
+                Record::Request { client, request, arrived, ended: end, ending },
+            );
         }
         let running = std::mem::take(&mut self.running);
         for ((service, request, started), (count, wait)) in running {
             for _ in 0..count {
                 let ending = Ending::InFlight;
-                self.span(Record::Job { service, request, started, wait, ended: end, ending });
+                let job = Record::Job { service, request, started, wait, ended: end, ending };
+                self.span(started, end, job);
             }
         }
         let from = self.options.from();
@@ -112,13 +112,8 @@ impl Recorder {
         (self.options, self.records)
     }
 
-    /// Keeps a span if it overlaps the window.
-    fn span(&mut self, record: Record) {
-        let (start, end) = match record {
-            Record::Request { arrived, ended, .. } => (arrived, ended),
-            Record::Job { started, ended, .. } => (started, ended),
-            _ => unreachable!("only spans"),
-        };
+    /// Keeps a span from `start` to `end` if it overlaps the window.
+    fn span(&mut self, start: SimTime, end: SimTime, record: Record) {
         if start <= self.options.until() && end >= self.options.from() {
             self.records.push(record);
         }
@@ -140,7 +135,7 @@ impl Recorder {
         // Sampling thins the counters as it thins the spans: each value written is exact at
         // its instant, the steps between are left out.
         self.queues[service].changes += 1;
-        if (self.queues[service].changes - 1) % self.options.sample.max(1) != 0 {
+        if !(self.queues[service].changes - 1).is_multiple_of(self.options.sample.max(1)) {
             return;
         }
         let (from, service) = (self.options.from(), service as u32);
@@ -166,22 +161,23 @@ impl Recorder {
 impl Observer for Recorder {
     fn observe(&mut self, now: SimTime, what: &Observation) {
         match *what {
-            Observation::RequestArrived { client, request, .. } => {
-                if self.options.samples(request) {
-                    self.requests.insert(request, (client as u32, now));
-                }
+            Observation::RequestArrived { client, request, .. }
+                if self.options.samples(request) =>
+            {
+                self.requests.insert(request, (client as u32, now));
             }
             Observation::RequestEnded { request, arrived, outcome } => {
                 if let Some((client, _)) = self.requests.remove(&request) {
                     let ending = Ending::Ended(outcome);
-                    self.span(Record::Request { client, request, arrived, ended: now, ending });
+                    let span = Record::Request { client, request, arrived, ended: now, ending };
+                    self.span(arrived, now, span);
                 }
             }
-            Observation::JobStarted { service, request, wait, .. } => {
-                if self.options.samples(request) {
-                    let held = self.running.entry((service as u32, request, now)).or_default();
-                    *held = (held.0 + 1, wait);
-                }
+            Observation::JobStarted { service, request, wait, .. }
+                if self.options.samples(request) =>
+            {
+                let held = self.running.entry((service as u32, request, now)).or_default();
+                *held = (held.0 + 1, wait);
             }
             Observation::JobEnded { service, request, started, outcome, waited_for, lost } => {
                 let key = (service as u32, request, started);
@@ -197,16 +193,17 @@ impl Observer for Recorder {
                     (false, false) => Ending::Unanswered(outcome),
                 };
                 let service = service as u32;
-                self.span(Record::Job { service, request, started, wait, ended: now, ending });
+                let job = Record::Job { service, request, started, wait, ended: now, ending };
+                self.span(started, now, job);
             }
             Observation::QueueChanged { service, depth, .. } => {
                 self.queue(now, service, depth);
             }
-            Observation::TokenChecked { service, request, check, .. } => {
-                if !check.accepted && self.options.samples(request) && self.options.holds(now) {
-                    let (service, valid) = (service as u32, check.valid);
-                    self.records.push(Record::TokenRefused { service, request, at: now, valid });
-                }
+            Observation::TokenChecked { service, request, check, .. }
+                if !check.accepted && self.options.samples(request) && self.options.holds(now) =>
+            {
+                let (service, valid) = (service as u32, check.valid);
+                self.records.push(Record::TokenRefused { service, request, at: now, valid });
             }
             _ => {}
         }

@@ -146,7 +146,7 @@ fn sampling_writes_one_queue_change_in_n_each_exact_at_its_instant() {
     }
     let (_, records) = recorder.finish(t(100));
     // Seven changes (the depth at 3 ms did not move): the 1st, 4th and 7th are written.
-    let want = [(1, 1), (5, 4), (8, 7)]
-        .map(|(ms, depth)| Record::Queue { service: 0, at: t(ms), depth });
+    let want =
+        [(1, 1), (5, 4), (8, 7)].map(|(ms, depth)| Record::Queue { service: 0, at: t(ms), depth });
     assert_eq!(records, want);
 }
