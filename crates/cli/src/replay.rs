@@ -7,21 +7,16 @@ use std::io::Write;
 use anyhow::Result;
 use faultline_engine::{Comparison, compare};
 use faultline_report::{Summary, render_replay, render_summary_difference};
-use faultline_scenario::{Overrides, load};
 
 use crate::args::ReplayArgs;
-use crate::run::read_scenario_text;
+use crate::run::{Loaded, load_scenario};
 use crate::{EXIT_INVALID, EXIT_OK, EXIT_VIOLATED};
 
 pub fn replay(args: &ReplayArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
-    let (name, text) = read_scenario_text(&args.file)?;
-    let overrides = Overrides { variant: args.variant.clone(), sets: args.sets.clone() };
-    let scenario = match load(&name, &text, &overrides) {
-        Ok(s) => s,
-        Err(e) => {
-            writeln!(err, "{e}")?;
-            return Ok(EXIT_INVALID);
-        }
+    let Some(Loaded { name, scenario, .. }) =
+        load_scenario(&args.file, &args.variant, &args.sets, err)?
+    else {
+        return Ok(EXIT_INVALID);
     };
     let seed = args.seed.unwrap_or(scenario.seed);
     let (mut first, limits) = scenario.world(seed);

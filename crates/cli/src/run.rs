@@ -19,15 +19,39 @@ pub fn read_scenario_text(path: &Path) -> Result<(String, String)> {
     Ok((path.display().to_string(), text))
 }
 
-pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
-    let (name, text) = read_scenario_text(&args.file)?;
-    let overrides = Overrides { variant: args.variant.clone(), sets: args.sets.clone() };
-    let scenario = match load(&name, &text, &overrides) {
-        Ok(s) => s,
+/// A scenario file read and validated, with the variant and `--set`s that were applied.
+pub struct Loaded {
+    /// The file's name, for messages.
+    pub name: String,
+    pub text: String,
+    pub overrides: Overrides,
+    pub scenario: faultline_scenario::Scenario,
+}
+
+/// Reads and validates the scenario at `path` with `variant` and `sets` applied. When it is
+/// invalid, writes every problem to `err` and gives `None`: the command exits 2.
+pub fn load_scenario(
+    path: &Path,
+    variant: &Option<String>,
+    sets: &[String],
+    err: &mut dyn Write,
+) -> Result<Option<Loaded>> {
+    let (name, text) = read_scenario_text(path)?;
+    let overrides = Overrides { variant: variant.clone(), sets: sets.to_vec() };
+    match load(&name, &text, &overrides) {
+        Ok(scenario) => Ok(Some(Loaded { name, text, overrides, scenario })),
         Err(e) => {
             writeln!(err, "{e}")?;
-            return Ok(EXIT_INVALID);
+            Ok(None)
         }
+    }
+}
+
+pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    let Some(Loaded { name, scenario, .. }) =
+        load_scenario(&args.file, &args.variant, &args.sets, err)?
+    else {
+        return Ok(EXIT_INVALID);
     };
     let seed = args.seed.unwrap_or(scenario.seed);
     if let Some(path) = &args.history {

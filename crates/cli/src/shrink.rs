@@ -16,18 +16,14 @@ use faultline_scenario::{Overrides, did_you_mean, load};
 use rayon::prelude::*;
 
 use crate::args::ShrinkArgs;
-use crate::run::read_scenario_text;
+use crate::run::{Loaded, load_scenario, read_scenario_text};
 use crate::{EXIT_INVALID, EXIT_OK};
 
 pub fn shrink(args: &ShrinkArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
-    let (name, text) = read_scenario_text(&args.file)?;
-    let overrides = Overrides { variant: args.variant.clone(), sets: args.sets.clone() };
-    let scenario = match load(&name, &text, &overrides) {
-        Ok(s) => s,
-        Err(e) => {
-            writeln!(err, "{e}")?;
-            return Ok(EXIT_INVALID);
-        }
+    let Some(Loaded { name, text, overrides, scenario }) =
+        load_scenario(&args.file, &args.variant, &args.sets, err)?
+    else {
+        return Ok(EXIT_INVALID);
     };
     let seed = args.seed.unwrap_or(scenario.seed);
     let target = args.out.clone().unwrap_or_else(|| default_out(args, seed));

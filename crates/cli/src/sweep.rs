@@ -10,23 +10,19 @@ use anyhow::Result;
 use faultline_report::sweep::{
     SeedRange, SweepReport, SweepShard, SweepSpec, SweepTally, text_hash,
 };
-use faultline_scenario::{Overrides, Scenario, load};
+use faultline_scenario::Scenario;
 use rayon::prelude::*;
 
 use crate::args::{Format, SweepArgs};
 use crate::progress::Progress;
-use crate::run::read_scenario_text;
+use crate::run::{Loaded, load_scenario};
 use crate::{EXIT_INVALID, EXIT_OK, EXIT_VIOLATED};
 
 pub fn sweep(args: &SweepArgs, out: &mut dyn Write, err: &mut dyn Write, draw: bool) -> Result<u8> {
-    let (name, text) = read_scenario_text(&args.file)?;
-    let overrides = Overrides { variant: args.variant.clone(), sets: args.sets.clone() };
-    let scenario = match load(&name, &text, &overrides) {
-        Ok(s) => s,
-        Err(e) => {
-            writeln!(err, "{e}")?;
-            return Ok(EXIT_INVALID);
-        }
+    let Some(Loaded { name, text, scenario, .. }) =
+        load_scenario(&args.file, &args.variant, &args.sets, err)?
+    else {
+        return Ok(EXIT_INVALID);
     };
     let spec = SweepSpec {
         scenario: scenario.name.clone(),
