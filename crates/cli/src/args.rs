@@ -73,6 +73,11 @@ pub struct RunArgs {
     /// `PATH=a,b,c`, e.g. `--vary services.consumer.workers=1..32:4`.
     #[arg(long, value_name = "PATH=RANGE")]
     pub vary: Option<String>,
+    /// After the summary, explain each violated invariant: the request or operation involved,
+    /// step by step, the faults, breaker and leader changes before it, and what it compared
+    /// (also on the report page and in the JSON).
+    #[arg(long)]
+    pub explain: bool,
     /// Write the run's register history to FILE as Jepsen-style EDN (one map per line), for
     /// `faultline history` or any Jepsen tool. Never replaces an existing file unless `--force`.
     #[arg(long, value_name = "FILE")]

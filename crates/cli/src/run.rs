@@ -103,7 +103,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         let events = faultline_report::trace::export(&scenario, &outcome.metrics, recorder);
         crate::export::write(request, &events, err)?;
     }
-    let summary = Summary::new(&scenario, &outcome, wall, reproduce_command(args, seed));
+    let mut summary = Summary::new(&scenario, &outcome, wall, reproduce_command(args, seed));
+    if args.explain && !outcome.all_hold() {
+        summary.explanation = Some(explanation(&scenario, &outcome, seed)?);
+    }
     let report = if args.no_report {
         None
     } else {
@@ -123,6 +126,26 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
     }
     out.flush()?;
     Ok(if outcome.all_hold() { EXIT_OK } else { EXIT_VIOLATED })
+}
+
+/// Why each invariant failed: the run again on the same seed, watching the requests the
+/// violations name.
+fn explanation(
+    scenario: &faultline_scenario::Scenario,
+    outcome: &faultline_scenario::Outcome,
+    seed: u64,
+) -> Result<String> {
+    let witness = faultline_report::Witness::new(outcome);
+    let (again, witness) = scenario
+        .run_watched(seed, witness)
+        .map_err(|limit| anyhow::anyhow!("explaining: the second run stopped: {limit}"))?;
+    anyhow::ensure!(
+        again.stats.trace_hash == outcome.stats.trace_hash,
+        "explaining: the second run of seed {seed} differed from the first (trace hash {} against {})",
+        again.stats.trace_hash.hex(),
+        outcome.stats.trace_hash.hex()
+    );
+    Ok(faultline_report::explain(scenario, outcome, &witness))
 }
 
 /// Writes the registers' histories as EDN, atomically (a temporary file renamed into place).

@@ -156,6 +156,13 @@ fn verdicts(out: &mut String, s: &Summary) {
         );
     }
     out.push_str("</table>\n");
+    if let Some(explanation) = &s.explanation {
+        let _ = writeln!(
+            out,
+            "<h2>Why it failed</h2>\n<pre class=\"explanation\">{}</pre>",
+            escape(explanation)
+        );
+    }
 }
 
 pub(crate) fn plots(out: &mut String, charts: &[Chart]) {

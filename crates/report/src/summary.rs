@@ -400,6 +400,9 @@ pub struct Summary {
     /// Tokens issued and checked, and the checks that went wrong; only in runs with tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tokens: Option<TokenSummary>,
+    /// Why each violated invariant failed, in words (`run --explain`); only when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
     /// Each replicated register's operations and leaders; only in runs with registers.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub registers: Vec<crate::RegisterSummary>,
@@ -461,6 +464,7 @@ impl Summary {
             calendar: CalendarSummary::new(scenario),
             tokens: m.tokens.map(TokenSummary::new),
             registers: crate::register::register_summaries(m),
+            explanation: None,
             littles_law: LittlesLaw {
                 arrival_rate_per_s: m.arrival_rate(),
                 mean_latency_s: m.mean_sojourn(),
@@ -590,7 +594,7 @@ impl Series {
 }
 
 /// The warm-up and every change of load a client's shape makes.
-fn bands(scenario: &Scenario) -> Vec<Band> {
+pub(crate) fn bands(scenario: &Scenario) -> Vec<Band> {
     let mut bands = Vec::new();
     if !scenario.warmup.is_zero() {
         bands.push(Band {

@@ -40,6 +40,9 @@ pub fn render_text_with_trend(
         let _ = writeln!(out, "{}", analytic.line(name));
     }
     verdicts(&mut out, s);
+    if let Some(explanation) = &s.explanation {
+        let _ = write!(out, "\n{explanation}");
+    }
     let _ = writeln!(out, "\ntrace hash  {}", s.trace_hash);
     if let Some(path) = report {
         let _ = writeln!(out, "report      {path}");
