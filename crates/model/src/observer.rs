@@ -57,6 +57,14 @@ pub enum Observation {
         waited_for: bool,
         lost: bool,
     },
+    /// Attempt `attempt` of a call belonging to `request` was sent to `service`.
+    AttemptSent { request: u64, attempt: u32, service: usize },
+    /// The caller of attempt `attempt` (at `service`) of a call belonging to `request` stopped
+    /// waiting for it.
+    AttemptTimedOut { request: u64, attempt: u32, service: usize },
+    /// After attempt `attempt` of a call belonging to `request` failed with `outcome`, the
+    /// caller will try again in `after`.
+    RetryScheduled { request: u64, attempt: u32, outcome: Outcome, after: SimDuration },
     /// The queue of `service` may have changed: it holds `depth` jobs, and `busy` of its
     /// workers are working. Reported wherever the metrics note the queue, so also when nothing
     /// moved.
@@ -74,6 +82,9 @@ pub enum ObservationKind {
     TokenChecked,
     JobEnded,
     QueueChanged,
+    AttemptSent,
+    AttemptTimedOut,
+    RetryScheduled,
 }
 
 impl Observation {
@@ -88,6 +99,9 @@ impl Observation {
             Observation::TokenChecked { .. } => ObservationKind::TokenChecked,
             Observation::JobEnded { .. } => ObservationKind::JobEnded,
             Observation::QueueChanged { .. } => ObservationKind::QueueChanged,
+            Observation::AttemptSent { .. } => ObservationKind::AttemptSent,
+            Observation::AttemptTimedOut { .. } => ObservationKind::AttemptTimedOut,
+            Observation::RetryScheduled { .. } => ObservationKind::RetryScheduled,
         }
     }
 }

@@ -29,6 +29,9 @@ enum Step {
     Started { service: usize, wait: SimDuration },
     Ended { service: usize, started: SimTime, outcome: Outcome, waited_for: bool, lost: bool },
     TokenChecked { service: usize, accepted: bool, valid: bool },
+    Sent { attempt: u32, service: usize },
+    GaveUp { attempt: u32, service: usize },
+    Retry { attempt: u32, outcome: Outcome, after: SimDuration },
     Done { arrived: SimTime, outcome: Outcome },
 }
 
@@ -98,6 +101,15 @@ impl Observer for Witness {
             ),
             Observation::RequestEnded { request, arrived, outcome } => {
                 (request, Step::Done { arrived, outcome })
+            }
+            Observation::AttemptSent { request, attempt, service } => {
+                (request, Step::Sent { attempt, service })
+            }
+            Observation::AttemptTimedOut { request, attempt, service } => {
+                (request, Step::GaveUp { attempt, service })
+            }
+            Observation::RetryScheduled { request, attempt, outcome, after } => {
+                (request, Step::Retry { attempt, outcome, after })
             }
             _ => return,
         };
@@ -179,6 +191,15 @@ fn words(step: &Step, at: SimTime, scenario: &Scenario, m: &Metrics) -> String {
             let verdict = if accepted { "accepted" } else { "refused" };
             let truth = if valid { "valid" } else { "expired (or not yet valid)" };
             format!("{} {verdict} its token, which was {truth} in true time", service(s))
+        }
+        Step::Sent { attempt, service: s } => {
+            format!("attempt {attempt} sent to {}", service(s))
+        }
+        Step::GaveUp { attempt, service: s } => {
+            format!("the caller stopped waiting for attempt {attempt} at {} (timeout)", service(s))
+        }
+        Step::Retry { attempt, outcome, after } => {
+            format!("attempt {attempt} ended with {}: retry in {after}", outcome_words(outcome))
         }
         Step::Done { arrived, outcome } => {
             format!("the client's request ended: {} after {}", outcome_words(outcome), at - arrived)

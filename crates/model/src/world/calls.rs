@@ -82,6 +82,8 @@ impl<O: Observer> World<O> {
         if self.faults.is_down(target, now) {
             return self.resolve_attempt(slot, Outcome::Error, sched);
         }
+        let sent = Observation::AttemptSent { request, attempt, service: target };
+        self.observer.observe(now, &sent);
         if let Some(timeout) = timeout {
             let fires = self.site_timer(site_index, now, timeout);
             sched.at(fires, Event::Timeout { call: slot, generation });
@@ -141,6 +143,9 @@ impl<O: Observer> World<O> {
         self.note_breaker(site_index, now, moved);
         match retry {
             Some(delay) => {
+                let request = self.calls.get(slot).request;
+                let retry = Observation::RetryScheduled { request, attempt, outcome, after: delay };
+                self.observer.observe(now, &retry);
                 self.calls.get_mut(slot).last_delay = Some(delay);
                 let fires = self.site_timer(site_index, now, delay);
                 sched.at(fires, Event::Retry { call: slot, generation });
@@ -213,6 +218,9 @@ impl<O: Observer> World<O> {
             self.withdraw(call.job, sched.now());
         }
         self.register_attempt_timed_out(&call);
+        let (request, attempt, service) = (call.request, call.attempt, call.instance as usize);
+        let timed_out = Observation::AttemptTimedOut { request, attempt, service };
+        self.observer.observe(sched.now(), &timed_out);
         self.resolve_attempt(slot, Outcome::Timeout, sched)
     }
 
