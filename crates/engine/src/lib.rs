@@ -18,4 +18,4 @@ pub use rng::{RngStreams, SimRng, stream_id};
 pub use run::{Activity, LimitExceeded, Limits, Model, RunStats, Scheduler, TraceKey, run};
 pub use step::{Step, Stepper};
 pub use time::{SimDuration, SimTime, human_secs};
-pub use trace::TraceHash;
+pub use trace::{TraceHash, mix};

@@ -32,9 +32,11 @@ impl TraceHash {
     }
 }
 
-/// The SplitMix64 finaliser: every input bit affects every output bit.
+/// The SplitMix64 finaliser: every input bit affects every output bit. Also how the model
+/// spreads ids and keys (a request's read-or-write, a key's partition, a sampled request)
+/// without a random stream.
 #[inline]
-fn mix(mut z: u64) -> u64 {
+pub fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -17,7 +17,7 @@ mod tests;
 pub use log::{Retention, TopicStats};
 pub use subscription::{Delivery, DeliveryMode, Released, SubscriptionConfig, SubscriptionStats};
 
-use faultline_engine::SimTime;
+use faultline_engine::{SimTime, mix};
 
 use log::PartitionLog;
 use subscription::Subscription;
@@ -128,12 +128,4 @@ impl Topic {
         }
         stats
     }
-}
-
-/// SplitMix64's finaliser: keys that differ by one land on unrelated partitions.
-fn mix(key: u64) -> u64 {
-    let mut x = key.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
 }

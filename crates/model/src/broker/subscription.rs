@@ -250,7 +250,8 @@ impl Subscription {
                 parked += 1;
                 continue;
             }
-            let partition = (super::mix(letter.message.key) % self.next.len() as u64) as usize;
+            let partition =
+                (faultline_engine::mix(letter.message.key) % self.next.len() as u64) as usize;
             let again = Again { receives: 0, replays: letter.replays + 1, ..letter };
             self.again[partition].push_back(again);
             replayed += 1;

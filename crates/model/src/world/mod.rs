@@ -210,7 +210,8 @@ impl<O: Observer> World<O> {
         self.metrics.network = self.wire.as_ref().map(|w| w.stats());
         self.metrics.clocks = self.clock_traces();
         self.metrics.tokens = self.token_counts();
-        self.metrics.registers = self.registers.as_ref().map_or_else(Vec::new, |r| r.histories());
+        self.metrics.registers =
+            self.registers.take().map_or_else(Vec::new, |r| r.into_histories());
         self.metrics.finish();
         (self.metrics, self.observer, self.requests_in_flight as u64)
     }

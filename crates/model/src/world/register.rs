@@ -92,8 +92,10 @@ impl Registers {
         (!registers.groups.is_empty()).then_some(registers)
     }
 
-    pub(super) fn histories(&self) -> Vec<RegisterHistory> {
-        self.groups.iter().map(|g| g.recorder.history.clone()).collect()
+    /// Every register's history, handed over at the end of the run (not copied: a history
+    /// holds every operation).
+    pub(super) fn into_histories(self) -> Vec<RegisterHistory> {
+        self.groups.into_iter().map(|g| g.recorder.history).collect()
     }
 
     /// The register a client's requests go to, if its target replicates one.
@@ -110,11 +112,7 @@ fn stretch(timeout: SimDuration, rng: &mut SimRng) -> SimDuration {
 /// Whether `request` reads (a share `reads` of requests do), the same on every attempt: a
 /// hash of its id, with no random stream.
 fn reads(request: u64, share: f64) -> bool {
-    let mut x = request.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^= x >> 31;
-    ((x >> 11) as f64 / (1u64 << 53) as f64) < share
+    ((faultline_engine::mix(request) >> 11) as f64 / (1u64 << 53) as f64) < share
 }
 
 impl<O: Observer> World<O> {

@@ -13,7 +13,7 @@ mod recorder;
 #[cfg(test)]
 mod tests;
 
-use faultline_engine::SimTime;
+use faultline_engine::{SimTime, mix};
 use faultline_model::Metrics;
 use faultline_scenario::Scenario;
 
@@ -56,14 +56,6 @@ impl TraceOptions {
     pub fn samples(&self, request: u64) -> bool {
         self.sample <= 1 || mix(request).is_multiple_of(self.sample)
     }
-}
-
-/// SplitMix64's finaliser: a fixed bijection of the id, spreading its bits.
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 /// The run's events, ready to write: what `recorder` saw and what the scenario and `metrics`
