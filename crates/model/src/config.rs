@@ -59,6 +59,9 @@ pub enum Endpoint {
     /// A service with several instances: index into [`WorldConfig::groups`]. The caller's
     /// balancer picks an instance for each attempt.
     Balanced { group: usize },
+    /// A topic: index into [`WorldConfig::topics`]. The call goes to the topic's broker, and
+    /// the message is appended when the broker's handler ends.
+    Topic { topic: usize },
 }
 
 /// A service run as several instances, each a service of its own in
@@ -143,6 +146,12 @@ pub enum Step {
     /// A read or write of the register this service's instances replicate (see
     /// [`RegisterStep`](crate::RegisterStep)).
     Register(crate::RegisterStep),
+    /// Publishes a message to a topic (a call to its broker; see
+    /// [`PublishConfig`](crate::broker::PublishConfig)).
+    Publish(Box<crate::broker::PublishConfig>),
+    /// Fails the job at once, with an error, if the request lacks one of these fields (bit `i`
+    /// for field `i`): a consumer that cannot handle a malformed message.
+    Require { fields: u8 },
 }
 
 /// A client that holds a token and sends it with every request.
@@ -286,6 +295,8 @@ pub struct WorldConfig {
     /// The UTC instant simulated time zero stands for; scheduled clients fire on the calendar
     /// from here. The Unix epoch unless a scenario sets `start`.
     pub start: Timestamp,
+    /// Topics on brokers, with their subscribers; empty, the world keeps no broker.
+    pub topics: Vec<crate::broker::TopicConfig>,
 }
 
 impl ServiceConfig {
@@ -356,6 +367,7 @@ impl WorldConfig {
             node_faults: Vec::new(),
             clocks: Vec::new(),
             start: Timestamp::UNIX_EPOCH,
+            topics: Vec::new(),
         }
     }
 
@@ -364,6 +376,7 @@ impl WorldConfig {
         match endpoint {
             Endpoint::Service(service) => (service, 1),
             Endpoint::Balanced { group } => (self.groups[group].first, self.groups[group].count),
+            Endpoint::Topic { topic } => (self.topics[topic].broker, 1),
         }
     }
 
@@ -387,6 +400,7 @@ impl WorldConfig {
         match endpoint {
             Endpoint::Service(service) => &self.services[service].name,
             Endpoint::Balanced { group } => &self.groups[group].name,
+            Endpoint::Topic { topic } => &self.topics[topic].name,
         }
     }
 

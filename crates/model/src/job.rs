@@ -41,6 +41,9 @@ pub(crate) struct Job {
     /// It ends without an answer (a register operation its leader gave up on): the caller's
     /// timeout tells.
     pub(crate) silent: bool,
+    /// It handles a message a broker delivered: `call` and `call_gen` name the delivery, and
+    /// its outcome acknowledges or releases the message instead of answering a call.
+    pub(crate) delivery: bool,
     /// When the client request arrived.
     pub(crate) arrived: SimTime,
     /// Whether the request arrived after the warm-up (counts in statistics).

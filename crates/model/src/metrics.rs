@@ -246,6 +246,8 @@ pub struct Metrics {
     pub tokens: Option<crate::TokenCounts>,
     /// Each replicated register's history of operations and leaders.
     pub registers: Vec<crate::RegisterHistory>,
+    /// Each subscription's account of its messages (empty without topics).
+    pub brokers: Vec<crate::broker::SubscriptionReport>,
     latency: Latencies,
     /// How long client requests that arrived after the warm-up took to fail (error or timeout,
     /// after any retries), and to be turned away: the other half of the latency story.
@@ -305,6 +307,7 @@ impl Metrics {
             clocks: Vec::new(),
             tokens: None,
             registers: Vec::new(),
+            brokers: Vec::new(),
             latency: Latencies::new(max),
             failed_latency: Latencies::new(max),
             rejected_latency: Latencies::new(max),

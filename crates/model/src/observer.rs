@@ -69,6 +69,12 @@ pub enum Observation {
     /// workers are working. Reported wherever the metrics note the queue, so also when nothing
     /// moved.
     QueueChanged { service: usize, depth: usize, busy: u32 },
+    /// Message `message` (about `key`, published by `request`) went to the dead-letter queue
+    /// of subscription `subscription` after `receives` receives.
+    MessageDeadLettered { subscription: usize, message: u64, key: u64, request: u64, receives: u32 },
+    /// The dead-letter alarm of subscription `subscription` raised an alert: its queue holds
+    /// `depth` messages.
+    DeadLetterAlert { subscription: usize, depth: u64 },
 }
 
 /// Which kind of [`Observation`], without its data.
@@ -85,6 +91,8 @@ pub enum ObservationKind {
     AttemptSent,
     AttemptTimedOut,
     RetryScheduled,
+    MessageDeadLettered,
+    DeadLetterAlert,
 }
 
 impl Observation {
@@ -102,6 +110,8 @@ impl Observation {
             Observation::AttemptSent { .. } => ObservationKind::AttemptSent,
             Observation::AttemptTimedOut { .. } => ObservationKind::AttemptTimedOut,
             Observation::RetryScheduled { .. } => ObservationKind::RetryScheduled,
+            Observation::MessageDeadLettered { .. } => ObservationKind::MessageDeadLettered,
+            Observation::DeadLetterAlert { .. } => ObservationKind::DeadLetterAlert,
         }
     }
 }

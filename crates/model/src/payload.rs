@@ -20,6 +20,17 @@ pub struct Payload {
     /// The token its client sent it with: an index into the world's table of issued tokens
     /// plus one; 0 for none.
     pub token: u32,
+    /// Fields a producer left out (bit `i` for field `i`): a malformed message.
+    pub missing: u8,
+    /// A message no consumer can handle, whatever it does.
+    pub poison: bool,
+}
+
+impl Payload {
+    /// Whether field `field` was left out.
+    pub fn lacks(&self, field: usize) -> bool {
+        self.missing & (1 << field) != 0
+    }
 }
 
 /// How a client picks a value for a request's key or one of its fields.

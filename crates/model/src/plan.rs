@@ -34,6 +34,19 @@ pub(crate) enum StepPlan {
     RegisterCheck,
     /// Its second half, after its work: the read or write, maybe waiting for a majority.
     RegisterAct,
+    /// Publishes through call site `site`, shaped by publisher `publisher`.
+    Publish {
+        site: u32,
+        publisher: u32,
+    },
+    /// Fails the job unless the request carries these fields (a bit per field).
+    Require {
+        fields: u8,
+    },
+    /// The last step of a topic's handler at its broker: the message is appended.
+    Append {
+        topic: u32,
+    },
 }
 
 /// A batching step: where its one call goes from, and when a batch is sent.
@@ -58,6 +71,8 @@ pub(crate) struct Plan {
     pub(crate) batchers: Vec<BatcherPlan>,
     /// The node each site's calls leave from: its client's, or its handler's service's.
     pub(crate) site_nodes: Vec<u32>,
+    /// The `Publish` steps, in the order their plans name them.
+    pub(crate) publishers: Vec<crate::broker::PublishConfig>,
 }
 
 pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
@@ -67,6 +82,7 @@ pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
         sites: Vec::new(),
         handlers: Vec::new(),
         batchers: Vec::new(),
+        publishers: Vec::new(),
         names: Names::default(),
     };
     let mut breaker_sites = vec![Vec::new(); config.services.len()];
@@ -74,11 +90,13 @@ pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
         let name = format!("{}→{}", client.name, config.endpoint_name(client.call.target));
         planner.names.taken.insert(name.clone());
         let instances = config.instances(client.call.target);
-        planner.sites.push(CallSite::new(name, &client.call, instances, None, streams));
+        let handler = topic_handler(config, client.call.target);
+        planner.sites.push(CallSite::new(name, &client.call, instances, handler, streams));
     }
     let mut site_nodes: Vec<u32> =
         (0..config.clients.len()).map(|c| config.client_node(c)).collect();
-    planner.handlers.resize_with(config.services.len(), Vec::new);
+    // Each topic's handler follows the services' own: its broker's steps, then the append.
+    planner.handlers.resize_with(config.services.len() + config.topics.len(), Vec::new);
     for (index, service) in config.services.iter().enumerate() {
         let first = planner.sites.len() as u32;
         planner.handlers[index] = planner.steps(index, &service.steps);
@@ -87,12 +105,29 @@ pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
         breaker_sites[index] =
             sites.filter(|&site| planner.sites[site as usize].has_breaker()).collect();
     }
+    for (topic, config_topic) in config.topics.iter().enumerate() {
+        let broker = config_topic.broker;
+        let mut steps = planner.steps(broker, &config.services[broker].steps);
+        steps.push(StepPlan::Append { topic: topic as u32 });
+        planner.handlers[config.services.len() + topic] = steps;
+        site_nodes.resize(planner.sites.len(), config.service_node(broker));
+    }
     Plan {
         sites: planner.sites,
         handlers: planner.handlers,
         breaker_sites,
         batchers: planner.batchers,
         site_nodes,
+        publishers: planner.publishers,
+    }
+}
+
+/// The handler calls to `target` run: a topic's own (its broker's steps and the append);
+/// `None` for a service's.
+fn topic_handler(config: &WorldConfig, target: Endpoint) -> Option<u32> {
+    match target {
+        Endpoint::Topic { topic } => Some((config.services.len() + topic) as u32),
+        Endpoint::Service(_) | Endpoint::Balanced { .. } => None,
     }
 }
 
@@ -102,6 +137,7 @@ struct Planner<'a> {
     sites: Vec<CallSite>,
     handlers: Vec<Vec<StepPlan>>,
     batchers: Vec<BatcherPlan>,
+    publishers: Vec<crate::broker::PublishConfig>,
     names: Names,
 }
 
@@ -162,6 +198,14 @@ impl Planner<'_> {
             }
             Step::CheckToken { leeway } => StepPlan::CheckToken { leeway: *leeway },
             Step::Register(_) => unreachable!("`steps` plans a register step"),
+            Step::Publish(publish) => {
+                let site = self.sites.len() as u32;
+                self.calls(service, std::slice::from_ref(&publish.call), None);
+                let publisher = self.publishers.len() as u32;
+                self.publishers.push((**publish).clone());
+                StepPlan::Publish { site, publisher }
+            }
+            Step::Require { fields } => StepPlan::Require { fields: *fields },
         }
     }
 
@@ -190,6 +234,7 @@ impl Planner<'_> {
             let callee = self.config.endpoint_name(config.target);
             let name = self.unique_name(format!("{caller}→{callee}"));
             let instances = self.config.instances(config.target);
+            let handler = handler.or(topic_handler(self.config, config.target));
             self.sites.push(CallSite::new(name, config, instances, handler, self.streams));
         }
         let count =

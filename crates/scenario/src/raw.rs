@@ -43,6 +43,9 @@ pub struct ScenarioFile {
     /// Customers, by name, each in a time zone; numbered from 0 in name order.
     #[serde(default)]
     pub customers: BTreeMap<String, CustomerRaw>,
+    /// Topics on brokers, by name.
+    #[serde(default)]
+    pub topics: BTreeMap<String, TopicRaw>,
     #[serde(default)]
     pub invariants: Vec<InvariantRaw>,
     #[serde(default)]
@@ -317,6 +320,33 @@ pub enum StepRaw {
         #[serde(default)]
         leeway: Option<String>,
     },
+    /// Publishes a message to a topic: a call to its broker.
+    Publish {
+        topic: String,
+        /// The field whose value becomes the message's key (the request's key if left out).
+        #[serde(default)]
+        key: Option<String>,
+        /// Fields set to fixed values.
+        #[serde(default)]
+        fields: BTreeMap<String, FieldValueRaw>,
+        /// A share of messages lacking a field.
+        #[serde(default)]
+        malformed: Option<MalformedRaw>,
+        /// A share of messages no consumer can handle ("0.5%").
+        #[serde(default)]
+        poison: Option<String>,
+        /// Refuse to publish a malformed message (the step fails).
+        #[serde(default)]
+        validate: bool,
+        #[serde(default)]
+        timeout: Option<String>,
+        #[serde(default)]
+        retry: Option<RetryRaw>,
+    },
+    /// Fails at once if the request lacks one of these fields.
+    Require {
+        fields: Vec<String>,
+    },
     Register {
         mode: RegisterModeRaw,
         /// The share of requests that read, as a percentage ("50%").
@@ -324,6 +354,98 @@ pub enum StepRaw {
         /// Local work between deciding to serve and serving.
         apply: DistRaw,
     },
+}
+
+/// A field's value as written: a number, or a name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FieldValueRaw {
+    Number(i64),
+    Name(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "malformed")]
+pub struct MalformedRaw {
+    pub field: String,
+    pub share: String,
+}
+
+/// A topic: the broker service it lives on, its partitions and how long it keeps messages.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "topic")]
+pub struct TopicRaw {
+    pub on: String,
+    #[serde(default)]
+    pub partitions: Option<i64>,
+    #[serde(default)]
+    pub retention: Option<RetentionRaw>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "retention")]
+pub struct RetentionRaw {
+    #[serde(default)]
+    pub messages: Option<i64>,
+    #[serde(default)]
+    pub age: Option<String>,
+}
+
+/// A service whose work comes from a topic: each instance a consumer of its group.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "consumer")]
+pub struct ConsumerRaw {
+    #[serde(default)]
+    pub topic: Option<String>,
+    #[serde(default)]
+    pub order: Option<ConsumerOrderRaw>,
+    #[serde(default)]
+    pub prefetch: Option<i64>,
+    #[serde(default)]
+    pub visibility: Option<String>,
+    #[serde(default)]
+    pub max_receives: Option<i64>,
+    #[serde(default)]
+    pub dead_letters: Option<DeadLettersRaw>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum ConsumerOrderRaw {
+    /// Each partition to one consumer.
+    ByPartition,
+    /// Any consumer takes any message: one shared queue.
+    Any,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "dead_letters")]
+pub struct DeadLettersRaw {
+    #[serde(default)]
+    pub alarm: Option<AlarmRaw>,
+    #[serde(default)]
+    pub replay: Option<ReplayRaw>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "alarm")]
+pub struct AlarmRaw {
+    #[serde(default)]
+    pub every: Option<String>,
+    #[serde(default)]
+    pub depth: Option<i64>,
+    #[serde(default)]
+    pub growth: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "replay")]
+pub struct ReplayRaw {
+    #[serde(default)]
+    pub at: Option<String>,
+    #[serde(default)]
+    pub every: Option<String>,
+    #[serde(default)]
+    pub limit: Option<i64>,
 }
 
 /// How a register's replicas agree on a leader.
@@ -551,6 +673,9 @@ pub struct ServiceRaw {
     /// names one. UTC when left out.
     #[serde(default)]
     pub zone: Option<String>,
+    /// Its work comes from a topic.
+    #[serde(default)]
+    pub consumer: Option<ConsumerRaw>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -85,7 +85,10 @@ fn step_work<'a>(
         StepRaw::Work { .. }
         | StepRaw::Wait { .. }
         | StepRaw::CheckToken { .. }
+        | StepRaw::Require { .. }
         | StepRaw::Register { .. } => 0,
+        // A message for its broker, whose work is small beside what consumers do.
+        StepRaw::Publish { .. } => 1,
         StepRaw::Call(c) => call(&c.to, memo),
         StepRaw::Batch { to, .. } => call(to, memo),
         StepRaw::Parallel(calls) => {
@@ -118,6 +121,8 @@ fn callees(step: &StepRaw) -> Vec<&str> {
         StepRaw::Work { .. }
         | StepRaw::Wait { .. }
         | StepRaw::CheckToken { .. }
+        | StepRaw::Require { .. }
+        | StepRaw::Publish { .. }
         | StepRaw::Register { .. } => vec![],
         StepRaw::Call(call) => vec![call.to.as_str()],
         StepRaw::Parallel(calls) => calls.iter().map(|c| c.to.as_str()).collect(),

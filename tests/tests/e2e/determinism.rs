@@ -123,6 +123,7 @@ fn world(clients: Vec<ClientConfig>) -> WorldConfig {
         node_faults: vec![],
         clocks: vec![],
         start: faultline_model::Timestamp::UNIX_EPOCH,
+        topics: vec![],
     }
 }
 

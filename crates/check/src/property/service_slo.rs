@@ -108,6 +108,7 @@ mod tests {
             node_faults: vec![],
             clocks: vec![],
             start: faultline_model::Timestamp::UNIX_EPOCH,
+            topics: vec![],
         };
         let mut world = World::new(&config, 1, NoObserver);
         let limits = Limits { end: config.end, max_events: 10_000, max_work_per_instant: 1_000 };

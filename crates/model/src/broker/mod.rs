@@ -9,15 +9,23 @@
 //! answers into acks and nacks. It must never read a clock, touch a job, or decide a message's
 //! fate on the network.
 
+mod config;
 mod log;
+mod report;
 mod subscription;
 #[cfg(test)]
 mod tests;
 
+pub use config::{
+    DlqAlarm, PublishConfig, ReplayConfig, ReplayTrigger, SubscriberConfig, TopicConfig,
+};
 pub use log::{Retention, TopicStats};
+pub use report::{DepthSample, MAX_ALERTS_KEPT, SubscriptionReport};
 pub use subscription::{Delivery, DeliveryMode, Released, SubscriptionConfig, SubscriptionStats};
 
 use faultline_engine::{SimTime, mix};
+
+use crate::Payload;
 
 use log::PartitionLog;
 use subscription::Subscription;
@@ -30,8 +38,10 @@ pub struct Message {
     /// Picks the partition; the entity it is about.
     pub key: u64,
     pub published: SimTime,
-    /// Whatever the producer attached (an event kind, a version), opaque here.
-    pub body: u64,
+    /// The client request that published it (consumers' work belongs to it too).
+    pub request: u64,
+    /// What the producer attached (fields, an event kind, a version), opaque here.
+    pub payload: Payload,
 }
 
 /// One topic: its partitions' logs and the subscriptions reading them.
@@ -66,10 +76,11 @@ impl Topic {
         (mix(key) % self.partitions.len() as u64) as u32
     }
 
-    /// Appends a message about `key` carrying `body`; returns it. Every subscription will see
+    /// Appends a message about `payload.key`, published by `request`; returns it. Every subscription will see
     /// it (publish/subscribe), unless retention drops it first.
-    pub fn publish(&mut self, key: u64, body: u64, now: SimTime) -> Message {
-        let message = Message { id: self.next_id, key, published: now, body };
+    pub fn publish(&mut self, request: u64, payload: Payload, now: SimTime) -> Message {
+        let key = payload.key;
+        let message = Message { id: self.next_id, key, published: now, request, payload };
         self.next_id += 1;
         let partition = self.partition_of(key) as usize;
         self.partitions[partition].append(message);
@@ -112,6 +123,16 @@ impl Topic {
     /// replayed `limit` times is parked instead. Returns (replayed, parked).
     pub fn replay(&mut self, sub: usize, count: usize, limit: u32) -> (u64, u64) {
         self.subscriptions[sub].replay(count, limit)
+    }
+
+    /// The delivery holding `receipt` in subscription `sub`, if it is still out.
+    pub fn held(&self, sub: usize, receipt: (u32, u32)) -> Option<Delivery> {
+        self.subscriptions[sub].held(receipt)
+    }
+
+    /// Subscriptions reading the topic.
+    pub fn subscription_count(&self) -> usize {
+        self.subscriptions.len()
     }
 
     /// What subscription `sub` has done with the messages it was given.

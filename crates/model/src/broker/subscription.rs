@@ -222,6 +222,12 @@ impl Subscription {
         Some(held)
     }
 
+    pub(super) fn held(&self, (slot, generation): (u32, u32)) -> Option<Delivery> {
+        let current =
+            self.generations.get(slot as usize) == Some(&generation) && self.held.get(slot).live;
+        current.then(|| self.held.get(slot).delivery)
+    }
+
     pub(super) fn ack(&mut self, delivery: Delivery) -> bool {
         let acked = self.settle(delivery).is_some();
         self.stats.acked += u64::from(acked);

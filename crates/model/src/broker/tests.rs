@@ -10,6 +10,11 @@ fn at(ms: u64) -> SimTime {
     SimTime::ZERO + SimDuration::from_millis(ms)
 }
 
+/// A payload about `key`.
+fn keyed(key: u64) -> crate::Payload {
+    crate::Payload { key, ..crate::Payload::default() }
+}
+
 const KEEP_ALL: Retention = Retention { max_messages: u64::MAX, max_age: None };
 
 fn group(
@@ -37,7 +42,7 @@ fn assert_accounted(topic: &Topic, sub: usize) {
 #[test]
 fn a_message_whose_visibility_runs_out_is_delivered_again() {
     let mut topic = Topic::new(1, KEEP_ALL, &[group(1, DeliveryMode::Competing, 1, 5)]);
-    topic.publish(7, 0, at(0));
+    topic.publish(0, keyed(7), at(0));
     let [first] = poll(&mut topic, 0, 0, at(1)).try_into().expect("one delivery");
     assert!(poll(&mut topic, 0, 0, at(2)).is_empty(), "prefetch 1: nothing more while held");
     // The world releases it when its visibility timeout fires.
@@ -52,7 +57,7 @@ fn a_message_whose_visibility_runs_out_is_delivered_again() {
 #[test]
 fn the_receive_limit_sends_a_failing_message_to_the_dead_letter_queue() {
     let mut topic = Topic::new(1, KEEP_ALL, &[group(1, DeliveryMode::Competing, 1, 3)]);
-    topic.publish(7, 0, at(0));
+    topic.publish(0, keyed(7), at(0));
     let mut released = Vec::new();
     for t in 1..=4 {
         if let [d] = poll(&mut topic, 0, 0, at(t)).as_slice() {
@@ -74,13 +79,13 @@ fn the_receive_limit_sends_a_failing_message_to_the_dead_letter_queue() {
 fn a_partition_delivers_in_order_and_partitions_are_independent() {
     let mut topic = Topic::new(4, KEEP_ALL, &[group(1, DeliveryMode::Partitioned, 1000, 5)]);
     for i in 0..200 {
-        topic.publish(i % 10, i, at(i));
+        topic.publish(i, keyed(i % 10), at(i));
     }
     let deliveries = poll(&mut topic, 0, 0, at(500));
     assert_eq!(deliveries.len(), 200);
     for key in 0..10 {
         let bodies: Vec<u64> =
-            deliveries.iter().filter(|d| d.message.key == key).map(|d| d.message.body).collect();
+            deliveries.iter().filter(|d| d.message.key == key).map(|d| d.message.request).collect();
         assert!(bodies.windows(2).all(|w| w[0] < w[1]), "key {key} out of order: {bodies:?}");
         let partitions: Vec<u32> =
             deliveries.iter().filter(|d| d.message.key == key).map(|d| d.partition).collect();
@@ -95,7 +100,7 @@ fn a_partition_delivers_in_order_and_partitions_are_independent() {
 fn partitions_are_shared_out_among_a_groups_consumers() {
     let mut topic = Topic::new(4, KEEP_ALL, &[group(2, DeliveryMode::Partitioned, 100, 5)]);
     for i in 0..100 {
-        topic.publish(i, i, at(0));
+        topic.publish(i, keyed(i), at(0));
     }
     let zero = poll(&mut topic, 0, 0, at(1));
     let one = poll(&mut topic, 0, 1, at(1));
@@ -108,7 +113,7 @@ fn partitions_are_shared_out_among_a_groups_consumers() {
 #[test]
 fn a_consumer_that_crashes_mid_message_causes_a_redelivery_not_a_loss() {
     let mut topic = Topic::new(1, KEEP_ALL, &[group(2, DeliveryMode::Competing, 1, 5)]);
-    topic.publish(1, 0, at(0));
+    topic.publish(0, keyed(1), at(0));
     let [held] = poll(&mut topic, 0, 0, at(1)).try_into().expect("consumer 0 takes it");
     // Consumer 0 crashes; at the visibility deadline the world releases what it held.
     assert_eq!(topic.release(0, held), Released::Redelivered);
@@ -126,7 +131,7 @@ fn every_group_gets_every_message() {
         [group(1, DeliveryMode::Competing, 100, 5), group(3, DeliveryMode::Partitioned, 100, 5)];
     let mut topic = Topic::new(3, KEEP_ALL, &groups);
     for i in 0..30 {
-        topic.publish(i, i, at(i));
+        topic.publish(i, keyed(i), at(i));
     }
     let first: Vec<u64> = poll(&mut topic, 0, 0, at(40)).iter().map(|d| d.message.id).collect();
     let mut second: Vec<u64> =
@@ -141,7 +146,7 @@ fn every_group_gets_every_message() {
 #[test]
 fn replays_park_a_message_past_its_limit_and_never_loop() {
     let mut topic = Topic::new(1, KEEP_ALL, &[group(1, DeliveryMode::Competing, 1, 2)]);
-    topic.publish(1, 0, at(0));
+    topic.publish(0, keyed(1), at(0));
     let mut t = 0;
     let mut fail_until_dead = |topic: &mut Topic| loop {
         t += 1;
@@ -169,14 +174,14 @@ fn retention_drops_the_oldest_and_counts_what_was_never_read() {
     let keep_10 = Retention { max_messages: 10, max_age: None };
     let mut topic = Topic::new(1, keep_10, &[group(1, DeliveryMode::Competing, 5, 5)]);
     for i in 0..5 {
-        topic.publish(1, i, at(i));
+        topic.publish(i, keyed(1), at(i));
     }
     let read = poll(&mut topic, 0, 0, at(5));
     for d in read {
         topic.ack(0, d);
     }
     for i in 5..40 {
-        topic.publish(1, i, at(i));
+        topic.publish(i, keyed(1), at(i));
     }
     let stats = topic.stats();
     assert_eq!((stats.published, stats.held, stats.expired), (40, 10, 30));
@@ -185,7 +190,7 @@ fn retention_drops_the_oldest_and_counts_what_was_never_read() {
     assert_accounted(&topic, 0);
     let by_age = Retention { max_messages: u64::MAX, max_age: Some(SimDuration::from_millis(100)) };
     let mut aged = Topic::new(1, by_age, &[group(1, DeliveryMode::Competing, 5, 5)]);
-    aged.publish(1, 0, at(0));
+    aged.publish(0, keyed(1), at(0));
     assert!(poll(&mut aged, 0, 0, at(100)).is_empty(), "100 ms old: gone");
     assert_eq!(aged.subscription_stats(0).lost_to_retention, 1);
 }

@@ -99,6 +99,7 @@ impl<O: Observer> World<O> {
             failed: false,
             cancellable: self.sites[site_index as usize].cancel_on_timeout,
             silent: false,
+            delivery: false,
             weight: self.calls.get(slot).weight,
             handler: self.sites[site_index as usize].handler_at(target),
             running: false,

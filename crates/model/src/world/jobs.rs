@@ -113,6 +113,27 @@ impl<O: Observer> World<O> {
                         job.step = u16::MAX;
                     }
                 }
+                StepPlan::Publish { site, publisher } => {
+                    let (site, publisher) = (*site, *publisher);
+                    if self.publish(slot, site, publisher, sched)? > 0 {
+                        return Ok(());
+                    }
+                    self.jobs.get_mut(slot).step += 1;
+                }
+                StepPlan::Require { fields } => {
+                    if self.jobs.get(slot).payload.missing & *fields != 0 {
+                        let job = self.jobs.get_mut(slot);
+                        job.failed = true; // a malformed message: the consumer throws
+                        job.step = u16::MAX;
+                    } else {
+                        self.jobs.get_mut(slot).step += 1;
+                    }
+                }
+                StepPlan::Append { topic } => {
+                    let topic = *topic;
+                    self.append(slot, topic, sched)?;
+                    self.jobs.get_mut(slot).step += 1;
+                }
                 StepPlan::RegisterAct => {
                     if self.register_act(slot, sched)? {
                         return Ok(()); // waits for a majority
@@ -165,7 +186,11 @@ impl<O: Observer> World<O> {
         job.cancellable && !self.is_waited_for(job)
     }
 
+    #[inline]
     pub(super) fn is_waited_for(&self, job: &Job) -> bool {
+        if job.delivery {
+            return self.delivery_is_current(job);
+        }
         let call = self.calls.get(job.call);
         call.generation == job.call_gen && call.job != NONE
     }

@@ -6,6 +6,7 @@
 //! decides an outcome in advance: collapse and recovery come out of these mechanics.
 
 mod batch;
+mod broker;
 mod calls;
 mod clients;
 mod clocks;
@@ -18,6 +19,8 @@ mod tokens;
 mod workers;
 
 use batch::Batcher;
+pub use broker::BrokerEvent;
+use broker::Brokers;
 use clocks::Clocks;
 pub use network::NetEvent;
 use network::{AWAY, Wire};
@@ -66,6 +69,8 @@ pub enum Event {
     Node(NodeEvent),
     /// Replicated registers' timers (only in a world with a register).
     Register(RegisterEvent),
+    /// Brokers' timers (only in a world with topics).
+    Broker(BrokerEvent),
 }
 
 /// Handling an event goes on until it is done, or stops the run at a limit. Boxed so that the
@@ -126,6 +131,8 @@ pub struct World<O> {
     tokens: Option<Box<Tokens>>,
     /// Replicated registers; `None` when no handler has a `Register` step.
     registers: Option<Box<Registers>>,
+    /// Topics and their subscribers; `None` when the scenario has no topics.
+    brokers: Option<Box<Brokers>>,
     /// The services each client's requests go to: (first, count).
     client_targets: Vec<(usize, usize)>,
 }
@@ -135,7 +142,7 @@ impl<O: Observer> World<O> {
         let streams = RngStreams::new(seed);
         let names: Vec<(String, u32)> =
             config.services.iter().map(|s| (s.name.clone(), s.workers)).collect();
-        let Plan { mut sites, handlers, breaker_sites, batchers, site_nodes } =
+        let Plan { mut sites, handlers, breaker_sites, batchers, site_nodes, publishers } =
             plan(config, &streams);
         let clocks = Clocks::new(config, &mut sites, &site_nodes, &streams).map(Box::new);
         let mut entry = vec![false; config.services.len()];
@@ -194,6 +201,7 @@ impl<O: Observer> World<O> {
             clocks,
             tokens: Tokens::new(config).map(Box::new),
             registers: Registers::new(config, &streams).map(Box::new),
+            brokers: Brokers::new(config, publishers, &streams).map(Box::new),
             client_targets: config
                 .clients
                 .iter()
@@ -212,6 +220,7 @@ impl<O: Observer> World<O> {
         self.metrics.tokens = self.token_counts();
         self.metrics.registers =
             self.registers.take().map_or_else(Vec::new, |r| r.into_histories());
+        self.metrics.brokers = self.broker_reports();
         self.metrics.finish();
         (self.metrics, self.observer, self.requests_in_flight as u64)
     }
@@ -275,6 +284,7 @@ impl<O: Observer> Model for World<O> {
         }
         self.schedule_crashes(sched);
         self.start_registers(sched);
+        self.start_brokers(sched);
         Ok(())
     }
 
@@ -291,6 +301,7 @@ impl<O: Observer> Model for World<O> {
             Event::Net(NetEvent::Arrive { message }) => self.arrive_message(message, sched),
             Event::Node(NodeEvent::Crash { service }) => self.crash(service as usize, sched),
             Event::Register(event) => self.register_event(event, sched),
+            Event::Broker(event) => self.broker_event(event, sched),
         };
         flow.map_err(|stop| *stop)
     }
@@ -325,6 +336,7 @@ impl<O: Observer> Model for World<O> {
             Event::Register(RegisterEvent::Silence { service, epoch }) => {
                 TraceKey { kind: 11, component: service, request: u64::from(epoch) }
             }
+            Event::Broker(event) => self.broker_trace_key(event),
         }
     }
 
@@ -359,6 +371,7 @@ impl<O: Observer> Model for World<O> {
             Event::Register(RegisterEvent::Silence { service, .. }) => {
                 self.activity_at(service as usize, "waiting for a leader")
             }
+            Event::Broker(event) => self.broker_activity(event),
         }
     }
 }
@@ -455,6 +468,7 @@ mod stuck_tests {
             node_faults: vec![],
             clocks: vec![],
             start: crate::Timestamp::UNIX_EPOCH,
+            topics: vec![],
         }
     }
 

@@ -20,6 +20,11 @@ pub(super) enum Message {
     Answer { call: u32, generation: u32, outcome: Outcome },
     /// Between two replicas of a register (services `from` and `to`).
     Register { from: u32, to: u32, msg: crate::register::RegMsg },
+    /// A broker's delivery `flight` on its way to its consumer, service `to`.
+    Deliver { flight: u32, generation: u32, to: u32 },
+    /// A consumer's acknowledgement (`ok`) or release of delivery `flight`, to the broker,
+    /// service `to`.
+    Settle { flight: u32, generation: u32, ok: bool, to: u32 },
 }
 
 /// The network's events.
@@ -41,6 +46,11 @@ pub(super) struct Wire {
 }
 
 impl Wire {
+    /// The node of `service`.
+    pub(super) fn service_node(&self, service: usize) -> u32 {
+        self.service_nodes[service]
+    }
+
     pub(super) fn stats(&self) -> NetworkMetrics {
         self.network.metrics()
     }
@@ -90,6 +100,9 @@ impl<O: Observer> World<O> {
         outcome: Outcome,
         sched: &mut Scheduler<Event>,
     ) -> Flow {
+        if job.delivery {
+            return self.settle(job, outcome, sched);
+        }
         let Some(wire) = &mut self.wire else {
             return self.resolve_attempt(job.call, outcome, sched);
         };
@@ -125,6 +138,7 @@ impl<O: Observer> World<O> {
             Message::Attempt(job) => Some(job.service),
             Message::Answer { call, .. } => self.site_services[self.calls.get(call).site as usize],
             Message::Register { to, .. } => Some(to),
+            Message::Deliver { to, .. } | Message::Settle { to, .. } => Some(to),
         };
         service.map_or(Reach::Now, |s| self.reaching(s as usize, now))
     }
@@ -141,6 +155,12 @@ impl<O: Observer> World<O> {
             }
             Message::Register { from, to, .. } => {
                 TraceKey { kind: 9, component: to, request: u64::from(from) }
+            }
+            Message::Deliver { flight, generation, .. } => {
+                TraceKey { kind: 12, component: flight, request: u64::from(generation) }
+            }
+            Message::Settle { flight, generation, .. } => {
+                TraceKey { kind: 13, component: flight, request: u64::from(generation) }
             }
         }
     }
@@ -185,6 +205,10 @@ impl<O: Observer> World<O> {
                 Ok(()) // late: the caller gave up or was answered by a duplicate
             }
             Message::Register { from, to, msg } => self.register_message(from, to, msg, sched),
+            Message::Deliver { flight, generation, .. } => self.deliver(flight, generation, sched),
+            Message::Settle { flight, generation, ok, .. } => {
+                self.settled(flight, generation, ok, sched)
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! service, timeout, concurrency cap and weight, with its retry and breaker; never accepts a
 //! call to a service the scenario does not have.
 
-use faultline_model::{Balance, CallConfig, Ejection};
+use faultline_model::{Balance, CallConfig, Ejection, Endpoint};
 
 use crate::raw::{BalanceRaw, BreakerRaw, CallRaw, EjectionRaw, RetryRaw};
 
@@ -56,6 +56,18 @@ pub(super) fn check_call(
 ) -> Option<CallConfig> {
     let field = |f: &'static str| [at, &[f]].concat();
     let target = find_service(c, &field(spec.target_field), spec.target, names);
+    let call = check_call_to(c, at, spec, Endpoint::Service(target.unwrap_or(0)));
+    target.and(call)
+}
+
+/// The call at path `at` to `target`, found already.
+pub(super) fn check_call_to(
+    c: &mut Checker,
+    at: &[&str],
+    spec: &CallSpec,
+    target: Endpoint,
+) -> Option<CallConfig> {
+    let field = |f: &'static str| [at, &[f]].concat();
     let timeout = optional(spec.timeout, |t| c.positive_duration(&field("timeout"), t));
     let retry = match spec.retry {
         Some(r) => check_retry(c, &field("retry"), r).map(Some),
@@ -82,7 +94,7 @@ pub(super) fn check_call(
         path: crate::path::display(at),
         weight,
         max_concurrent: max_concurrent?,
-        target: faultline_model::Endpoint::Service(target?),
+        target,
         timeout: timeout?,
         retry: retry?,
         breaker: breaker?,

@@ -4,14 +4,14 @@
 
 use faultline_engine::{SimDuration, SimTime};
 use faultline_model::{
-    ArrivalProcess, ClientConfig, ForEach, LoadShape, MAX_CLASSES, Rate, Schedule, TokenHolding,
-    Zone,
+    ArrivalProcess, ClientConfig, Endpoint, ForEach, LoadShape, MAX_CLASSES, Rate, Schedule,
+    TokenHolding, Zone,
 };
 
 use crate::raw::{ArrivalsRaw, ClientRaw, ScenarioFile, ShapeRaw};
 
 use super::Checker;
-use super::call::{CallSpec, check_call};
+use super::call::{CallSpec, check_call, check_call_to};
 use super::names::Names;
 use super::nodes::NodeNames;
 use super::payload::check_payload;
@@ -50,7 +50,12 @@ fn check_client(
     customers: &[Customer],
     nodes: &NodeNames,
 ) -> Option<ClientConfig> {
-    let call = check_call(c, &["clients", name], &call_spec(raw), names.services);
+    let call = match names.topics.iter().position(|t| *t == raw.target) {
+        Some(topic) => {
+            check_call_to(c, &["clients", name], &call_spec(raw), Endpoint::Topic { topic })
+        }
+        None => check_call(c, &["clients", name], &call_spec(raw), names.services),
+    };
     let zone = check_node_zone(c, name, raw);
     let (rate, schedule) = check_rate_or_schedule(c, name, raw, zone.as_ref(), customers)?;
     let (schedule, for_each) = schedule.map_or((None, ForEach::Once), |(s, f)| (Some(s), f));

@@ -7,8 +7,10 @@ use faultline_model::{CallConfig, MAX_CALLS_PER_STEP, MAX_STEPS, Step, Zone};
 
 use crate::raw::{CallRaw, DistRaw, ServiceRaw, StepRaw};
 
+use super::broker::{PublishRaw, check_publish, check_require};
 use super::call::{CallSpec, check_call, check_call_raw};
 use super::dist::check_dist;
+use super::names::Names;
 use super::register::check_register;
 use super::schedule::check_step_schedule;
 use super::token::check_leeway;
@@ -19,10 +21,10 @@ pub(super) fn check_handler(
     c: &mut Checker,
     name: &str,
     s: &ServiceRaw,
-    names: &[&str],
+    all: &Names,
     zone: Option<&Zone>,
 ) -> Option<Vec<Step>> {
-    let names = Handler { names, zone };
+    let names = Handler { names: all.services, topics: all.topics, fields: all.fields, zone };
     match (&s.service_time, &s.steps) {
         (Some(_), Some(_)) => {
             c.report(
@@ -59,6 +61,8 @@ pub(super) fn check_handler(
 #[derive(Clone, Copy)]
 struct Handler<'a> {
     names: &'a [&'a str],
+    topics: &'a [&'a str],
+    fields: &'a [String],
     zone: Option<&'a Zone>,
 }
 
@@ -119,6 +123,11 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, handler: Handler) ->
         StepRaw::Register { mode, reads, apply } => {
             check_register(c, at, mode, reads, apply).map(Step::Register)
         }
+        StepRaw::Publish { .. } => {
+            let publish = PublishRaw::of(step).expect("a Publish step");
+            check_publish(c, at, &publish, handler.topics, handler.fields)
+        }
+        StepRaw::Require { fields } => check_require(c, at, fields, handler.fields),
     }
 }
 

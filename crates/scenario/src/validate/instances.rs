@@ -64,10 +64,13 @@ impl Layout {
     }
 
     fn retarget(&self, call: &mut CallConfig) {
-        let Endpoint::Service(service) = call.target else {
-            unreachable!("validation targets services by their index before expanding")
-        };
-        call.target = self.endpoints[service];
+        match call.target {
+            Endpoint::Service(service) => call.target = self.endpoints[service],
+            Endpoint::Topic { .. } => {} // a topic's broker is remapped with the topic
+            Endpoint::Balanced { .. } => {
+                unreachable!("validation targets services by their index before expanding")
+            }
+        }
     }
 }
 
@@ -93,6 +96,13 @@ pub(super) fn expand(world: &mut WorldConfig, invariants: &mut Vec<Invariant>, c
         }
     }
     world.groups = groups;
+    for topic in &mut world.topics {
+        topic.broker = layout.first[topic.broker];
+        for sub in &mut topic.subscriptions {
+            sub.count = counts[sub.first];
+            sub.first = layout.first[sub.first];
+        }
+    }
     for client in &mut world.clients {
         layout.retarget(&mut client.call);
     }
@@ -107,9 +117,13 @@ pub(super) fn expand(world: &mut WorldConfig, invariants: &mut Vec<Invariant>, c
 fn for_each_call(steps: &mut [Step], visit: &mut impl FnMut(&mut CallConfig)) {
     for step in steps {
         match step {
-            Step::Work { .. } | Step::Wait { .. } | Step::CheckToken { .. } | Step::Register(_) => {
-            }
+            Step::Work { .. }
+            | Step::Wait { .. }
+            | Step::CheckToken { .. }
+            | Step::Register(_)
+            | Step::Require { .. } => {}
             Step::Call(call) | Step::Batch { call, .. } => visit(call),
+            Step::Publish(publish) => visit(&mut publish.call),
             Step::Parallel(calls) => calls.iter_mut().for_each(&mut *visit),
             Step::Fanout { steps, .. } => for_each_call(steps, visit),
         }

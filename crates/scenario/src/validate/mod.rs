@@ -10,6 +10,7 @@
 //! checks go in a new file.
 
 mod breaker;
+mod broker;
 mod call;
 mod client;
 mod clock;
@@ -156,13 +157,16 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let reach = classes_reaching(raw);
     let fields = payload::field_names(&mut c, raw);
     let field_list = fields.clone().unwrap_or_default();
+    let topic_names = broker::topic_names(raw);
     let names = Names {
         services: &service_names,
         classes: &class_refs,
         reach: &reach,
         fields: &field_list,
+        topics: &topic_names,
     };
     let services = service::check_services(&mut c, raw, &names);
+    let topics = broker::check_topics(&mut c, raw, &service_names, duration);
     let instance_counts = instances::instance_counts(&mut c, raw);
     let nodes = NodeNames::of(raw);
     let faults = fault::check_faults(&mut c, raw, &service_names, &nodes);
@@ -209,6 +213,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         node_faults: node_faults.unwrap(),
         clocks: clocks.unwrap(),
         start: start.unwrap(),
+        topics: topics.unwrap(),
     };
     instances::expand(&mut world, &mut invariants, &instance_counts.unwrap());
     Ok(Scenario {

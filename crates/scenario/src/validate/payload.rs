@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use faultline_model::{MAX_FIELDS, Values};
 
-use crate::raw::{ClientRaw, ScenarioFile, ValuesRaw};
+use crate::raw::{ClientRaw, ScenarioFile, StepRaw, ValuesRaw};
 
 use super::Checker;
 
@@ -23,7 +23,34 @@ pub(super) fn field_names(c: &mut Checker, raw: &ScenarioFile) -> Option<Vec<Str
             }
         }
     }
+    for (service, s) in &raw.services {
+        let mut named = Vec::new();
+        steps_fields(s.steps.as_deref().unwrap_or_default(), &mut named);
+        for field in named {
+            if names.insert(field.to_string()) && names.len() > MAX_FIELDS {
+                let message = format!("more than {MAX_FIELDS} named fields across the scenario");
+                c.report(&["services", service, "steps"], message, None);
+                return None;
+            }
+        }
+    }
     Some(names.into_iter().collect())
+}
+
+/// The fields steps set or need (a `Publish`'s, a `Require`'s), in the order written.
+fn steps_fields<'a>(steps: &'a [StepRaw], out: &mut Vec<&'a str>) {
+    for step in steps {
+        match step {
+            StepRaw::Publish { key, fields, malformed, .. } => {
+                out.extend(key.as_deref());
+                out.extend(fields.keys().map(String::as_str));
+                out.extend(malformed.as_ref().map(|m| m.field.as_str()));
+            }
+            StepRaw::Require { fields } => out.extend(fields.iter().map(String::as_str)),
+            StepRaw::Fanout { steps, .. } => steps_fields(steps, out),
+            _ => {}
+        }
+    }
 }
 
 /// A client's key and fields, the fields by their index among `fields`.
