@@ -6,9 +6,9 @@ use faultline_model::Timestamp;
 
 use crate::property::{
     AnyProperty, BreakerOpensWithin, ClassMaxWait, GoodputRecovers, LatencySlo, Linearizable,
-    NoAcknowledgedWriteLost, NoExpiredTokenAccepted, NoLostRequests, NoSecondOutage,
-    NoValidTokenRejected, Progress, QueueBounded, RetryAmplification, RunSetup,
-    ScheduledOncePerLocalDay, ServiceSlo, SuccessRate,
+    NoAcknowledgedWriteLost, NoExpiredTokenAccepted, NoLostMessages, NoLostRequests,
+    NoSecondOutage, NoSilentFailures, NoValidTokenRejected, Progress, QueueBounded,
+    RetryAmplification, RunSetup, ScheduledOncePerLocalDay, ServiceSlo, SuccessRate,
 };
 
 pub use crate::property::{CustomerDays, LocalDayTarget};
@@ -61,6 +61,11 @@ pub enum Invariant {
         start: Timestamp,
         customers: Vec<CustomerDays>,
     },
+    /// At end: every message published was acknowledged, dead-lettered or parked, or is still
+    /// on its way, for every subscription.
+    NoLostMessages,
+    /// Always: every message dead-lettered raises an alert within `within`.
+    NoSilentFailures { within: SimDuration },
     /// Always: no `CheckToken` step refuses a token that was valid in true time.
     NoValidTokenRejected,
     /// Always: no `CheckToken` step accepts a token that was expired (or not yet issued) in
@@ -104,6 +109,8 @@ impl Invariant {
             Invariant::NoExpiredTokenAccepted => NoExpiredTokenAccepted::new().into(),
             Invariant::Linearizable => Linearizable::new().into(),
             Invariant::NoAcknowledgedWriteLost => NoAcknowledgedWriteLost::new().into(),
+            Invariant::NoLostMessages => NoLostMessages::new().into(),
+            Invariant::NoSilentFailures { within } => NoSilentFailures::new(*within).into(),
         }
     }
 
@@ -152,6 +159,8 @@ mod tests {
             Invariant::GoodputRecovers { share: 0.9, within: d, trigger_end: t },
             Invariant::BreakerOpensWithin { within: d, degraded_at: t },
             Invariant::ClassMaxWait { class: 0, class_name: "c".into(), bound: d },
+            Invariant::NoLostMessages,
+            Invariant::NoSilentFailures { within: d },
             Invariant::Progress { stuck: d },
             Invariant::NoSecondOutage { fault_end: t },
             Invariant::ScheduledOncePerLocalDay {

@@ -470,6 +470,15 @@ pub fn queue_chart(summary: &Summary, series: &Series) -> Chart {
             .collect();
         chart.lines.push(Line::new(name.clone(), points));
     }
+    // Each subscription's backlog and dead-letter queue, beside the services' queues.
+    for s in &series.subscriptions {
+        let backlog = s.points.iter().map(|&(t, b, _)| (t, b as f64)).collect();
+        chart.lines.push(Line::new(format!("{} backlog", s.name), backlog));
+        if s.points.iter().any(|&(_, _, d)| d > 0) {
+            let dead = s.points.iter().map(|&(t, _, d)| (t, d as f64)).collect();
+            chart.lines.push(Line::new(format!("{} dead letters", s.name), dead).width(3));
+        }
+    }
     // Each `QueueBounded` limit, dashed in the colour of the service it names.
     for bound in &series.queue_bounds {
         let Some(i) = series.services.iter().position(|s| *s == bound.service) else { continue };
@@ -660,6 +669,7 @@ mod tests {
             queue_bounds: Vec::new(),
             latency_cdf: Vec::new(),
             clocks: Default::default(),
+            subscriptions: Vec::new(),
         };
         let clock = Clock { unit: TimeUnit::for_clock(10.0), end_s: 10.0, window_s: 1.0 };
         for ((kind, label), shade) in bands.iter().zip(clock.shades(&series)) {

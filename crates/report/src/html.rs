@@ -250,6 +250,17 @@ fn tables(out: &mut String, s: &Summary) {
     for register in &s.registers {
         register_table(out, register);
     }
+    if !s.messaging.is_empty() {
+        out.push_str("<table>\n<tr><th>messages</th>");
+        for column in crate::messaging::COLUMNS {
+            out.push_str(&format!("<th class=\"n\">{column}</th>"));
+        }
+        out.push_str("</tr>\n");
+        for subscription in &s.messaging {
+            row(out, &subscription.name(), &subscription.cells());
+        }
+        out.push_str("</table>\n");
+    }
 }
 
 /// A register's operations by how they ended, and the replicas that took over as leader.

@@ -10,6 +10,7 @@ pub mod compare;
 mod explain;
 mod folder;
 mod html;
+mod messaging;
 mod network;
 pub mod plot;
 mod register;
@@ -29,6 +30,7 @@ pub use folder::{
     ReportError, ReportFile, render_report, write_compare_report, write_report, write_vary_report,
 };
 pub use html::render_html;
+pub use messaging::{SubscriptionDepths, SubscriptionSummary};
 pub use network::{LinkSummary, NetworkSummary};
 pub use plot::{PlotError, render_png, render_svg};
 pub use register::{LeaderSummary, RegisterSummary};

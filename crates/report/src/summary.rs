@@ -284,6 +284,9 @@ pub struct Series {
     /// with clocks.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub clocks: BTreeMap<String, Vec<(f64, f64)>>,
+    /// Each subscription's backlog and dead letters over time; only in runs with topics.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<crate::SubscriptionDepths>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -406,6 +409,9 @@ pub struct Summary {
     /// Each replicated register's operations and leaders; only in runs with registers.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub registers: Vec<crate::RegisterSummary>,
+    /// Each subscription's account of its topic's messages; only in runs with topics.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub messaging: Vec<crate::SubscriptionSummary>,
     pub littles_law: LittlesLaw,
     pub services: BTreeMap<String, ServiceSummary>,
     /// Each service that is a plain M/M/c queue, by name: queueing theory's prediction beside
@@ -464,6 +470,7 @@ impl Summary {
             calendar: CalendarSummary::new(scenario),
             tokens: m.tokens.map(TokenSummary::new),
             registers: crate::register::register_summaries(m),
+            messaging: crate::messaging::subscription_summaries(m),
             explanation: None,
             littles_law: LittlesLaw {
                 arrival_rate_per_s: m.arrival_rate(),
@@ -583,6 +590,7 @@ impl Series {
             queue_bounds: queue_bounds(scenario),
             latency_cdf: metrics.latency_cdf(),
             clocks: clock_series(metrics),
+            subscriptions: crate::messaging::subscription_depths(metrics),
         }
     }
 

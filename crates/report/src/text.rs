@@ -108,6 +108,9 @@ fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
     for register in &s.registers {
         let _ = writeln!(out, "{}", register.line());
     }
+    for subscription in &s.messaging {
+        let _ = writeln!(out, "{}", subscription.line());
+    }
     if let Some(trend) = p99_trend {
         let _ = writeln!(out, "p99 trend   {trend}");
     }

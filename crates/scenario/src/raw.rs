@@ -751,6 +751,10 @@ pub enum InvariantRaw {
     },
     NoValidTokenRejected,
     NoExpiredTokenAccepted,
+    NoLostMessages,
+    NoSilentFailures {
+        within: String,
+    },
 }
 
 #[derive(Debug, Deserialize)]

@@ -121,6 +121,11 @@ fn check_invariant(
         InvariantRaw::ScheduledOncePerLocalDay { client, at } => {
             scheduled_once_per_local_day(c, index, client, at, calendar)
         }
+        InvariantRaw::NoLostMessages => Some(Invariant::NoLostMessages),
+        InvariantRaw::NoSilentFailures { within } => {
+            let within = c.positive_duration(&at("within"), within)?;
+            Some(Invariant::NoSilentFailures { within })
+        }
     }
 }
 
