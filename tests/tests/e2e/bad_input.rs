@@ -41,6 +41,67 @@ const TWO_CLASSES: (&str, &str) = (
 
 const CASES: &[Case] = &[
     Case {
+        name: "publish to an unknown topic",
+        edits: &[
+            ("service_time: Exp(mean: \"50ms\")", "steps: [Publish(topic: \"order\")]"),
+            (
+                "services: {",
+                "topics: { \"orders\": (on: \"broker\") },\n    services: {\n        \"broker\": (workers: 1, service_time: Const(\"1ms\")),",
+            ),
+        ],
+        args: &[],
+        at: Some("\"order\""),
+        says: "did you mean `orders`?",
+    },
+    Case {
+        name: "a consumer of an unknown topic",
+        edits: &[
+            (
+                "service_time: Exp(mean: \"50ms\")",
+                "service_time: Exp(mean: \"50ms\"), consumer: (topic: \"events\")",
+            ),
+            (
+                "services: {",
+                "topics: { \"orders\": (on: \"broker\") },\n    services: {\n        \"broker\": (workers: 1, service_time: Const(\"1ms\")),",
+            ),
+        ],
+        args: &[],
+        at: Some("\"events\""),
+        says: "topics are `orders`",
+    },
+    Case {
+        name: "a consumer with no subscription",
+        edits: &[
+            (
+                "service_time: Exp(mean: \"50ms\")",
+                "service_time: Exp(mean: \"50ms\"), consumer: (prefetch: 4)",
+            ),
+            (
+                "services: {",
+                "topics: { \"orders\": (on: \"broker\") },\n    services: {\n        \"broker\": (workers: 1, service_time: Const(\"1ms\")),",
+            ),
+        ],
+        args: &[],
+        at: Some("(prefetch"),
+        says: "consumer `api` has no subscription",
+    },
+    Case {
+        name: "a replay limit of 0",
+        edits: &[
+            (
+                "service_time: Exp(mean: \"50ms\")",
+                "service_time: Exp(mean: \"50ms\"), consumer: (topic: \"orders\", max_receives: 3, dead_letters: (replay: (at: \"10s\", limit: 0)))",
+            ),
+            (
+                "services: {",
+                "topics: { \"orders\": (on: \"broker\") },\n    services: {\n        \"broker\": (workers: 1, service_time: Const(\"1ms\")),",
+            ),
+        ],
+        args: &[],
+        at: Some("0)))"),
+        says: "use 1 or more replays per message",
+    },
+    Case {
         name: "unknown register mode",
         edits: &[(
             "service_time: Exp(mean: \"50ms\")",

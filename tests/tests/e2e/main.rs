@@ -14,6 +14,7 @@ mod generated;
 mod headline;
 mod history;
 mod mechanisms;
+mod messaging;
 mod metrics;
 mod network;
 mod patches;
