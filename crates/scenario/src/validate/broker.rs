@@ -249,7 +249,7 @@ fn check_replay(
         (Some(when), None) => {
             let when = c.duration(&field("at"), when)?;
             if end.is_some_and(|end| when >= end) {
-                c.report(&field("at"), format!("the replay at {when} is after the run ends"), None);
+                c.report(&field("at"), format!("the replay at {when} is not before the run ends"), None);
             }
             Some(ReplayTrigger::At(SimTime::ZERO + when))
         }
