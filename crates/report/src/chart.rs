@@ -459,7 +459,7 @@ pub fn queue_chart(summary: &Summary, series: &Series) -> Chart {
         QUEUES,
         format!("Queue depth {whose} (deepest in each {} window)", human_secs(series.window_s)),
         clock.axis(),
-        Axis::linear("queue depth", "requests"),
+        Axis::linear("queue depth", if series.subscriptions.is_empty() { "requests" } else { "requests, messages" }),
     );
     chart.bands = clock.shades(series);
     for (i, name) in series.services.iter().enumerate() {
@@ -472,10 +472,12 @@ pub fn queue_chart(summary: &Summary, series: &Series) -> Chart {
     }
     // Each subscription's backlog and dead-letter queue, beside the services' queues.
     for s in &series.subscriptions {
-        let backlog = s.points.iter().map(|&(t, b, _)| (t, b as f64)).collect();
+        // Each sample is its window's deepest, drawn mid-window as the services' are.
+        let mid = series.window_s / 2.0;
+        let backlog = s.points.iter().map(|&(t, b, _)| (t + mid, b as f64)).collect();
         chart.lines.push(Line::new(format!("{} backlog", s.name), backlog));
         if s.points.iter().any(|&(_, _, d)| d > 0) {
-            let dead = s.points.iter().map(|&(t, _, d)| (t, d as f64)).collect();
+            let dead = s.points.iter().map(|&(t, _, d)| (t + mid, d as f64)).collect();
             chart.lines.push(Line::new(format!("{} dead letters", s.name), dead).width(3));
         }
     }
