@@ -143,6 +143,10 @@ pub enum Step {
     /// A read or write of the register this service's instances replicate (see
     /// [`RegisterStep`](crate::RegisterStep)).
     Register(crate::RegisterStep),
+    /// Records a side effect that must happen once (see [`EffectStep`](crate::EffectStep)).
+    Effect(crate::EffectStep),
+    /// Moves an entity by the event the request names (see [`ApplyStep`](crate::ApplyStep)).
+    Apply(Box<crate::ApplyStep>),
 }
 
 /// A client that holds a token and sends it with every request.

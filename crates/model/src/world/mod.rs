@@ -9,6 +9,7 @@ mod batch;
 mod calls;
 mod clients;
 mod clocks;
+mod effects;
 mod end;
 mod jobs;
 mod network;
@@ -19,6 +20,7 @@ mod workers;
 
 use batch::Batcher;
 use clocks::Clocks;
+use effects::Effects;
 pub use network::NetEvent;
 use network::{AWAY, Wire};
 pub use nodes::NodeEvent;
@@ -126,6 +128,8 @@ pub struct World<O> {
     tokens: Option<Box<Tokens>>,
     /// Replicated registers; `None` when no handler has a `Register` step.
     registers: Option<Box<Registers>>,
+    /// Dedup and entity tables; `None` when no handler has an `Effect` or `Apply` step.
+    effects: Option<Box<Effects>>,
     /// The services each client's requests go to: (first, count).
     client_targets: Vec<(usize, usize)>,
 }
@@ -194,6 +198,7 @@ impl<O: Observer> World<O> {
             clocks,
             tokens: Tokens::new(config).map(Box::new),
             registers: Registers::new(config, &streams).map(Box::new),
+            effects: Effects::new(config).map(Box::new),
             client_targets: config
                 .clients
                 .iter()
