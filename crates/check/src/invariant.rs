@@ -5,7 +5,8 @@ use faultline_engine::{SimDuration, SimTime};
 use faultline_model::Timestamp;
 
 use crate::property::{
-    AnyProperty, BreakerOpensWithin, ClassMaxWait, GoodputRecovers, LatencySlo, Linearizable,
+    AnyProperty, BreakerOpensWithin, ClassMaxWait, EffectNames, EntityNames, ExactlyOnceEffects,
+    FinalStateMatchesLastEvent, GoodputRecovers, ValidTransitions, LatencySlo, Linearizable,
     NoAcknowledgedWriteLost, NoExpiredTokenAccepted, NoLostRequests, NoSecondOutage,
     NoValidTokenRejected, Progress, QueueBounded, RetryAmplification, RunSetup,
     ScheduledOncePerLocalDay, ServiceSlo, SuccessRate,
@@ -66,6 +67,13 @@ pub enum Invariant {
     /// Always: no `CheckToken` step accepts a token that was expired (or not yet issued) in
     /// true time.
     NoExpiredTokenAccepted,
+    /// Always: no effect is applied twice for one logical operation.
+    ExactlyOnceEffects(EffectNames),
+    /// Always: every event applied moves its entity along a transition its rules allow.
+    ValidTransitions(EntityNames),
+    /// At end: each entity is in the state its last event (highest version, or sent last)
+    /// moves it to.
+    FinalStateMatchesLastEvent(EntityNames),
 }
 
 impl Invariant {
@@ -104,6 +112,11 @@ impl Invariant {
             Invariant::NoExpiredTokenAccepted => NoExpiredTokenAccepted::new().into(),
             Invariant::Linearizable => Linearizable::new().into(),
             Invariant::NoAcknowledgedWriteLost => NoAcknowledgedWriteLost::new().into(),
+            Invariant::ExactlyOnceEffects(names) => ExactlyOnceEffects::new(names.clone()).into(),
+            Invariant::ValidTransitions(names) => ValidTransitions::new(names.clone()).into(),
+            Invariant::FinalStateMatchesLastEvent(names) => {
+                FinalStateMatchesLastEvent::new(names.clone()).into()
+            }
         }
     }
 
