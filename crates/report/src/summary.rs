@@ -215,6 +215,10 @@ pub struct InvariantSummary {
     pub first_violation_s: Option<f64>,
     pub request: Option<u64>,
     pub detail: Option<String>,
+    /// What the property counted, held or not (effects applied against expected, say); only
+    /// for the properties that count something.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figures: Option<String>,
 }
 
 /// A stretch of the run worth marking on a time axis: the warm-up, a load spike, a fault.
@@ -564,6 +568,7 @@ fn invariants(outcome: &Outcome) -> Vec<InvariantSummary> {
             first_violation_s: v.violation.as_ref().map(|x| x.at.as_secs_f64()),
             request: v.violation.as_ref().and_then(|x| x.request),
             detail: v.violation.as_ref().map(|x| x.detail.clone()),
+            figures: v.figures.clone(),
         })
         .collect()
 }

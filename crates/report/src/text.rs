@@ -231,5 +231,8 @@ fn verdicts(out: &mut String, s: &Summary) {
             let detail = detail.replace('\n', "\n               ");
             let _ = writeln!(out, "             first at {}: {detail}", human_secs(at));
         }
+        if let Some(figures) = &v.figures {
+            let _ = writeln!(out, "             {figures}");
+        }
     }
 }

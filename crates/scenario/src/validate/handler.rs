@@ -9,6 +9,7 @@ use crate::raw::{CallRaw, DistRaw, ServiceRaw, StepRaw};
 
 use super::call::{CallSpec, check_call, check_call_raw};
 use super::dist::check_dist;
+use super::effects::{ApplyRaw, Fields, check_apply, check_effect};
 use super::register::check_register;
 use super::schedule::check_step_schedule;
 use super::token::check_leeway;
@@ -21,8 +22,9 @@ pub(super) fn check_handler(
     s: &ServiceRaw,
     names: &[&str],
     zone: Option<&Zone>,
+    fields: Fields,
 ) -> Option<Vec<Step>> {
-    let names = Handler { names, zone };
+    let names = Handler { names, zone, fields, service: name };
     match (&s.service_time, &s.steps) {
         (Some(_), Some(_)) => {
             c.report(
@@ -60,6 +62,10 @@ pub(super) fn check_handler(
 struct Handler<'a> {
     names: &'a [&'a str],
     zone: Option<&'a Zone>,
+    /// The fields requests carry, for `Effect` and `Apply` steps.
+    fields: Fields<'a>,
+    /// The service as written (its `Apply` steps' entity table).
+    service: &'a str,
 }
 
 /// The steps of a handler or of a fan-out's sub-tasks, listed at path `at`.
@@ -118,6 +124,14 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, handler: Handler) ->
         }
         StepRaw::Register { mode, reads, apply } => {
             check_register(c, at, mode, reads, apply).map(Step::Register)
+        }
+        StepRaw::Effect { name, once_per, dedup } => {
+            check_effect(c, at, name, once_per, dedup.as_deref(), handler.fields)
+        }
+        StepRaw::Apply { field, states, initial, check } => {
+            let service = handler.service;
+            let raw = ApplyRaw { field, states, initial, check: check.as_ref(), service };
+            check_apply(c, at, raw, handler.fields)
         }
     }
 }

@@ -14,6 +14,7 @@ mod call;
 mod client;
 mod clock;
 mod dist;
+pub mod effects;
 mod fault;
 mod handler;
 mod instances;
@@ -156,11 +157,13 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let reach = classes_reaching(raw);
     let fields = payload::field_names(&mut c, raw);
     let field_list = fields.clone().unwrap_or_default();
+    let symbols = effects::FieldSymbols::of(raw);
     let names = Names {
         services: &service_names,
         classes: &class_refs,
         reach: &reach,
         fields: &field_list,
+        symbols: &symbols,
     };
     let services = service::check_services(&mut c, raw, &names);
     let instance_counts = instances::instance_counts(&mut c, raw);
@@ -211,6 +214,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         start: start.unwrap(),
     };
     instances::expand(&mut world, &mut invariants, &instance_counts.unwrap());
+    effects::name_invariants(&world, &mut invariants);
     Ok(Scenario {
         name: raw.name.clone(),
         lesson: raw.lesson.clone(),

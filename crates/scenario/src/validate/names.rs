@@ -15,6 +15,8 @@ pub(super) struct Names<'a> {
     pub(super) reach: &'a Reach<'a>,
     /// The named fields requests carry.
     pub(super) fields: &'a [String],
+    /// The state names fields an `Apply` step reads take.
+    pub(super) symbols: &'a super::effects::FieldSymbols,
 }
 
 /// Request classes: every class a client names, in name order; `default` for clients naming none.
