@@ -345,6 +345,9 @@ pub enum StepRaw {
         /// Each state and the states it may move to (`"shipped": []` for a final one).
         states: BTreeMap<String, Vec<String>>,
         initial: String,
+        /// The field carrying each event's version (the producer's order).
+        #[serde(default)]
+        version: Option<String>,
         #[serde(default)]
         check: Option<ApplyCheckRaw>,
     },
@@ -362,8 +365,8 @@ pub enum OncePerRaw {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum ApplyCheckRaw {
-    /// Skip an event whose `field` is not above the entity's version.
-    Version { field: String },
+    /// Skip an event whose version is not above the entity's.
+    Version,
 }
 
 /// How a register's replicas agree on a leader.

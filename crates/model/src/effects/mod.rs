@@ -46,8 +46,11 @@ pub struct ApplyStep {
     pub values: Vec<u64>,
     pub transitions: Transitions,
     pub initial: u16,
-    /// The field holding the event's version: an event not newer than the entity's is skipped.
+    /// The field holding the event's version: the producer's order of events, which the
+    /// invariants judge "last" by.
     pub version: Option<usize>,
+    /// Skip an event whose version is not newer than the entity's (needs `version`).
+    pub check_version: bool,
 }
 
 impl ApplyStep {

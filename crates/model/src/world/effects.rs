@@ -107,9 +107,9 @@ impl<O: Observer> World<O> {
         let (apply, entity) = &effects.applies[step as usize];
         let Some(to) = apply.state_of(payload.fields[apply.field]) else { return false };
         let version = apply.version.map(|field| payload.fields[field]);
-        let entity = *entity;
-        let key = payload.key;
-        let what = match effects.tables[entity as usize].apply(&apply.transitions, key, to, version) {
+        let checked = version.filter(|_| apply.check_version);
+        let (entity, key) = (*entity, payload.key);
+        let what = match effects.tables[entity as usize].apply(&apply.transitions, key, to, checked) {
             Applied::Moved { from, to, valid } => {
                 let order = version.unwrap_or(request);
                 Observation::EventApplied { entity, key, from, to, valid, order, request, service }

@@ -178,12 +178,13 @@ pub(super) struct ApplyRaw<'a> {
     pub(super) field: &'a str,
     pub(super) states: &'a BTreeMap<String, Vec<String>>,
     pub(super) initial: &'a str,
+    pub(super) version: Option<&'a str>,
     pub(super) check: Option<&'a ApplyCheckRaw>,
     /// The service as written: it names the entity table.
     pub(super) service: &'a str,
 }
 
-/// `Apply(field: ..., states: {...}, initial: ..., check: Version(field: ...))`.
+/// `Apply(field: ..., states: {...}, initial: ..., version: ..., check: Version)`.
 pub(super) fn check_apply(c: &mut Checker, at: &[&str], raw: ApplyRaw, fields: Fields) -> Option<Step> {
     let sub = |f: &'static str| [at, &[f]].concat();
     let field = fields.find(c, &sub("field"), raw.field);
@@ -219,13 +220,16 @@ pub(super) fn check_apply(c: &mut Checker, at: &[&str], raw: ApplyRaw, fields: F
         moves.push(to);
     }
     let initial = state(c, &sub("initial"), raw.initial);
-    let version = match raw.check {
-        Some(ApplyCheckRaw::Version { field }) => {
-            let at = [&sub("check")[..], &["field"]].concat();
-            Some(fields.find(c, &at, field)?)
-        }
+    let version = match raw.version {
+        Some(name) => Some(fields.find(c, &sub("version"), name)?),
         None => None,
     };
+    let check_version = matches!(raw.check, Some(ApplyCheckRaw::Version));
+    if check_version && version.is_none() {
+        let message = "`check: Version` compares versions, and the step names no `version` field";
+        c.report(&sub("check"), message, Some("add `version: \"version\"`, the field carrying each event's version".into()));
+        return None;
+    }
     let (field, initial) = (field?, initial?);
     if !ok {
         return None;
@@ -242,6 +246,7 @@ pub(super) fn check_apply(c: &mut Checker, at: &[&str], raw: ApplyRaw, fields: F
         transitions: Transitions::new(&moves),
         initial,
         version,
+        check_version,
     })))
 }
 
@@ -369,7 +374,7 @@ mod tests {
 
     const ORDERS: &str = r#""orders": (workers: 2, steps: [Apply(field: "event", initial: "none",
         states: {"none": ["created"], "created": ["paid", "cancelled"], "paid": ["shipped", "cancelled"],
-                 "shipped": [], "cancelled": []}, check: Version(field: "version"))])"#;
+                 "shipped": [], "cancelled": []}, version: "version", check: Version)])"#;
     const SENDER: &str = r#""shop": (target: "orders", rate: "1/s", key: Repeat(3),
         fields: {"event": Cycle(["created", "paid", "shipped"]), "version": Sequence})"#;
 
@@ -381,7 +386,7 @@ mod tests {
         let Step::Apply(apply) = &s.world.services[0].steps[0] else { panic!("an Apply step") };
         assert_eq!(apply.states, ["cancelled", "created", "none", "paid", "shipped"]);
         assert_eq!(apply.values, [1, 2, 3, 4, 5]);
-        assert_eq!((apply.initial, apply.field, apply.version), (2, 0, Some(1)));
+        assert_eq!((apply.initial, apply.field, apply.version, apply.check_version), (2, 0, Some(1), true));
         assert!(apply.transitions.allows(1, 3) && !apply.transitions.allows(1, 4));
         let fields = &s.world.clients[0].fields;
         let mut cycle = [0; faultline_model::MAX_CYCLE];

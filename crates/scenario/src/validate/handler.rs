@@ -128,9 +128,10 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, handler: Handler) ->
         StepRaw::Effect { name, once_per, dedup } => {
             check_effect(c, at, name, once_per, dedup.as_deref(), handler.fields)
         }
-        StepRaw::Apply { field, states, initial, check } => {
+        StepRaw::Apply { field, states, initial, version, check } => {
             let service = handler.service;
-            let raw = ApplyRaw { field, states, initial, check: check.as_ref(), service };
+            let version = version.as_deref();
+            let raw = ApplyRaw { field, states, initial, version, check: check.as_ref(), service };
             check_apply(c, at, raw, handler.fields)
         }
     }
