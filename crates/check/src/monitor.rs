@@ -13,8 +13,8 @@ pub struct Verdict {
     pub description: String,
     pub holds: bool,
     pub violation: Option<Violation>,
-    /// What the property counted, in words ([`Property::figures`]).
-    pub figures: Option<String>,
+    /// What the property counted ([`Property::figures`]).
+    pub figures: Vec<(&'static str, u64)>,
 }
 
 impl Verdict {

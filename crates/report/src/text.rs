@@ -231,8 +231,8 @@ fn verdicts(out: &mut String, s: &Summary) {
             let detail = detail.replace('\n', "\n               ");
             let _ = writeln!(out, "             first at {}: {detail}", human_secs(at));
         }
-        if let Some(figures) = &v.figures {
-            let _ = writeln!(out, "             {figures}");
+        if !v.figures.is_empty() {
+            let _ = writeln!(out, "             {}", v.figures.line());
         }
     }
 }

@@ -61,13 +61,14 @@ fn double_charges_match_the_share_of_charges_slower_than_the_timeout() {
         let verdict = &outcome.verdicts[0];
         assert_eq!((verdict.name, verdict.holds), ("ExactlyOnceEffects", false));
         // The property counts what the world reported.
-        let figures = format!(
-            "effects applied {} · expected {} (distinct operations) · duplicates applied {} · duplicates suppressed 0",
-            ledger.total(),
-            ledger.applied.len(),
-            ledger.total() - ledger.applied.len() as u64
-        );
-        assert_eq!(verdict.figures.as_deref(), Some(figures.as_str()));
+        let distinct = ledger.applied.len() as u64;
+        let figures = [
+            ("effects_applied", ledger.total()),
+            ("expected_operations", distinct),
+            ("duplicates_applied", ledger.total() - distinct),
+            ("duplicates_suppressed", 0),
+        ];
+        assert_eq!(verdict.figures, figures);
         let detail = &verdict.violation.as_ref().expect("violated").detail;
         assert!(detail.contains("by attempt 1 of request") && detail.contains("again at"), "{detail}");
         assert!(detail.contains("by attempt 2 of request"), "{detail}");

@@ -116,14 +116,14 @@ impl Property for ExactlyOnceEffects {
         })
     }
 
-    fn figures(&self) -> Option<String> {
-        Some(format!(
-            "effects applied {} · expected {} (distinct operations) · duplicates applied {} · duplicates suppressed {}",
-            self.applied,
-            self.first.len(),
-            self.duplicates,
-            self.suppressed
-        ))
+    /// Effects applied, against the distinct operations applied (what exactly once expects).
+    fn figures(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("effects_applied", self.applied),
+            ("expected_operations", self.first.len() as u64),
+            ("duplicates_applied", self.duplicates),
+            ("duplicates_suppressed", self.suppressed),
+        ]
     }
 }
 
@@ -171,9 +171,12 @@ mod tests {
             "`charge` applied twice for order 7: first at 1.200s by attempt 1 of request 7 at \
              `payments`, again at 1.700s by attempt 2 of request 7 at `payments`"
         );
-        assert_eq!(
-            p.figures().expect("figures"),
-            "effects applied 5 · expected 3 (distinct operations) · duplicates applied 2 · duplicates suppressed 1"
-        );
+        let figures = [
+            ("effects_applied", 5),
+            ("expected_operations", 3),
+            ("duplicates_applied", 2),
+            ("duplicates_suppressed", 1),
+        ];
+        assert_eq!(p.figures(), figures);
     }
 }

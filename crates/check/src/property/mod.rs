@@ -164,10 +164,10 @@ pub trait Property: fmt::Debug {
     /// The first violation, judged on the finished run; `None` when the property held.
     fn verdict(&self, end: &RunEnd) -> Option<Violation>;
 
-    /// Figures the property counted, in words, shown with its verdict whether it held or not
-    /// (effects applied against expected, say); `None` for most.
-    fn figures(&self) -> Option<String> {
-        None
+    /// Counts the property made, by stable name in the order shown, with its verdict whether
+    /// it held or not (effects applied against expected, say); empty for most.
+    fn figures(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
     }
 }
 
