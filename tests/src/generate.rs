@@ -632,7 +632,10 @@ impl<'u, 'a> Gen<'u, 'a> {
         if self.one_in(12)? {
             // A side effect once per key, now and then deduplicated (a window of 0 is refused).
             self.has_effect = true;
-            let dedup = self.pick_or_wrong(&["", ", dedup: \"24h\"", ", dedup: \"1s\""], &[", dedup: \"0s\""])?;
+            let dedup = self.pick_or_wrong(
+                &["", ", dedup: \"24h\"", ", dedup: \"1s\""],
+                &[", dedup: \"0s\""],
+            )?;
             return Ok(format!("Effect(name: \"charge\", once_per: Key{dedup})"));
         }
         Ok(match self.u.int_in_range(0..=5)? {

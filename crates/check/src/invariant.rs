@@ -6,10 +6,10 @@ use faultline_model::Timestamp;
 
 use crate::property::{
     AnyProperty, BreakerOpensWithin, ClassMaxWait, EffectNames, EntityNames, ExactlyOnceEffects,
-    FinalStateMatchesLastEvent, GoodputRecovers, ValidTransitions, LatencySlo, Linearizable,
-    NoAcknowledgedWriteLost, NoExpiredTokenAccepted, NoLostRequests, NoSecondOutage,
-    NoValidTokenRejected, Progress, QueueBounded, RetryAmplification, RunSetup,
-    ScheduledOncePerLocalDay, ServiceSlo, SuccessRate,
+    FinalStateMatchesLastEvent, GoodputRecovers, LatencySlo, Linearizable, NoAcknowledgedWriteLost,
+    NoExpiredTokenAccepted, NoLostRequests, NoSecondOutage, NoValidTokenRejected, Progress,
+    QueueBounded, RetryAmplification, RunSetup, ScheduledOncePerLocalDay, ServiceSlo, SuccessRate,
+    ValidTransitions,
 };
 
 pub use crate::property::{CustomerDays, LocalDayTarget};

@@ -45,8 +45,7 @@ pub use config::{
 pub use dist::Dist;
 pub use effects::{
     Applied, ApplyStep, DedupTable, EffectStep, Entities, MAX_STATES, OncePer, Transitions,
-    effect_names,
-    entity_tables,
+    effect_names, entity_tables,
 };
 pub use latencies::{Latencies, LatencySummary};
 pub use load::{LoadShape, Rate};

@@ -47,9 +47,7 @@ impl Values {
             Values::Uniform { .. } => None,
             Values::Sequence => Some(sent),
             Values::Repeat { each } => Some(sent / each.max(1)),
-            Values::Cycle { values, len } => {
-                Some(values[(sent % u64::from(len.max(1))) as usize])
-            }
+            Values::Cycle { values, len } => Some(values[(sent % u64::from(len.max(1))) as usize]),
         }
     }
 }
@@ -130,10 +128,8 @@ mod tests {
         values[..3].copy_from_slice(&[5, 7, 6]);
         let fields = [(0, Values::Repeat { each: 3 }), (1, Values::Cycle { values, len: 3 })];
         let mut source = PayloadSource::new("c", None, &fields, &RngStreams::new(1));
-        let got: Vec<(u64, u64)> = (0..7)
-            .map(|_| source.next())
-            .map(|p| (p.fields[0], p.fields[1]))
-            .collect();
+        let got: Vec<(u64, u64)> =
+            (0..7).map(|_| source.next()).map(|p| (p.fields[0], p.fields[1])).collect();
         assert_eq!(got, [(0, 5), (0, 7), (0, 6), (1, 5), (1, 7), (1, 6), (2, 5)]);
     }
 }

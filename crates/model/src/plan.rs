@@ -35,9 +35,15 @@ pub(crate) enum StepPlan {
     /// Its second half, after its work: the read or write, maybe waiting for a majority.
     RegisterAct,
     /// Records effect `effect` (its index in [`effect_names`](crate::effect_names)).
-    Effect { effect: u32, once_per: crate::OncePer, dedup: Option<SimDuration> },
+    Effect {
+        effect: u32,
+        once_per: crate::OncePer,
+        dedup: Option<SimDuration>,
+    },
     /// Applies the request's event with the world's `Apply` step number `step`.
-    Apply { step: u32 },
+    Apply {
+        step: u32,
+    },
 }
 
 /// Every `Apply` step in the order the planner numbers them: services in order, each handler's

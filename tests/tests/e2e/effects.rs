@@ -70,7 +70,10 @@ fn double_charges_match_the_share_of_charges_slower_than_the_timeout() {
         ];
         assert_eq!(verdict.figures, figures);
         let detail = &verdict.violation.as_ref().expect("violated").detail;
-        assert!(detail.contains("by attempt 1 of request") && detail.contains("again at"), "{detail}");
+        assert!(
+            detail.contains("by attempt 1 of request") && detail.contains("again at"),
+            "{detail}"
+        );
         assert!(detail.contains("by attempt 2 of request"), "{detail}");
     }
     let measured = extra as f64 / orders as f64;

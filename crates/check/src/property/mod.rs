@@ -125,8 +125,8 @@ properties! {
 }
 
 pub use scheduled_once_per_local_day::{CustomerDays, LocalDayTarget};
-mod token_checks;
 mod entities;
+mod token_checks;
 pub use entities::{EntityNames, EntityTable};
 pub use exactly_once_effects::EffectNames;
 

@@ -60,7 +60,13 @@ impl Entities {
     }
 
     /// Applies the event moving `key` to `to`; with `version`, only if newer than the entity's.
-    pub fn apply(&mut self, rules: &Transitions, key: u64, to: u16, version: Option<u64>) -> Applied {
+    pub fn apply(
+        &mut self,
+        rules: &Transitions,
+        key: u64,
+        to: u16,
+        version: Option<u64>,
+    ) -> Applied {
         let initial = Entity { state: self.initial, version: None };
         let entity = self.entities.entry(key).or_insert(initial);
         if let (Some(new), Some(current)) = (version, entity.version)

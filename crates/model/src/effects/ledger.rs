@@ -25,7 +25,12 @@ impl DedupTable {
     }
 
     /// When `op` was applied, if within `within` (at most the table's window) before `now`.
-    pub fn applied_within(&mut self, op: u64, now: SimTime, within: SimDuration) -> Option<SimTime> {
+    pub fn applied_within(
+        &mut self,
+        op: u64,
+        now: SimTime,
+        within: SimDuration,
+    ) -> Option<SimTime> {
         self.forget_before(now);
         self.seen.get(&op).copied().filter(|&at| now - at < within)
     }

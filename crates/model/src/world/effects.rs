@@ -8,7 +8,7 @@
 
 use super::*;
 use crate::plan::apply_steps;
-use crate::{Applied, ApplyStep, DedupTable, Entities, OncePer};
+use crate::{Applied, ApplyStep, DedupTable, Entities, OncePer, Step};
 
 /// Dedup and entity tables, in a world with an `Effect` or `Apply` step.
 #[derive(Debug)]
@@ -65,8 +65,6 @@ fn each_effect(config: &WorldConfig, f: &mut impl FnMut(&crate::EffectStep)) {
     }
 }
 
-use crate::Step;
-
 impl<O: Observer> World<O> {
     /// The `Effect` step of job `slot`: applies effect `effect` for the operation `once_per`
     /// picks, unless `dedup` finds it applied within its window (the job goes on either way).
@@ -109,7 +107,8 @@ impl<O: Observer> World<O> {
         let version = apply.version.map(|field| payload.fields[field]);
         let checked = version.filter(|_| apply.check_version);
         let (entity, key) = (*entity, payload.key);
-        let what = match effects.tables[entity as usize].apply(&apply.transitions, key, to, checked) {
+        let what = match effects.tables[entity as usize].apply(&apply.transitions, key, to, checked)
+        {
             Applied::Moved { from, to, valid } => {
                 let order = version.unwrap_or(request);
                 Observation::EventApplied { entity, key, from, to, valid, order, request, service }

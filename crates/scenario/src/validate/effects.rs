@@ -61,9 +61,9 @@ impl FieldValueError {
             FieldValueError::NotAState { text, states, .. } => {
                 did_you_mean(text, states.iter().map(String::as_str))
             }
-            FieldValueError::NotANumber { .. } => {
-                Some("write a whole number such as \"3\", or add the state to an `Apply` step".into())
-            }
+            FieldValueError::NotANumber { .. } => Some(
+                "write a whole number such as \"3\", or add the state to an `Apply` step".into(),
+            ),
         }
     }
 }
@@ -95,15 +95,15 @@ impl FieldSymbols {
     /// plus one, or a whole number for a field no `Apply` step reads.
     pub fn field_value(&self, field: &str, text: &str) -> Result<u64, FieldValueError> {
         match self.by_field.get(field) {
-            Some(states) => states
-                .iter()
-                .position(|s| s == text)
-                .map(|i| i as u64 + 1)
-                .ok_or_else(|| FieldValueError::NotAState {
-                    field: field.into(),
-                    text: text.into(),
-                    states: states.clone(),
-                }),
+            Some(states) => {
+                states.iter().position(|s| s == text).map(|i| i as u64 + 1).ok_or_else(|| {
+                    FieldValueError::NotAState {
+                        field: field.into(),
+                        text: text.into(),
+                        states: states.clone(),
+                    }
+                })
+            }
             None => text.trim().parse().map_err(|_| FieldValueError::NotANumber {
                 field: field.into(),
                 text: text.into(),
@@ -124,9 +124,10 @@ impl Fields<'_> {
     fn find(&self, c: &mut Checker, at: &[&str], name: &str) -> Option<usize> {
         let found = self.names.iter().position(|f| f == name);
         if found.is_none() {
-            let help = did_you_mean(name, self.names.iter().map(String::as_str)).unwrap_or_else(
-                || format!("have a client send it, e.g. `fields: {{\"{name}\": Sequence}}`"),
-            );
+            let help =
+                did_you_mean(name, self.names.iter().map(String::as_str)).unwrap_or_else(|| {
+                    format!("have a client send it, e.g. `fields: {{\"{name}\": Sequence}}`")
+                });
             let message = format!(
                 "no client sets field `{name}`; the fields requests carry are {}",
                 list(self.names)
@@ -185,7 +186,12 @@ pub(super) struct ApplyRaw<'a> {
 }
 
 /// `Apply(field: ..., states: {...}, initial: ..., version: ..., check: Version)`.
-pub(super) fn check_apply(c: &mut Checker, at: &[&str], raw: ApplyRaw, fields: Fields) -> Option<Step> {
+pub(super) fn check_apply(
+    c: &mut Checker,
+    at: &[&str],
+    raw: ApplyRaw,
+    fields: Fields,
+) -> Option<Step> {
     let sub = |f: &'static str| [at, &[f]].concat();
     let field = fields.find(c, &sub("field"), raw.field);
     let states: Vec<String> = raw.states.keys().cloned().collect();
@@ -199,8 +205,10 @@ pub(super) fn check_apply(c: &mut Checker, at: &[&str], raw: ApplyRaw, fields: F
         if found.is_none() {
             let help = did_you_mean(name, states.iter().map(String::as_str))
                 .unwrap_or_else(|| format!("declare it: `\"{name}\": []` for a final state"));
-            let message =
-                format!("`{name}` is not a state; the states (the keys of `states`) are {}", list(&states));
+            let message = format!(
+                "`{name}` is not a state; the states (the keys of `states`) are {}",
+                list(&states)
+            );
             c.report(at, message, Some(help));
         }
         found
@@ -227,17 +235,19 @@ pub(super) fn check_apply(c: &mut Checker, at: &[&str], raw: ApplyRaw, fields: F
     let check_version = matches!(raw.check, Some(ApplyCheckRaw::Version));
     if check_version && version.is_none() {
         let message = "`check: Version` compares versions, and the step names no `version` field";
-        c.report(&sub("check"), message, Some("add `version: \"version\"`, the field carrying each event's version".into()));
+        c.report(
+            &sub("check"),
+            message,
+            Some("add `version: \"version\"`, the field carrying each event's version".into()),
+        );
         return None;
     }
     let (field, initial) = (field?, initial?);
     if !ok {
         return None;
     }
-    let values = states
-        .iter()
-        .map(|s| fields.symbols.field_value(raw.field, s).unwrap_or(0))
-        .collect();
+    let values =
+        states.iter().map(|s| fields.symbols.field_value(raw.field, s).unwrap_or(0)).collect();
     Some(Step::Apply(Box::new(ApplyStep {
         entity: raw.service.to_string(),
         field,
@@ -386,7 +396,10 @@ mod tests {
         let Step::Apply(apply) = &s.world.services[0].steps[0] else { panic!("an Apply step") };
         assert_eq!(apply.states, ["cancelled", "created", "none", "paid", "shipped"]);
         assert_eq!(apply.values, [1, 2, 3, 4, 5]);
-        assert_eq!((apply.initial, apply.field, apply.version, apply.check_version), (2, 0, Some(1), true));
+        assert_eq!(
+            (apply.initial, apply.field, apply.version, apply.check_version),
+            (2, 0, Some(1), true)
+        );
         assert!(apply.transitions.allows(1, 3) && !apply.transitions.allows(1, 4));
         let fields = &s.world.clients[0].fields;
         let mut cycle = [0; faultline_model::MAX_CYCLE];
@@ -425,23 +438,34 @@ mod tests {
         let bad = ORDERS.replace(r#""paid": ["shipped", "cancelled"]"#, r#""paid": ["shiped"]"#);
         assert_eq!(
             refused(&scenario(&bad, SENDER, "")),
-            ["services.orders.steps.0.states.paid.0: `shiped` is not a state; the states (the keys \
-              of `states`) are `cancelled`, `created`, `none`, `paid` and `shipped`"]
+            [
+                "services.orders.steps.0.states.paid.0: `shiped` is not a state; the states (the keys \
+              of `states`) are `cancelled`, `created`, `none`, `paid` and `shipped`"
+            ]
         );
-        let zero = r#""pay": (workers: 1, steps: [Effect(name: "charge", once_per: Key, dedup: "0s")])"#;
+        let zero =
+            r#""pay": (workers: 1, steps: [Effect(name: "charge", once_per: Key, dedup: "0s")])"#;
         let web = r#""web": (target: "pay", rate: "1/s")"#;
         assert_eq!(
             refused(&scenario(zero, web, "")),
-            ["services.pay.steps.0.dedup: a dedup window of 0 remembers nothing: every duplicate applies"]
+            [
+                "services.pay.steps.0.dedup: a dedup window of 0 remembers nothing: every duplicate applies"
+            ]
         );
-        let nofield = r#""pay": (workers: 1, steps: [Effect(name: "charge", once_per: Field("order"))])"#;
+        let nofield =
+            r#""pay": (workers: 1, steps: [Effect(name: "charge", once_per: Field("order"))])"#;
         assert_eq!(
             refused(&scenario(nofield, web, "")),
-            ["services.pay.steps.0.once_per.0: no client sets field `order`; the fields requests carry are (none)"]
+            [
+                "services.pay.steps.0.once_per.0: no client sets field `order`; the fields requests carry are (none)"
+            ]
         );
         let api = super::super::testing::API;
         let web = super::super::testing::WEB;
         let no_step = refused(&scenario(api, web, "invariants: [ValidTransitions]"));
-        assert_eq!(no_step, ["invariants.0: `ValidTransitions` watches an `Apply` step, and no handler has one"]);
+        assert_eq!(
+            no_step,
+            ["invariants.0: `ValidTransitions` watches an `Apply` step, and no handler has one"]
+        );
     }
 }

@@ -103,7 +103,8 @@ fn cycle(
     ok.then_some(Values::Cycle { values, len: texts.len() as u8 })
 }
 
-static NO_SYMBOLS: std::sync::LazyLock<FieldSymbols> = std::sync::LazyLock::new(FieldSymbols::default);
+static NO_SYMBOLS: std::sync::LazyLock<FieldSymbols> =
+    std::sync::LazyLock::new(FieldSymbols::default);
 
 #[cfg(test)]
 mod tests {
