@@ -122,3 +122,89 @@ impl<O: Observer> World<O> {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use faultline_engine::{Limits, run};
+
+    use super::*;
+    use crate::{ArrivalProcess, CallConfig, ClientConfig, Endpoint, Transitions, Values};
+
+    /// What the steps reported: effects applied, effects suppressed, events applied.
+    #[derive(Default)]
+    struct Seen(u64, u64, u64);
+
+    impl Observer for Seen {
+        fn observe(&mut self, _now: SimTime, what: &Observation) {
+            match what {
+                Observation::EffectApplied { .. } => self.0 += 1,
+                Observation::EffectSuppressed { .. } => self.1 += 1,
+                Observation::EventApplied { .. } => self.2 += 1,
+                _ => {}
+            }
+        }
+    }
+
+    /// `shop` sends one request a second for 10 s, all with key 0 and field 0 = `value`, to a
+    /// service running `steps`.
+    fn run_world(steps: Vec<Step>, value: u64) -> (Seen, Metrics) {
+        let call = CallConfig::plain(Endpoint::Service(0), None);
+        let mut values = [0; crate::MAX_CYCLE];
+        values[0] = value;
+        let shop = ClientConfig {
+            fields: vec![(0, Values::Cycle { values, len: 1 })],
+            ..ClientConfig::new("shop", ArrivalProcess::Fixed, 1.0, call)
+        };
+        let end = SimTime::ZERO + SimDuration::from_millis(10_500);
+        let config = WorldConfig {
+            fields: vec!["order".into()],
+            ..WorldConfig::new(vec![shop], vec![crate::ServiceConfig::new("s", 1, steps)], end)
+        };
+        let mut world = World::new(&config, 1, Seen::default());
+        run(&mut world, Limits { end, max_events: 10_000, max_work_per_instant: 1_000 })
+            .expect("runs");
+        let (metrics, seen, _) = world.finish();
+        (seen, metrics)
+    }
+
+    fn effect(dedup: Option<SimDuration>) -> Step {
+        Step::Effect(crate::EffectStep {
+            name: "charge".into(),
+            once_per: OncePer::Field(0),
+            dedup,
+        })
+    }
+
+    /// Ten requests for one order: without dedup ten charges; with a 3.5 s window the charges
+    /// at 1, 5 and 9 s apply (each 4 s after the last kept one) and the other seven are
+    /// suppressed; every request succeeds either way.
+    #[test]
+    fn an_effect_applies_every_time_unless_its_window_remembers_the_operation() {
+        let (seen, m) = run_world(vec![effect(None)], 7);
+        assert_eq!((seen.0, seen.1, m.completed), (10, 0, 10));
+        let (seen, m) = run_world(vec![effect(Some(SimDuration::from_millis(3_500)))], 7);
+        assert_eq!((seen.0, seen.1, m.completed), (3, 7, 10));
+    }
+
+    /// An event whose value names no state fails its request, and moves nothing.
+    #[test]
+    fn an_event_naming_no_state_fails_the_request() {
+        let apply = |value| {
+            let step = Step::Apply(Box::new(ApplyStep {
+                entity: "s".into(),
+                field: 0,
+                states: vec!["none".into(), "done".into()],
+                values: vec![1, 2],
+                transitions: Transitions::new(&[vec![1], vec![]]),
+                initial: 0,
+                version: None,
+                check_version: false,
+            }));
+            run_world(vec![step], value)
+        };
+        let (seen, m) = apply(2);
+        assert_eq!((seen.2, m.completed, m.failed), (10, 10, 0));
+        let (seen, m) = apply(9);
+        assert_eq!((seen.2, m.completed, m.failed), (0, 0, 10));
+    }
+}
