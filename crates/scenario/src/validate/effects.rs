@@ -260,6 +260,31 @@ pub(super) fn check_apply(
     })))
 }
 
+/// A service's `Apply` steps write one entity table: they must agree on its states and
+/// initial state.
+pub(super) fn check_one_table(c: &mut Checker, service: &str, steps: &[Step]) {
+    let mut applies = Vec::new();
+    fn walk<'a>(steps: &'a [Step], out: &mut Vec<&'a ApplyStep>) {
+        for step in steps {
+            match step {
+                Step::Apply(apply) => out.push(apply),
+                Step::Fanout { steps, .. } => walk(steps, out),
+                _ => {}
+            }
+        }
+    }
+    walk(steps, &mut applies);
+    if let [first, rest @ ..] = applies.as_slice()
+        && rest.iter().any(|a| a.states != first.states || a.initial != first.initial)
+    {
+        let message = format!(
+            "the `Apply` steps of service `{service}` write one entity table, and declare different states or initial states"
+        );
+        let help = "give them the same `states` and `initial`, or move one to a service of its own";
+        c.report(&["services", service, "steps"], message, Some(help.into()));
+    }
+}
+
 /// The invariant `raw` names, its names left for [`name_invariants`] once instances are
 /// expanded; a problem when the scenario has no step for it to watch.
 pub(super) fn check_invariant(
@@ -458,6 +483,17 @@ mod tests {
             refused(&scenario(nofield, web, "")),
             [
                 "services.pay.steps.0.once_per.0: no client sets field `order`; the fields requests carry are (none)"
+            ]
+        );
+        let two = r#""orders": (workers: 1, steps: [
+            Apply(field: "event", initial: "none", states: {"none": ["done"], "done": []}),
+            Apply(field: "event", initial: "done", states: {"none": ["done"], "done": []})])"#;
+        let shop = r#""shop": (target: "orders", rate: "1/s", fields: {"event": Fixed("done")})"#;
+        assert_eq!(
+            refused(&scenario(two, shop, "")),
+            [
+                "services.orders.steps: the `Apply` steps of service `orders` write one entity table, \
+              and declare different states or initial states"
             ]
         );
         let api = super::super::testing::API;
