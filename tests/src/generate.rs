@@ -83,6 +83,8 @@ struct Gen<'u, 'a> {
     /// Whether clients hold tokens (then handlers may check them), and whether one does.
     tokens: bool,
     checks_tokens: bool,
+    /// Some handler has an `Effect` step (which `ExactlyOnceEffects` needs).
+    has_effect: bool,
 }
 
 impl<'u, 'a> Gen<'u, 'a> {
@@ -110,6 +112,7 @@ impl<'u, 'a> Gen<'u, 'a> {
             for_each_client: None,
             tokens,
             checks_tokens: false,
+            has_effect: false,
         };
         Ok(g)
     }
@@ -626,6 +629,15 @@ impl<'u, 'a> Gen<'u, 'a> {
             let leeway = self.pick_or_wrong(&["\"0s\"", "\"1s\"", "\"5m\""], &["\"soon\""])?;
             return Ok(format!("CheckToken(leeway: {leeway})"));
         }
+        if self.one_in(12)? {
+            // A side effect once per key, now and then deduplicated (a window of 0 is refused).
+            self.has_effect = true;
+            let dedup = self.pick_or_wrong(
+                &["", ", dedup: \"24h\"", ", dedup: \"1s\""],
+                &[", dedup: \"0s\""],
+            )?;
+            return Ok(format!("Effect(name: \"charge\", once_per: Key{dedup})"));
+        }
         Ok(match self.u.int_in_range(0..=5)? {
             0 | 1 => format!("Call({})", self.call(i)?),
             2 if self.one_in(8)? => {
@@ -956,6 +968,10 @@ impl<'u, 'a> Gen<'u, 'a> {
         if matches!(kind, 4 | 6 | 7) && !self.has_fault && !self.wrong()? {
             // These judge the reaction to a fault: without one they are refused.
             kind = 0;
+        }
+        if (self.has_effect || self.wrong()?) && self.one_in(4)? {
+            // Refused without an `Effect` step to watch.
+            return Ok("ExactlyOnceEffects".to_string());
         }
         if self.checks_tokens && self.one_in(3)? {
             // Refused without a `CheckToken` step to watch.

@@ -5,10 +5,11 @@ use faultline_engine::{SimDuration, SimTime};
 use faultline_model::Timestamp;
 
 use crate::property::{
-    AnyProperty, BreakerOpensWithin, ClassMaxWait, GoodputRecovers, LatencySlo, Linearizable,
-    NoAcknowledgedWriteLost, NoExpiredTokenAccepted, NoLostMessages, NoLostRequests,
-    NoSecondOutage, NoSilentFailures, NoValidTokenRejected, Progress, QueueBounded,
-    RetryAmplification, RunSetup, ScheduledOncePerLocalDay, ServiceSlo, SuccessRate,
+    AnyProperty, BreakerOpensWithin, ClassMaxWait, EffectNames, EntityNames, ExactlyOnceEffects,
+    FinalStateMatchesLastEvent, GoodputRecovers, LatencySlo, Linearizable, NoAcknowledgedWriteLost,
+    NoExpiredTokenAccepted, NoLostMessages, NoLostRequests, NoSecondOutage, NoSilentFailures,
+    NoValidTokenRejected, Progress, QueueBounded, RetryAmplification, RunSetup,
+    ScheduledOncePerLocalDay, ServiceSlo, SuccessRate, ValidTransitions,
 };
 
 pub use crate::property::{CustomerDays, LocalDayTarget};
@@ -71,6 +72,13 @@ pub enum Invariant {
     /// Always: no `CheckToken` step accepts a token that was expired (or not yet issued) in
     /// true time.
     NoExpiredTokenAccepted,
+    /// Always: no effect is applied twice for one logical operation.
+    ExactlyOnceEffects(EffectNames),
+    /// Always: every event applied moves its entity along a transition its rules allow.
+    ValidTransitions(EntityNames),
+    /// At end: each entity is in the state its last event (highest version, or sent last)
+    /// moves it to.
+    FinalStateMatchesLastEvent(EntityNames),
 }
 
 impl Invariant {
@@ -111,6 +119,11 @@ impl Invariant {
             Invariant::NoAcknowledgedWriteLost => NoAcknowledgedWriteLost::new().into(),
             Invariant::NoLostMessages => NoLostMessages::new().into(),
             Invariant::NoSilentFailures { within } => NoSilentFailures::new(*within).into(),
+            Invariant::ExactlyOnceEffects(names) => ExactlyOnceEffects::new(names.clone()).into(),
+            Invariant::ValidTransitions(names) => ValidTransitions::new(names.clone()).into(),
+            Invariant::FinalStateMatchesLastEvent(names) => {
+                FinalStateMatchesLastEvent::new(names.clone()).into()
+            }
         }
     }
 

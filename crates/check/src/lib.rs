@@ -14,4 +14,6 @@ pub mod property;
 
 pub use invariant::{CustomerDays, Invariant, LocalDayTarget};
 pub use monitor::{Monitor, Verdict};
-pub use property::{AnyProperty, Property, RunEnd, RunSetup, Violation};
+pub use property::{
+    AnyProperty, EffectNames, EntityNames, EntityTable, Property, RunEnd, RunSetup, Violation,
+};

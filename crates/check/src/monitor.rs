@@ -13,6 +13,8 @@ pub struct Verdict {
     pub description: String,
     pub holds: bool,
     pub violation: Option<Violation>,
+    /// What the property counted ([`Property::figures`]).
+    pub figures: Vec<(&'static str, u64)>,
 }
 
 impl Verdict {
@@ -23,6 +25,7 @@ impl Verdict {
             description: property.describe(),
             holds: violation.is_none(),
             violation,
+            figures: property.figures(),
         }
     }
 }

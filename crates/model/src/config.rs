@@ -152,6 +152,10 @@ pub enum Step {
     /// Fails the job at once, with an error, if the request lacks one of these fields (bit `i`
     /// for field `i`): a consumer that cannot handle a malformed message.
     Require { fields: u8 },
+    /// Records a side effect that must happen once (see [`EffectStep`](crate::EffectStep)).
+    Effect(crate::EffectStep),
+    /// Moves an entity by the event the request names (see [`ApplyStep`](crate::ApplyStep)).
+    Apply(Box<crate::ApplyStep>),
 }
 
 /// A client that holds a token and sends it with every request.

@@ -12,6 +12,8 @@ pub(crate) struct Job {
     /// they no longer match, nobody waits for this job any more.
     pub(crate) call: u32,
     pub(crate) call_gen: u32,
+    /// Which attempt of its call this job serves (1 for the first).
+    pub(crate) attempt: u32,
     pub(crate) service: u32,
     /// Index of the current handler step.
     pub(crate) step: u16,

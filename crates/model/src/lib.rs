@@ -13,6 +13,7 @@ mod client;
 mod clock;
 mod config;
 mod dist;
+mod effects;
 mod faults;
 mod job;
 mod latencies;
@@ -42,6 +43,10 @@ pub use config::{
     ServiceGroup, Step, TokenHolding, WorldConfig,
 };
 pub use dist::Dist;
+pub use effects::{
+    Applied, ApplyStep, DedupTable, EffectStep, Entities, MAX_STATES, OncePer, Transitions,
+    effect_names, entity_tables,
+};
 pub use latencies::{Latencies, LatencySummary};
 pub use load::{LoadShape, Rate};
 pub use metrics::{
@@ -54,7 +59,7 @@ pub use net::{
 };
 pub use node::{NodeFault, NodeFaultKind};
 pub use observer::{NoObserver, Observation, ObservationKind, ObservationKinds, Observer};
-pub use payload::{MAX_FIELDS, Payload, Values};
+pub use payload::{MAX_CYCLE, MAX_FIELDS, Payload, Values};
 pub use queue::Discipline;
 pub use register::{
     LeaderChange, MAX_REPLICAS, OpKind, OpStatus, RegisterHistory, RegisterMode, RegisterOp,

@@ -75,6 +75,44 @@ pub enum Observation {
     /// The dead-letter alarm of subscription `subscription` raised an alert: its queue holds
     /// `depth` messages.
     DeadLetterAlert { subscription: usize, depth: u64 },
+    /// An `Effect` step at `service` applied effect number `effect` (in
+    /// [`effect_names`](crate::effect_names)) for operation `op`, serving attempt `attempt` of
+    /// a call belonging to `request`.
+    EffectApplied { effect: u32, op: u64, request: u64, service: usize, attempt: u32 },
+    /// The same step skipped it: its dedup table holds `op`, applied at `first`.
+    EffectSuppressed {
+        effect: u32,
+        op: u64,
+        request: u64,
+        service: usize,
+        attempt: u32,
+        first: SimTime,
+    },
+    /// An `Apply` step at `service` moved entity `key` of table `entity` (in
+    /// [`entity_tables`](crate::entity_tables)) from state `from` to `to`, a move its rules
+    /// allow or not (`valid`). `order` is the event's version where the step reads one, or
+    /// else `request` (requests are numbered in the order clients send them).
+    EventApplied {
+        entity: u32,
+        key: u64,
+        from: u16,
+        to: u16,
+        valid: bool,
+        order: u64,
+        request: u64,
+        service: usize,
+    },
+    /// The step skipped the event moving `key` to `to`: its `version` is not newer than the
+    /// entity's `current`.
+    EventSkipped {
+        entity: u32,
+        key: u64,
+        to: u16,
+        version: u64,
+        current: u64,
+        request: u64,
+        service: usize,
+    },
 }
 
 /// Which kind of [`Observation`], without its data.
@@ -93,6 +131,10 @@ pub enum ObservationKind {
     RetryScheduled,
     MessageDeadLettered,
     DeadLetterAlert,
+    EffectApplied,
+    EffectSuppressed,
+    EventApplied,
+    EventSkipped,
 }
 
 impl Observation {
@@ -112,6 +154,10 @@ impl Observation {
             Observation::RetryScheduled { .. } => ObservationKind::RetryScheduled,
             Observation::MessageDeadLettered { .. } => ObservationKind::MessageDeadLettered,
             Observation::DeadLetterAlert { .. } => ObservationKind::DeadLetterAlert,
+            Observation::EffectApplied { .. } => ObservationKind::EffectApplied,
+            Observation::EffectSuppressed { .. } => ObservationKind::EffectSuppressed,
+            Observation::EventApplied { .. } => ObservationKind::EventApplied,
+            Observation::EventSkipped { .. } => ObservationKind::EventSkipped,
         }
     }
 }

@@ -40,6 +40,27 @@ pub enum Values {
     Uniform { count: u64 },
     /// `0, 1, 2, …`: a new value per request (order ids, idempotency keys).
     Sequence,
+    /// `0, 0, …, 1, 1, …`: each value for `each` requests in a row (an entity's run of events).
+    Repeat { each: u64 },
+    /// The first `len` of `values` in turn, one per request (a fixed value when `len` is 1;
+    /// an entity's events in order).
+    Cycle { values: [u64; MAX_CYCLE], len: u8 },
+}
+
+/// Values a [`Values::Cycle`] can go through.
+pub const MAX_CYCLE: usize = 8;
+
+impl Values {
+    /// The value for the request numbered `sent` (from 0) of its client, or `None` when it is
+    /// drawn at random.
+    fn counted(self, sent: u64) -> Option<u64> {
+        match self {
+            Values::Uniform { .. } => None,
+            Values::Sequence => Some(sent),
+            Values::Repeat { each } => Some(sent / each.max(1)),
+            Values::Cycle { values, len } => Some(values[(sent % u64::from(len.max(1))) as usize]),
+        }
+    }
 }
 
 /// Draws payloads for one client. Holds no stream unless the client sets a key or a field.
@@ -77,7 +98,7 @@ impl PayloadSource {
         self.sent += 1;
         let mut draw = |values: Values| match values {
             Values::Uniform { count } => rng.random_range(0..count),
-            Values::Sequence => sent,
+            counted => counted.counted(sent).unwrap_or(0),
         };
         let mut payload = Payload { key: self.key.map_or(0, &mut draw), ..Payload::default() };
         for &(field, values) in &self.fields {
@@ -110,5 +131,16 @@ mod tests {
         }
         let seq: Vec<u64> = payloads.iter().map(|p| p.fields[2]).collect();
         assert_eq!(seq, (0..300).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn runs_repeat_each_value_and_cycles_go_round() {
+        let mut values = [0; MAX_CYCLE];
+        values[..3].copy_from_slice(&[5, 7, 6]);
+        let fields = [(0, Values::Repeat { each: 3 }), (1, Values::Cycle { values, len: 3 })];
+        let mut source = PayloadSource::new("c", None, &fields, &RngStreams::new(1));
+        let got: Vec<(u64, u64)> =
+            (0..7).map(|_| source.next()).map(|p| (p.fields[0], p.fields[1])).collect();
+        assert_eq!(got, [(0, 5), (0, 7), (0, 6), (1, 5), (1, 7), (1, 6), (2, 5)]);
     }
 }

@@ -47,6 +47,35 @@ pub(crate) enum StepPlan {
     Append {
         topic: u32,
     },
+    /// Records effect `effect` (its index in [`effect_names`](crate::effect_names)).
+    Effect {
+        effect: u32,
+        once_per: crate::OncePer,
+        dedup: Option<SimDuration>,
+    },
+    /// Applies the request's event with the world's `Apply` step number `step`.
+    Apply {
+        step: u32,
+    },
+}
+
+/// Every `Apply` step in the order the planner numbers them: services in order, each handler's
+/// steps in order, a fan-out's sub-task steps at the fan-out.
+pub(crate) fn apply_steps(config: &WorldConfig) -> Vec<&crate::ApplyStep> {
+    fn walk<'a>(steps: &'a [Step], out: &mut Vec<&'a crate::ApplyStep>) {
+        for step in steps {
+            match step {
+                Step::Apply(apply) => out.push(apply),
+                Step::Fanout { steps, .. } => walk(steps, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for service in &config.services {
+        walk(&service.steps, &mut out);
+    }
+    out
 }
 
 /// A batching step: where its one call goes from, and when a batch is sent.
@@ -84,6 +113,8 @@ pub(crate) fn plan(config: &WorldConfig, streams: &RngStreams) -> Plan {
         batchers: Vec::new(),
         publishers: Vec::new(),
         names: Names::default(),
+        effects: crate::effect_names(config),
+        applies: 0,
     };
     let mut breaker_sites = vec![Vec::new(); config.services.len()];
     for client in &config.clients {
@@ -139,6 +170,10 @@ struct Planner<'a> {
     batchers: Vec<BatcherPlan>,
     publishers: Vec<crate::broker::PublishConfig>,
     names: Names,
+    /// Effect names, sorted: an `Effect` step's number.
+    effects: Vec<String>,
+    /// `Apply` steps planned so far (numbered in the order [`apply_steps`] lists them).
+    applies: u32,
 }
 
 /// Call-site names given so far. A fan-out of 1,000 names 1,000 sites after one caller and
@@ -197,6 +232,14 @@ impl Planner<'_> {
                 StepPlan::Batch { batcher }
             }
             Step::CheckToken { leeway } => StepPlan::CheckToken { leeway: *leeway },
+            Step::Effect(e) => {
+                let effect = self.effects.iter().position(|n| *n == e.name).unwrap_or(0) as u32;
+                StepPlan::Effect { effect, once_per: e.once_per, dedup: e.dedup }
+            }
+            Step::Apply(_) => {
+                self.applies += 1;
+                StepPlan::Apply { step: self.applies - 1 }
+            }
             Step::Register(_) => unreachable!("`steps` plans a register step"),
             Step::Publish(publish) => {
                 let site = self.sites.len() as u32;

@@ -459,7 +459,10 @@ pub fn queue_chart(summary: &Summary, series: &Series) -> Chart {
         QUEUES,
         format!("Queue depth {whose} (deepest in each {} window)", human_secs(series.window_s)),
         clock.axis(),
-        Axis::linear("queue depth", if series.subscriptions.is_empty() { "requests" } else { "requests, messages" }),
+        Axis::linear(
+            "queue depth",
+            if series.subscriptions.is_empty() { "requests" } else { "requests, messages" },
+        ),
     );
     chart.bands = clock.shades(series);
     for (i, name) in series.services.iter().enumerate() {

@@ -147,6 +147,10 @@ fn verdicts(out: &mut String, s: &Summary) {
                 let _ = write!(detail, " (request {request})");
             }
         }
+        if !v.figures.is_empty() {
+            let gap = if detail.is_empty() { "" } else { "<br>" };
+            let _ = write!(detail, "{gap}{}", escape(&v.figures.line()));
+        }
         let _ = writeln!(
             out,
             "<tr><td class=\"{class}\">{mark}</td><td><b>{}</b> {}<div class=\"detail\">{detail}\

@@ -215,6 +215,38 @@ pub struct InvariantSummary {
     pub first_violation_s: Option<f64>,
     pub request: Option<u64>,
     pub detail: Option<String>,
+    /// What the property counted, held or not (effects applied against expected, say), by
+    /// name in a stable order; only for the properties that count something.
+    #[serde(skip_serializing_if = "Figures::is_empty")]
+    pub figures: Figures,
+}
+
+/// Named counts, written as a JSON object in their order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures(pub Vec<(String, u64)>);
+
+impl Figures {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `effects applied 12 · expected operations 10`.
+    pub fn line(&self) -> String {
+        let words: Vec<String> =
+            self.0.iter().map(|(name, n)| format!("{} {n}", name.replace('_', " "))).collect();
+        words.join(" · ")
+    }
+}
+
+impl Serialize for Figures {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, n) in &self.0 {
+            map.serialize_entry(name, n)?;
+        }
+        map.end()
+    }
 }
 
 /// A stretch of the run worth marking on a time axis: the warm-up, a load spike, a fault.
@@ -571,6 +603,7 @@ fn invariants(outcome: &Outcome) -> Vec<InvariantSummary> {
             first_violation_s: v.violation.as_ref().map(|x| x.at.as_secs_f64()),
             request: v.violation.as_ref().and_then(|x| x.request),
             detail: v.violation.as_ref().map(|x| x.detail.clone()),
+            figures: Figures(v.figures.iter().map(|&(n, x)| (n.to_string(), x)).collect()),
         })
         .collect()
 }

@@ -234,5 +234,8 @@ fn verdicts(out: &mut String, s: &Summary) {
             let detail = detail.replace('\n', "\n               ");
             let _ = writeln!(out, "             first at {}: {detail}", human_secs(at));
         }
+        if !v.figures.is_empty() {
+            let _ = writeln!(out, "             {}", v.figures.line());
+        }
     }
 }

@@ -25,6 +25,7 @@ pub use units::{parse_duration, parse_rate, parse_signed_duration, write_duratio
 pub use validate::{
     DEFAULT_MAX_EVENTS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_WORK_PER_INSTANT, MAX_WINDOWS,
     default_window,
+    effects::{FieldSymbols, FieldValueError},
 };
 
 /// A checked scenario, with a variant and command-line patches already applied.

@@ -182,13 +182,20 @@ pub struct CallRaw {
 }
 
 /// How a client picks a value for a request's key or field.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename = "values")]
 pub enum ValuesRaw {
     /// Uniformly among this many values (0 to count − 1).
     Uniform(i64),
     /// 0, 1, 2, …: a new value per request.
     Sequence,
+    /// 0 for this many requests in a row, then 1, …
+    Repeat(i64),
+    /// These values in turn, one per request: numbers, or the states of an `Apply` step
+    /// reading the field.
+    Cycle(Vec<String>),
+    /// Always this value (a number, or a state name).
+    Fixed(String),
 }
 
 /// How a caller picks an instance of a service with several.
@@ -354,6 +361,42 @@ pub enum StepRaw {
         /// Local work between deciding to serve and serving.
         apply: DistRaw,
     },
+    /// Records a side effect that must happen once per operation (`once_per` names it).
+    Effect {
+        name: String,
+        once_per: OncePerRaw,
+        /// Skip an operation applied within this window (an idempotency key's dedup table).
+        #[serde(default)]
+        dedup: Option<String>,
+    },
+    /// Moves the entity the request's key names to the state its `field` names.
+    Apply {
+        field: String,
+        /// Each state and the states it may move to (`"shipped": []` for a final one).
+        states: BTreeMap<String, Vec<String>>,
+        initial: String,
+        /// The field carrying each event's version (the producer's order).
+        #[serde(default)]
+        version: Option<String>,
+        #[serde(default)]
+        check: Option<ApplyCheckRaw>,
+    },
+}
+
+/// What names an effect's logical operation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum OncePerRaw {
+    Key,
+    Field(String),
+}
+
+/// How an `Apply` step refuses stale events.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ApplyCheckRaw {
+    /// Skip an event whose version is not above the entity's.
+    Version,
 }
 
 /// A field's value as written: a number, or a name.
@@ -755,6 +798,9 @@ pub enum InvariantRaw {
     NoSilentFailures {
         within: String,
     },
+    ExactlyOnceEffects,
+    ValidTransitions,
+    FinalStateMatchesLastEvent,
 }
 
 #[derive(Debug, Deserialize)]

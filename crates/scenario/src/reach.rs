@@ -86,7 +86,9 @@ fn step_work<'a>(
         | StepRaw::Wait { .. }
         | StepRaw::CheckToken { .. }
         | StepRaw::Require { .. }
-        | StepRaw::Register { .. } => 0,
+        | StepRaw::Register { .. }
+        | StepRaw::Effect { .. }
+        | StepRaw::Apply { .. } => 0,
         // A message for its broker, whose work is small beside what consumers do.
         StepRaw::Publish { .. } => 1,
         StepRaw::Call(c) => call(&c.to, memo),
@@ -123,7 +125,9 @@ fn callees(step: &StepRaw) -> Vec<&str> {
         | StepRaw::CheckToken { .. }
         | StepRaw::Require { .. }
         | StepRaw::Publish { .. }
-        | StepRaw::Register { .. } => vec![],
+        | StepRaw::Register { .. }
+        | StepRaw::Effect { .. }
+        | StepRaw::Apply { .. } => vec![],
         StepRaw::Call(call) => vec![call.to.as_str()],
         StepRaw::Parallel(calls) => calls.iter().map(|c| c.to.as_str()).collect(),
         StepRaw::Batch { to, .. } => vec![to.as_str()],

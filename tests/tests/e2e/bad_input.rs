@@ -102,6 +102,45 @@ const CASES: &[Case] = &[
         says: "use 1 or more replays per message",
     },
     Case {
+        name: "a transition to a state the step does not declare",
+        edits: &[
+            (
+                "service_time: Exp(mean: \"50ms\")",
+                "steps: [Apply(field: \"event\", initial: \"none\", states: {\"none\": [\"created\"], \"created\": [\"shiped\"], \"shipped\": []})]",
+            ),
+            ("rate: \"10/s\"),", "rate: \"10/s\", fields: {\"event\": Fixed(\"created\")}),"),
+        ],
+        args: &[],
+        at: Some("\"shiped\""),
+        says: "did you mean `shipped`?",
+    },
+    Case {
+        name: "an event value that is not a state",
+        edits: &[
+            (
+                "service_time: Exp(mean: \"50ms\")",
+                "steps: [Apply(field: \"event\", initial: \"none\", states: {\"none\": [\"created\"], \"created\": [\"paid\"], \"paid\": []})]",
+            ),
+            (
+                "rate: \"10/s\"),",
+                "rate: \"10/s\", fields: {\"event\": Cycle([\"created\", \"payed\"])}),",
+            ),
+        ],
+        args: &[],
+        at: Some("\"payed\""),
+        says: "did you mean `paid`?",
+    },
+    Case {
+        name: "a dedup window of zero",
+        edits: &[(
+            "service_time: Exp(mean: \"50ms\")",
+            "steps: [Effect(name: \"charge\", once_per: Key, dedup: \"0s\")]",
+        )],
+        args: &[],
+        at: Some("\"0s\""),
+        says: "give the window an idempotency key is kept for",
+    },
+    Case {
         name: "unknown register mode",
         edits: &[(
             "service_time: Exp(mean: \"50ms\")",

@@ -8,6 +8,7 @@ mod catalogue;
 mod clocks;
 mod compare;
 mod determinism;
+mod effects;
 mod explain;
 mod folder;
 mod generated;

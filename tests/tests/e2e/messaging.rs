@@ -166,7 +166,7 @@ fn a_producers_retries_publish_duplicates() {
     );
     let once = s.run(1).expect("runs").metrics.brokers[0].published;
     let retried = scenario(
-        &r#"Scenario(name: "duplicates", duration: "20s", seed: 1,
+        r#"Scenario(name: "duplicates", duration: "20s", seed: 1,
             clients: { "producer": (target: "events", rate: "50/s", timeout: "20ms",
                 retry: (max_attempts: 3, retry_on: [Timeout], backoff: Constant("1ms"))) },
             topics: { "events": (on: "broker") },
@@ -174,8 +174,7 @@ fn a_producers_retries_publish_duplicates() {
                 "broker": (workers: 8, service_time: Exp(mean: "20ms")),
                 "worker": (workers: 4, service_time: Const("1ms"), consumer: (topic: "events")),
             },
-            invariants: [NoLostMessages])"#
-            .to_string(),
+            invariants: [NoLostMessages])"#,
     )
     .run(1)
     .expect("runs");

@@ -105,6 +105,8 @@ macro_rules! properties {
 properties! {
     breaker_opens_within::BreakerOpensWithin,
     class_max_wait::ClassMaxWait,
+    exactly_once_effects::ExactlyOnceEffects,
+    final_state_matches_last_event::FinalStateMatchesLastEvent,
     goodput_recovers::GoodputRecovers,
     latency_slo::LatencySlo,
     linearizable::Linearizable,
@@ -121,10 +123,14 @@ properties! {
     scheduled_once_per_local_day::ScheduledOncePerLocalDay,
     service_slo::ServiceSlo,
     success_rate::SuccessRate,
+    valid_transitions::ValidTransitions,
 }
 
 pub use scheduled_once_per_local_day::{CustomerDays, LocalDayTarget};
+mod entities;
 mod token_checks;
+pub use entities::{EntityNames, EntityTable};
+pub use exactly_once_effects::EffectNames;
 
 /// Where a property is in [`ByType`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,6 +165,12 @@ pub trait Property: fmt::Debug {
 
     /// The first violation, judged on the finished run; `None` when the property held.
     fn verdict(&self, end: &RunEnd) -> Option<Violation>;
+
+    /// Counts the property made, by stable name in the order shown, with its verdict whether
+    /// it held or not (effects applied against expected, say); empty for most.
+    fn figures(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
 }
 
 /// What a property may know of a run before it starts.

@@ -359,7 +359,8 @@ impl<O: Observer> World<O> {
             return Ok(()); // released already: someone else has it
         }
         let now = sched.now();
-        let message = brokers.flights.get(flight).delivery.message;
+        let delivery = brokers.flights.get(flight).delivery;
+        let message = delivery.message;
         let service = self.delivery_consumer(flight);
         let poison = message.payload.poison;
         let job = Job {
@@ -381,6 +382,7 @@ impl<O: Observer> World<O> {
             cancellable: false,
             silent: false,
             delivery: true,
+            attempt: delivery.receive,
             arrived: now,
             counted: now >= self.metrics.warmup(),
             enqueued: now,

@@ -92,6 +92,7 @@ impl<O: Observer> World<O> {
             request,
             call: slot,
             call_gen: generation,
+            attempt: self.calls.get(slot).attempt,
             service: target as u32,
             step: 0,
             pending: 0,

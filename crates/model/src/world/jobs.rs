@@ -134,6 +134,19 @@ impl<O: Observer> World<O> {
                     self.append(slot, topic, sched)?;
                     self.jobs.get_mut(slot).step += 1;
                 }
+                StepPlan::Effect { effect, once_per, dedup } => {
+                    let (effect, once_per, dedup) = (*effect, *once_per, *dedup);
+                    self.effect(slot, effect, once_per, dedup, sched.now());
+                    self.jobs.get_mut(slot).step += 1;
+                }
+                StepPlan::Apply { step } => {
+                    if self.apply_event(slot, *step, sched.now()) {
+                        self.jobs.get_mut(slot).step += 1;
+                    } else {
+                        self.jobs.get_mut(slot).failed = true;
+                        return self.finish_job(slot, sched);
+                    }
+                }
                 StepPlan::RegisterAct => {
                     if self.register_act(slot, sched)? {
                         return Ok(()); // waits for a majority

@@ -10,6 +10,7 @@ mod broker;
 mod calls;
 mod clients;
 mod clocks;
+mod effects;
 mod end;
 mod jobs;
 mod network;
@@ -22,6 +23,7 @@ use batch::Batcher;
 pub use broker::BrokerEvent;
 use broker::Brokers;
 use clocks::Clocks;
+use effects::Effects;
 pub use network::NetEvent;
 use network::{AWAY, Wire};
 pub use nodes::NodeEvent;
@@ -133,6 +135,8 @@ pub struct World<O> {
     registers: Option<Box<Registers>>,
     /// Topics and their subscribers; `None` when the scenario has no topics.
     brokers: Option<Box<Brokers>>,
+    /// Dedup and entity tables; `None` when no handler has an `Effect` or `Apply` step.
+    effects: Option<Box<Effects>>,
     /// The services each client's requests go to: (first, count).
     client_targets: Vec<(usize, usize)>,
 }
@@ -202,6 +206,7 @@ impl<O: Observer> World<O> {
             tokens: Tokens::new(config).map(Box::new),
             registers: Registers::new(config, &streams).map(Box::new),
             brokers: Brokers::new(config, publishers, &streams).map(Box::new),
+            effects: Effects::new(config).map(Box::new),
             client_targets: config
                 .clients
                 .iter()

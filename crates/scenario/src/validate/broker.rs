@@ -18,6 +18,7 @@ use crate::raw::{
 };
 
 use super::call::{CallSpec, check_call_to};
+use super::effects::FieldSymbols;
 use super::names::find_service;
 use super::{Checker, optional};
 
@@ -249,7 +250,11 @@ fn check_replay(
         (Some(when), None) => {
             let when = c.duration(&field("at"), when)?;
             if end.is_some_and(|end| when >= end) {
-                c.report(&field("at"), format!("the replay at {when} is not before the run ends"), None);
+                c.report(
+                    &field("at"),
+                    format!("the replay at {when} is not before the run ends"),
+                    None,
+                );
             }
             Some(ReplayTrigger::At(SimTime::ZERO + when))
         }
@@ -310,6 +315,7 @@ pub(super) fn check_publish(
     raw: &PublishRaw,
     topics: &[&str],
     fields: &[String],
+    symbols: &FieldSymbols,
 ) -> Option<Step> {
     let field = |f: &'static str| [at, &[f]].concat();
     let topic = find_topic(c, &field("topic"), raw.topic, topics);
@@ -321,7 +327,7 @@ pub(super) fn check_publish(
     for (name, value) in raw.fields {
         let at = [at, &["fields", name.as_str()]].concat();
         let index = find_field(c, &at, name, fields);
-        let value = field_value(c, &at, value);
+        let value = field_value(c, &at, name, value, symbols);
         match (index, value, &mut set) {
             (Some(i), Some(v), Some(set)) => set.push((i, v)),
             _ => set = None,
@@ -385,17 +391,19 @@ fn find_field(c: &mut Checker, at: &[&str], name: &str, fields: &[String]) -> Op
     index
 }
 
-/// A field's fixed value: a number (names come with the mechanisms that define them).
-fn field_value(c: &mut Checker, at: &[&str], raw: &FieldValueRaw) -> Option<u64> {
+/// A field's fixed value: a number, or a name the field's symbols give a number (a state an
+/// `Apply` step reading the field declares).
+fn field_value(
+    c: &mut Checker,
+    at: &[&str],
+    field: &str,
+    raw: &FieldValueRaw,
+    symbols: &FieldSymbols,
+) -> Option<u64> {
     match raw {
         FieldValueRaw::Number(n) => c.count::<u64>(at, *n, 0, i64::MAX),
-        FieldValueRaw::Name(name) => {
-            c.report(
-                at,
-                format!("`{name}` is not a value this field can take"),
-                Some("write a number".into()),
-            );
-            None
+        FieldValueRaw::Name(text) => {
+            symbols.field_value(field, text).map_err(|e| c.report(at, e.to_string(), None)).ok()
         }
     }
 }

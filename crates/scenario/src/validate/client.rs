@@ -80,7 +80,7 @@ fn check_client(
     };
     let class = raw.class.as_deref().unwrap_or("default");
     let class = check_class_count(c, name, names.classes.iter().position(|k| *k == class));
-    let payload = check_payload(c, name, raw, names.fields);
+    let payload = check_payload(c, name, raw, names.fields, names.symbols);
     let token = optional_token(c, name, raw, nodes);
     let (key, fields) = payload?;
     Some(ClientConfig {

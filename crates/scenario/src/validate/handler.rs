@@ -10,6 +10,7 @@ use crate::raw::{CallRaw, DistRaw, ServiceRaw, StepRaw};
 use super::broker::{PublishRaw, check_publish, check_require};
 use super::call::{CallSpec, check_call, check_call_raw};
 use super::dist::check_dist;
+use super::effects::{ApplyRaw, Fields, check_apply, check_effect};
 use super::names::Names;
 use super::register::check_register;
 use super::schedule::check_step_schedule;
@@ -24,7 +25,15 @@ pub(super) fn check_handler(
     all: &Names,
     zone: Option<&Zone>,
 ) -> Option<Vec<Step>> {
-    let names = Handler { names: all.services, topics: all.topics, fields: all.fields, zone };
+    let fields = Fields { names: all.fields, symbols: all.symbols };
+    let names = Handler {
+        names: all.services,
+        topics: all.topics,
+        field_names: all.fields,
+        zone,
+        fields,
+        service: name,
+    };
     match (&s.service_time, &s.steps) {
         (Some(_), Some(_)) => {
             c.report(
@@ -62,8 +71,12 @@ pub(super) fn check_handler(
 struct Handler<'a> {
     names: &'a [&'a str],
     topics: &'a [&'a str],
-    fields: &'a [String],
+    field_names: &'a [String],
     zone: Option<&'a Zone>,
+    /// The fields requests carry, for `Effect` and `Apply` steps.
+    fields: Fields<'a>,
+    /// The service as written (its `Apply` steps' entity table).
+    service: &'a str,
 }
 
 /// The steps of a handler or of a fan-out's sub-tasks, listed at path `at`.
@@ -125,9 +138,19 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, handler: Handler) ->
         }
         StepRaw::Publish { .. } => {
             let publish = PublishRaw::of(step).expect("a Publish step");
-            check_publish(c, at, &publish, handler.topics, handler.fields)
+            let symbols = handler.fields.symbols;
+            check_publish(c, at, &publish, handler.topics, handler.field_names, symbols)
         }
-        StepRaw::Require { fields } => check_require(c, at, fields, handler.fields),
+        StepRaw::Require { fields } => check_require(c, at, fields, handler.field_names),
+        StepRaw::Effect { name, once_per, dedup } => {
+            check_effect(c, at, name, once_per, dedup.as_deref(), handler.fields)
+        }
+        StepRaw::Apply { field, states, initial, version, check } => {
+            let service = handler.service;
+            let version = version.as_deref();
+            let raw = ApplyRaw { field, states, initial, version, check: check.as_ref(), service };
+            check_apply(c, at, raw, handler.fields)
+        }
     }
 }
 

@@ -122,6 +122,7 @@ fn for_each_call(steps: &mut [Step], visit: &mut impl FnMut(&mut CallConfig)) {
             | Step::CheckToken { .. }
             | Step::Register(_)
             | Step::Require { .. } => {}
+            Step::Effect(_) | Step::Apply(_) => {}
             Step::Call(call) | Step::Batch { call, .. } => visit(call),
             Step::Publish(publish) => visit(&mut publish.call),
             Step::Parallel(calls) => calls.iter_mut().for_each(&mut *visit),

@@ -8,6 +8,7 @@ use faultline_engine::{SimDuration, SimTime};
 use crate::raw::{InvariantRaw, ScenarioFile};
 
 use super::Checker;
+use super::effects;
 use super::fault::Triggers;
 use super::names::{Names, find_class, find_service};
 use super::network::probability;
@@ -21,7 +22,7 @@ pub(super) fn check_invariants(
     calendar: Calendar,
     triggers: Triggers,
 ) -> Option<Vec<Invariant>> {
-    let context = Context { calendar, triggers, token_checks: any_checks(raw) };
+    let context = Context { calendar, triggers, token_checks: any_checks(raw), raw };
     let checked: Vec<Option<Invariant>> = raw
         .invariants
         .iter()
@@ -39,6 +40,7 @@ struct Context<'a> {
     triggers: Triggers,
     /// Some handler has a `CheckToken` step.
     token_checks: bool,
+    raw: &'a ScenarioFile,
 }
 
 /// The invariant at `invariants.INDEX`.
@@ -47,7 +49,7 @@ fn check_invariant(
     index: &str,
     raw: &InvariantRaw,
     names: &Names,
-    Context { calendar, triggers, token_checks }: Context<'_>,
+    Context { calendar, triggers, token_checks, raw: file }: Context<'_>,
 ) -> Option<Invariant> {
     let at = |f: &'static str| ["invariants", index, f];
     let services = names.services;
@@ -80,6 +82,15 @@ fn check_invariant(
             })
         }
         InvariantRaw::NoLostRequests => Some(Invariant::NoLostRequests),
+        InvariantRaw::ExactlyOnceEffects => {
+            effects::check_invariant(c, &["invariants", index], "ExactlyOnceEffects", file)
+        }
+        InvariantRaw::ValidTransitions => {
+            effects::check_invariant(c, &["invariants", index], "ValidTransitions", file)
+        }
+        InvariantRaw::FinalStateMatchesLastEvent => {
+            effects::check_invariant(c, &["invariants", index], "FinalStateMatchesLastEvent", file)
+        }
         InvariantRaw::NoValidTokenRejected => token_invariant(
             c,
             index,

@@ -15,6 +15,7 @@ mod call;
 mod client;
 mod clock;
 mod dist;
+pub mod effects;
 mod fault;
 mod handler;
 mod instances;
@@ -158,12 +159,14 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let fields = payload::field_names(&mut c, raw);
     let field_list = fields.clone().unwrap_or_default();
     let topic_names = broker::topic_names(raw);
+    let symbols = effects::FieldSymbols::of(raw);
     let names = Names {
         services: &service_names,
         classes: &class_refs,
         reach: &reach,
         fields: &field_list,
         topics: &topic_names,
+        symbols: &symbols,
     };
     let services = service::check_services(&mut c, raw, &names);
     let topics = broker::check_topics(&mut c, raw, &service_names, duration);
@@ -216,6 +219,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         topics: topics.unwrap(),
     };
     instances::expand(&mut world, &mut invariants, &instance_counts.unwrap());
+    effects::name_invariants(&world, &mut invariants);
     Ok(Scenario {
         name: raw.name.clone(),
         lesson: raw.lesson.clone(),

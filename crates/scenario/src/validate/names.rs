@@ -17,6 +17,8 @@ pub(super) struct Names<'a> {
     pub(super) fields: &'a [String],
     /// Topics, in name order.
     pub(super) topics: &'a [&'a str],
+    /// The state names fields an `Apply` step reads take.
+    pub(super) symbols: &'a super::effects::FieldSymbols,
 }
 
 /// Request classes: every class a client names, in name order; `default` for clients naming none.

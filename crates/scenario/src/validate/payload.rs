@@ -4,11 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use faultline_model::{MAX_FIELDS, Values};
+use faultline_model::{MAX_CYCLE, MAX_FIELDS, Values};
 
 use crate::raw::{ClientRaw, ScenarioFile, StepRaw, ValuesRaw};
 
 use super::Checker;
+use super::effects::FieldSymbols;
 
 /// Every field name the clients use, in name order; a name past the limit is refused where it
 /// first appears.
@@ -61,14 +62,16 @@ pub(super) fn check_payload(
     client: &str,
     raw: &ClientRaw,
     fields: &[String],
+    symbols: &FieldSymbols,
 ) -> Option<Payload> {
-    let key = match raw.key {
-        Some(values) => Some(check_values(c, &["clients", client, "key"], values)?),
+    let key = match &raw.key {
+        Some(values) => Some(check_values(c, &["clients", client, "key"], values, None)?),
         None => None,
     };
     let mut checked = Vec::new();
     for (name, values) in &raw.fields {
-        let values = check_values(c, &["clients", client, "fields", name], *values)?;
+        let at = ["clients", client, "fields", name];
+        let values = check_values(c, &at, values, Some((name, symbols)))?;
         // Missing only when there are too many fields, which is reported already.
         let index = fields.iter().position(|f| f == name)?;
         checked.push((index, values));
@@ -76,15 +79,59 @@ pub(super) fn check_payload(
     Some((key, checked))
 }
 
-fn check_values(c: &mut Checker, at: &[&str], raw: ValuesRaw) -> Option<Values> {
+/// `field` is the field's name and symbols; `None` for the key, which takes numbers.
+fn check_values(
+    c: &mut Checker,
+    at: &[&str],
+    raw: &ValuesRaw,
+    field: Option<(&str, &FieldSymbols)>,
+) -> Option<Values> {
     match raw {
         ValuesRaw::Sequence => Some(Values::Sequence),
         ValuesRaw::Uniform(count) => {
-            let count = c.count(at, count, 1, i64::MAX)?;
+            let count = c.count(at, *count, 1, i64::MAX)?;
             Some(Values::Uniform { count })
         }
+        ValuesRaw::Repeat(each) => {
+            let each = c.count(at, *each, 1, i64::MAX)?;
+            Some(Values::Repeat { each })
+        }
+        ValuesRaw::Fixed(text) => cycle(c, at, std::slice::from_ref(text), field),
+        ValuesRaw::Cycle(texts) => cycle(c, at, texts, field),
     }
 }
+
+/// `Cycle([...])` or `Fixed(...)`: each text through [`FieldSymbols::field_value`].
+fn cycle(
+    c: &mut Checker,
+    at: &[&str],
+    texts: &[String],
+    field: Option<(&str, &FieldSymbols)>,
+) -> Option<Values> {
+    if texts.is_empty() || texts.len() > MAX_CYCLE {
+        let message = format!("{} values; a cycle has 1 to {MAX_CYCLE}", texts.len());
+        c.report(at, message, None);
+        return None;
+    }
+    let (name, symbols) = field.unwrap_or(("key", &NO_SYMBOLS));
+    let mut values = [0; MAX_CYCLE];
+    let mut ok = true;
+    for (i, text) in texts.iter().enumerate() {
+        match symbols.field_value(name, text) {
+            Ok(value) => values[i] = value,
+            Err(e) => {
+                let index = i.to_string();
+                let at = [at, &["0", &index]].concat();
+                c.report(&at, e.to_string(), e.help());
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(Values::Cycle { values, len: texts.len() as u8 })
+}
+
+static NO_SYMBOLS: std::sync::LazyLock<FieldSymbols> =
+    std::sync::LazyLock::new(FieldSymbols::default);
 
 #[cfg(test)]
 mod tests {

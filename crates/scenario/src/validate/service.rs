@@ -103,6 +103,9 @@ fn check_service(
         None => Zone::named("UTC"),
     };
     let steps = check_handler(c, name, s, all_names, zone.as_ref());
+    if let Some(steps) = &steps {
+        super::effects::check_one_table(c, name, steps);
+    }
     super::register::check_register_placement(c, name, s);
     let rate_limit = check_rate_limit(c, &["services", name, "rate_limit"], s.rate_limit.as_ref());
     let drain_rate = check_rate_limit(c, &["services", name, "drain_rate"], s.drain_rate.as_ref());
