@@ -487,6 +487,9 @@ pub struct ReplayRaw {
     pub at: Option<String>,
     #[serde(default)]
     pub every: Option<String>,
+    /// With `every`: the first run (one period in when left out).
+    #[serde(default)]
+    pub from: Option<String>,
     #[serde(default)]
     pub limit: Option<i64>,
 }

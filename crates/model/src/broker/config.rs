@@ -61,8 +61,8 @@ pub struct ReplayConfig {
 pub enum ReplayTrigger {
     /// Once, at this instant (a fix deployed then).
     At(SimTime),
-    /// Every so often, from the first period on.
-    Every(SimDuration),
+    /// Every `every`, the first run at `from` (a fix deployed then).
+    Every { every: SimDuration, from: SimTime },
 }
 
 /// A `Publish` step: a call to a topic's broker carrying the request's payload, with fields

@@ -217,7 +217,7 @@ impl<O: Observer> World<O> {
             if let Some(replay) = s.config.replay {
                 let first = match replay.trigger {
                     ReplayTrigger::At(at) => at,
-                    ReplayTrigger::Every(every) => SimTime::ZERO + every,
+                    ReplayTrigger::Every { from, .. } => from,
                 };
                 sched.at(first, Event::Broker(BrokerEvent::Replay { sub }));
             }
@@ -501,7 +501,7 @@ impl<O: Observer> World<O> {
         s.report.replay_runs += 1;
         let (topic, local) = (s.topic as usize, s.local as usize);
         brokers.topics[topic].replay(local, usize::MAX, replay.limit.unwrap_or(u32::MAX));
-        if let ReplayTrigger::Every(every) = replay.trigger
+        if let ReplayTrigger::Every { every, .. } = replay.trigger
             && now + every < self.end
         {
             sched.at(now + every, Event::Broker(BrokerEvent::Replay { sub }));

@@ -246,29 +246,31 @@ fn check_replay(
         Some(n) => c.count::<u32>(&field("limit"), n, 1, 1_000_000).map(Some),
         None => Some(None),
     };
-    let trigger = match (&raw.at, &raw.every) {
-        (Some(when), None) => {
+    let before_end = |c: &mut Checker, at: &[&str], when: SimDuration| {
+        if end.is_some_and(|end| when >= end) {
+            c.report(at, format!("the replay at {when} is not before the run ends"), None);
+        }
+    };
+    let trigger = match (&raw.at, &raw.every, &raw.from) {
+        (Some(when), None, None) => {
             let when = c.duration(&field("at"), when)?;
-            if end.is_some_and(|end| when >= end) {
-                c.report(
-                    &field("at"),
-                    format!("the replay at {when} is not before the run ends"),
-                    None,
-                );
-            }
+            before_end(c, &field("at"), when);
             Some(ReplayTrigger::At(SimTime::ZERO + when))
         }
-        (None, Some(every)) => {
-            c.positive_duration(&field("every"), every).map(ReplayTrigger::Every)
+        (None, Some(every), from) => {
+            let every = c.positive_duration(&field("every"), every)?;
+            let from = match from {
+                Some(from) => c.duration(&field("from"), from)?,
+                None => every,
+            };
+            before_end(c, &field("from"), from);
+            Some(ReplayTrigger::Every { every, from: SimTime::ZERO + from })
         }
         _ => {
             c.report(
                 at,
-                "a replay runs either once (`at`) or periodically (`every`)",
-                Some(
-                    "write `replay: (at: \"5m\", limit: 3)` or `replay: (every: \"1m\", limit: 3)`"
-                        .into(),
-                ),
+                "a replay runs either once (`at`) or periodically (`every`, maybe `from`)",
+                Some("write `replay: (at: \"5m\", limit: 3)` or `replay: (every: \"1m\", from: \"5m\", limit: 3)`".into()),
             );
             None
         }
