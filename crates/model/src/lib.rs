@@ -12,6 +12,7 @@ mod call;
 mod client;
 mod clock;
 mod config;
+mod data;
 mod dist;
 mod faults;
 mod job;
@@ -41,6 +42,7 @@ pub use config::{
     MAX_CALLS_PER_STEP, MAX_CLASSES, MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig,
     ServiceGroup, Step, TokenHolding, WorldConfig,
 };
+pub use data::{DataOp, DatabaseStep, ReadStrategy, SessionBy};
 pub use dist::Dist;
 pub use latencies::{Latencies, LatencySummary};
 pub use load::{LoadShape, Rate};
