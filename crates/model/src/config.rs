@@ -95,6 +95,8 @@ pub struct CallConfig {
     /// How heavy this call's request is: the callee's local work takes this many times longer
     /// (1.0 for an ordinary request; a report query may weigh 20).
     pub weight: f64,
+    /// To a database: read or write (`None`: the database's share of reads decides).
+    pub op: Option<crate::DataOp>,
 }
 
 impl CallConfig {
@@ -111,6 +113,7 @@ impl CallConfig {
             balance: Balance::RoundRobin,
             ejection: None,
             weight: 1.0,
+            op: None,
         }
     }
 }
@@ -143,6 +146,9 @@ pub enum Step {
     /// A read or write of the register this service's instances replicate (see
     /// [`RegisterStep`](crate::RegisterStep)).
     Register(crate::RegisterStep),
+    /// A read or write of the database this service's instances hold (instance 0 the primary,
+    /// the others read replicas; see [`DatabaseStep`](crate::DatabaseStep)).
+    Database(crate::DatabaseStep),
 }
 
 /// A client that holds a token and sends it with every request.
@@ -380,6 +386,11 @@ impl WorldConfig {
     /// Whether some handler reads or writes a replicated register.
     pub fn has_registers(&self) -> bool {
         self.services.iter().any(|s| s.steps.iter().any(|st| matches!(st, Step::Register(_))))
+    }
+
+    /// Whether some handler reads or writes a replicated database.
+    pub fn has_databases(&self) -> bool {
+        self.services.iter().any(|s| s.steps.iter().any(|st| matches!(st, Step::Database(_))))
     }
 
     /// The name callers know `endpoint` by: the service's, or its instances' group's.

@@ -41,6 +41,8 @@ pub(crate) struct Job {
     /// It ends without an answer (a register operation its leader gave up on): the caller's
     /// timeout tells.
     pub(crate) silent: bool,
+    /// A database operation that reads (decided when the attempt was sent).
+    pub(crate) reads: bool,
     /// When the client request arrived.
     pub(crate) arrived: SimTime,
     /// Whether the request arrived after the warm-up (counts in statistics).

@@ -42,7 +42,7 @@ pub use config::{
     MAX_CALLS_PER_STEP, MAX_CLASSES, MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig,
     ServiceGroup, Step, TokenHolding, WorldConfig,
 };
-pub use data::{DataOp, DatabaseStep, ReadStrategy, SessionBy};
+pub use data::{DataOp, DatabaseMetrics, DatabaseStep, LagSample, ReadStrategy, SessionBy};
 pub use dist::Dist;
 pub use latencies::{Latencies, LatencySummary};
 pub use load::{LoadShape, Rate};

@@ -246,6 +246,8 @@ pub struct Metrics {
     pub tokens: Option<crate::TokenCounts>,
     /// Each replicated register's history of operations and leaders.
     pub registers: Vec<crate::RegisterHistory>,
+    /// Each replicated database's reads, staleness and replica lag.
+    pub databases: Vec<crate::DatabaseMetrics>,
     latency: Latencies,
     /// How long client requests that arrived after the warm-up took to fail (error or timeout,
     /// after any retries), and to be turned away: the other half of the latency story.
@@ -305,6 +307,7 @@ impl Metrics {
             clocks: Vec::new(),
             tokens: None,
             registers: Vec::new(),
+            databases: Vec::new(),
             latency: Latencies::new(max),
             failed_latency: Latencies::new(max),
             rejected_latency: Latencies::new(max),

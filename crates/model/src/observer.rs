@@ -69,6 +69,25 @@ pub enum Observation {
     /// workers are working. Reported wherever the metrics note the queue, so also when nothing
     /// moved.
     QueueChanged { service: usize, depth: usize, busy: u32 },
+    /// A copy of a database (`service`; `primary` is the database's primary's service) served a
+    /// read of `key` for `request` in `session`, reflecting log position `position`. The
+    /// session had last written position `written` (0: never) at `written_at`, and its reads
+    /// had reflected up to `last_read` before. `lag` is how far behind the copy was (since
+    /// the oldest write it had not applied was made); `stale` whether the value it returned
+    /// was older than the primary's.
+    DataRead {
+        service: usize,
+        primary: usize,
+        session: u64,
+        request: u64,
+        key: u64,
+        position: u64,
+        written: u64,
+        written_at: SimTime,
+        last_read: u64,
+        lag: SimDuration,
+        stale: bool,
+    },
 }
 
 /// Which kind of [`Observation`], without its data.
@@ -85,6 +104,7 @@ pub enum ObservationKind {
     AttemptSent,
     AttemptTimedOut,
     RetryScheduled,
+    DataRead,
 }
 
 impl Observation {
@@ -102,6 +122,7 @@ impl Observation {
             Observation::AttemptSent { .. } => ObservationKind::AttemptSent,
             Observation::AttemptTimedOut { .. } => ObservationKind::AttemptTimedOut,
             Observation::RetryScheduled { .. } => ObservationKind::RetryScheduled,
+            Observation::DataRead { .. } => ObservationKind::DataRead,
         }
     }
 }

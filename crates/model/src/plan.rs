@@ -34,6 +34,8 @@ pub(crate) enum StepPlan {
     RegisterCheck,
     /// Its second half, after its work: the read or write, maybe waiting for a majority.
     RegisterAct,
+    /// A database read or write (a read may wait for its replica to catch up).
+    DataAct,
 }
 
 /// A batching step: where its one call goes from, and when a batch is sent.
@@ -162,6 +164,7 @@ impl Planner<'_> {
             }
             Step::CheckToken { leeway } => StepPlan::CheckToken { leeway: *leeway },
             Step::Register(_) => unreachable!("`steps` plans a register step"),
+            Step::Database(_) => StepPlan::DataAct,
         }
     }
 

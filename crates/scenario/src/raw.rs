@@ -176,6 +176,27 @@ pub struct CallRaw {
     pub outlier_ejection: Option<EjectionRaw>,
     #[serde(default)]
     pub weight: Option<f64>,
+    /// To a database: `Read` or `Write` (left out: the database's share of reads decides).
+    #[serde(default)]
+    pub op: Option<DataOpRaw>,
+}
+
+/// What a call to a database asks for.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename = "op")]
+pub enum DataOpRaw {
+    Read,
+    Write,
+}
+
+/// How callers pick the copy of a database a read goes to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "read strategy")]
+pub enum ReadStrategyRaw {
+    Any,
+    Sticky,
+    PrimaryAfterWrite(String),
+    WaitForPosition(String),
 }
 
 /// How a client picks a value for a request's key or field.
@@ -323,6 +344,23 @@ pub enum StepRaw {
         reads: String,
         /// Local work between deciding to serve and serving.
         apply: DistRaw,
+    },
+    /// A read or write of the database this service's instances hold (instance 0 the primary).
+    Database {
+        /// How long a replica takes to apply an entry it received.
+        apply: DistRaw,
+        /// The share of requests that read when their call does not say ("80%").
+        #[serde(default)]
+        reads: Option<String>,
+        /// Which copy serves reads; left out: the primary.
+        #[serde(default)]
+        read: Option<ReadStrategyRaw>,
+        /// The named field whose values are sessions; left out: the request's key.
+        #[serde(default)]
+        session: Option<String>,
+        /// How often the primary resends what a replica has not acknowledged.
+        #[serde(default)]
+        resend: Option<String>,
     },
 }
 

@@ -85,7 +85,8 @@ fn step_work<'a>(
         StepRaw::Work { .. }
         | StepRaw::Wait { .. }
         | StepRaw::CheckToken { .. }
-        | StepRaw::Register { .. } => 0,
+        | StepRaw::Register { .. }
+        | StepRaw::Database { .. } => 0,
         StepRaw::Call(c) => call(&c.to, memo),
         StepRaw::Batch { to, .. } => call(to, memo),
         StepRaw::Parallel(calls) => {
@@ -118,7 +119,8 @@ fn callees(step: &StepRaw) -> Vec<&str> {
         StepRaw::Work { .. }
         | StepRaw::Wait { .. }
         | StepRaw::CheckToken { .. }
-        | StepRaw::Register { .. } => vec![],
+        | StepRaw::Register { .. }
+        | StepRaw::Database { .. } => vec![],
         StepRaw::Call(call) => vec![call.to.as_str()],
         StepRaw::Parallel(calls) => calls.iter().map(|c| c.to.as_str()).collect(),
         StepRaw::Batch { to, .. } => vec![to.as_str()],

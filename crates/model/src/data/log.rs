@@ -66,11 +66,6 @@ impl Database {
         self.replicas.len()
     }
 
-    /// The primary's last position.
-    pub(crate) fn head(&self) -> u64 {
-        self.head
-    }
-
     fn replica(&self, copy: u32) -> &Replica {
         &self.replicas[copy as usize - 1]
     }

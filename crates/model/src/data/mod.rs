@@ -8,10 +8,12 @@
 //! job, draw randomness or decide a message's fate.
 
 mod log;
+mod metrics;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use log::Database;
+pub use metrics::{DatabaseMetrics, LagSample};
 
 use faultline_engine::SimDuration;
 

@@ -113,6 +113,12 @@ impl<O: Observer> World<O> {
                         job.step = u16::MAX;
                     }
                 }
+                StepPlan::DataAct => {
+                    if self.data_act(slot, sched)? {
+                        return Ok(()); // a read waits for its replica to catch up
+                    }
+                    self.jobs.get_mut(slot).step += 1;
+                }
                 StepPlan::RegisterAct => {
                     if self.register_act(slot, sched)? {
                         return Ok(()); // waits for a majority

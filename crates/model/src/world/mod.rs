@@ -9,6 +9,7 @@ mod batch;
 mod calls;
 mod clients;
 mod clocks;
+mod data;
 mod end;
 mod jobs;
 mod network;
@@ -19,6 +20,8 @@ mod workers;
 
 use batch::Batcher;
 use clocks::Clocks;
+pub use data::DataEvent;
+use data::Databases;
 pub use network::NetEvent;
 use network::{AWAY, Wire};
 pub use nodes::NodeEvent;
@@ -66,6 +69,8 @@ pub enum Event {
     Node(NodeEvent),
     /// Replicated registers' timers (only in a world with a register).
     Register(RegisterEvent),
+    /// Replicated databases' applies and timers (only in a world with a database).
+    Data(DataEvent),
 }
 
 /// Handling an event goes on until it is done, or stops the run at a limit. Boxed so that the
@@ -126,6 +131,8 @@ pub struct World<O> {
     tokens: Option<Box<Tokens>>,
     /// Replicated registers; `None` when no handler has a `Register` step.
     registers: Option<Box<Registers>>,
+    /// Replicated databases; `None` when no handler has a `Database` step.
+    databases: Option<Box<Databases>>,
     /// The services each client's requests go to: (first, count).
     client_targets: Vec<(usize, usize)>,
 }
@@ -194,6 +201,7 @@ impl<O: Observer> World<O> {
             clocks,
             tokens: Tokens::new(config).map(Box::new),
             registers: Registers::new(config, &streams).map(Box::new),
+            databases: Databases::new(config, &streams).map(Box::new),
             client_targets: config
                 .clients
                 .iter()
@@ -212,6 +220,7 @@ impl<O: Observer> World<O> {
         self.metrics.tokens = self.token_counts();
         self.metrics.registers =
             self.registers.take().map_or_else(Vec::new, |r| r.into_histories());
+        self.metrics.databases = self.databases.take().map_or_else(Vec::new, |d| d.into_metrics());
         self.metrics.finish();
         (self.metrics, self.observer, self.requests_in_flight as u64)
     }
@@ -275,6 +284,7 @@ impl<O: Observer> Model for World<O> {
         }
         self.schedule_crashes(sched);
         self.start_registers(sched);
+        self.start_databases(sched);
         Ok(())
     }
 
@@ -291,6 +301,7 @@ impl<O: Observer> Model for World<O> {
             Event::Net(NetEvent::Arrive { message }) => self.arrive_message(message, sched),
             Event::Node(NodeEvent::Crash { service }) => self.crash(service as usize, sched),
             Event::Register(event) => self.register_event(event, sched),
+            Event::Data(event) => self.data_event(event, sched),
         };
         flow.map_err(|stop| *stop)
     }
@@ -325,6 +336,14 @@ impl<O: Observer> Model for World<O> {
             Event::Register(RegisterEvent::Silence { service, epoch }) => {
                 TraceKey { kind: 11, component: service, request: u64::from(epoch) }
             }
+            Event::Data(DataEvent::Apply { db, copy }) => {
+                TraceKey { kind: 13, component: db, request: u64::from(copy) }
+            }
+            Event::Data(DataEvent::Tick { db }) => TraceKey { kind: 14, component: db, request: 0 },
+            Event::Data(DataEvent::GiveUp { job, generation }) => {
+                TraceKey { kind: 15, component: job, request: u64::from(generation) }
+            }
+            Event::Data(DataEvent::Sample) => TraceKey { kind: 16, component: 0, request: 0 },
         }
     }
 
@@ -358,6 +377,20 @@ impl<O: Observer> Model for World<O> {
             }
             Event::Register(RegisterEvent::Silence { service, .. }) => {
                 self.activity_at(service as usize, "waiting for a leader")
+            }
+            Event::Data(DataEvent::Apply { .. }) => Activity {
+                component: "a database replica".into(),
+                doing: "applying its log".into(),
+            },
+            Event::Data(DataEvent::Tick { .. }) => Activity {
+                component: "a database primary".into(),
+                doing: "resending its log".into(),
+            },
+            Event::Data(DataEvent::GiveUp { job, .. }) => {
+                self.activity_at(self.jobs.get(job).service as usize, "giving up on a read")
+            }
+            Event::Data(DataEvent::Sample) => {
+                Activity { component: "the databases".into(), doing: "sampling replica lag".into() }
             }
         }
     }

@@ -20,6 +20,8 @@ pub(super) enum Message {
     Answer { call: u32, generation: u32, outcome: Outcome },
     /// Between two replicas of a register (services `from` and `to`).
     Register { from: u32, to: u32, msg: crate::register::RegMsg },
+    /// Between a database's primary and its replica `copy`.
+    Data { db: u32, copy: u32, msg: super::data::DataMsg },
 }
 
 /// The network's events.
@@ -53,7 +55,12 @@ impl Wire {
             || NetworkConfig { default: LinkConfig::PERFECT, rules: vec![], faults: vec![] };
         let network = match &config.network {
             Some(network) => network.clone(),
-            None if !config.node_faults.is_empty() || config.has_registers() => perfect(),
+            None if !config.node_faults.is_empty()
+                || config.has_registers()
+                || config.has_databases() =>
+            {
+                perfect()
+            }
             None => return None,
         };
         Some(Wire {
@@ -125,6 +132,7 @@ impl<O: Observer> World<O> {
             Message::Attempt(job) => Some(job.service),
             Message::Answer { call, .. } => self.site_services[self.calls.get(call).site as usize],
             Message::Register { to, .. } => Some(to),
+            Message::Data { db, copy, ref msg } => Some(self.data_message_to(db, copy, msg)),
         };
         service.map_or(Reach::Now, |s| self.reaching(s as usize, now))
     }
@@ -141,6 +149,9 @@ impl<O: Observer> World<O> {
             }
             Message::Register { from, to, .. } => {
                 TraceKey { kind: 9, component: to, request: u64::from(from) }
+            }
+            Message::Data { db, copy, .. } => {
+                TraceKey { kind: 12, component: db, request: u64::from(copy) }
             }
         }
     }
@@ -185,6 +196,10 @@ impl<O: Observer> World<O> {
                 Ok(()) // late: the caller gave up or was answered by a duplicate
             }
             Message::Register { from, to, msg } => self.register_message(from, to, msg, sched),
+            Message::Data { db, copy, msg } => {
+                self.data_message(db, copy, msg, sched);
+                Ok(())
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use faultline_model::{CallConfig, MAX_CALLS_PER_STEP, MAX_STEPS, Step, Zone};
 use crate::raw::{CallRaw, DistRaw, ServiceRaw, StepRaw};
 
 use super::call::{CallSpec, check_call, check_call_raw};
+use super::database::{DatabaseRaw, check_database};
 use super::dist::check_dist;
 use super::register::check_register;
 use super::schedule::check_step_schedule;
@@ -20,9 +21,10 @@ pub(super) fn check_handler(
     name: &str,
     s: &ServiceRaw,
     names: &[&str],
+    fields: &[String],
     zone: Option<&Zone>,
 ) -> Option<Vec<Step>> {
-    let names = Handler { names, zone };
+    let names = Handler { names, fields, zone };
     match (&s.service_time, &s.steps) {
         (Some(_), Some(_)) => {
             c.report(
@@ -59,6 +61,8 @@ pub(super) fn check_handler(
 #[derive(Clone, Copy)]
 struct Handler<'a> {
     names: &'a [&'a str],
+    /// The named fields requests carry (a database's session may be one).
+    fields: &'a [String],
     zone: Option<&'a Zone>,
 }
 
@@ -104,6 +108,7 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, handler: Handler) ->
                 max_concurrent: None,
                 weight: None,
                 balance: None,
+                op: None,
                 ejection: None,
             };
             check_batch(c, at, &spec, *max, wait, *per_item, names)
@@ -118,6 +123,16 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, handler: Handler) ->
         }
         StepRaw::Register { mode, reads, apply } => {
             check_register(c, at, mode, reads, apply).map(Step::Register)
+        }
+        StepRaw::Database { apply, reads, read, session, resend } => {
+            let raw = DatabaseRaw {
+                apply,
+                reads: reads.as_deref(),
+                read: read.as_ref(),
+                session: session.as_deref(),
+                resend: resend.as_deref(),
+            };
+            check_database(c, at, &raw, handler.fields).map(Step::Database)
         }
     }
 }

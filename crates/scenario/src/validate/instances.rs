@@ -107,8 +107,11 @@ pub(super) fn expand(world: &mut WorldConfig, invariants: &mut Vec<Invariant>, c
 fn for_each_call(steps: &mut [Step], visit: &mut impl FnMut(&mut CallConfig)) {
     for step in steps {
         match step {
-            Step::Work { .. } | Step::Wait { .. } | Step::CheckToken { .. } | Step::Register(_) => {
-            }
+            Step::Work { .. }
+            | Step::Wait { .. }
+            | Step::CheckToken { .. }
+            | Step::Register(_)
+            | Step::Database(_) => {}
             Step::Call(call) | Step::Batch { call, .. } => visit(call),
             Step::Parallel(calls) => calls.iter_mut().for_each(&mut *visit),
             Step::Fanout { steps, .. } => for_each_call(steps, visit),

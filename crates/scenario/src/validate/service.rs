@@ -91,6 +91,7 @@ fn check_service(
     names: &Names,
 ) -> Option<ServiceConfig> {
     let (discipline, ageing) = check_queue(c, name, s.queue.as_ref(), names)?;
+    let fields = names.fields;
     let names = names.services;
     let at = |f: &'static str| ["services", name, f];
     let workers = c.count(&at("workers"), s.workers, 1, 1_000_000);
@@ -102,8 +103,9 @@ fn check_service(
         Some(zone) => check_zone(c, &at("zone"), zone),
         None => Zone::named("UTC"),
     };
-    let steps = check_handler(c, name, s, names, zone.as_ref());
+    let steps = check_handler(c, name, s, names, fields, zone.as_ref());
     super::register::check_register_placement(c, name, s);
+    super::database::check_database_placement(c, name, s);
     let rate_limit = check_rate_limit(c, &["services", name, "rate_limit"], s.rate_limit.as_ref());
     let drain_rate = check_rate_limit(c, &["services", name, "drain_rate"], s.drain_rate.as_ref());
     let shed_after =
