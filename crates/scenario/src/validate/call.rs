@@ -151,6 +151,7 @@ mod tests {
             weight: 1.0,
             balance: Balance::RoundRobin,
             ejection: None,
+            op: None,
         };
         assert_eq!(s.world.clients[0].call, expected);
     }

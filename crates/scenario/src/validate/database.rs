@@ -84,11 +84,11 @@ fn check_session(
         return Some(SessionBy::Field(index));
     }
     let help = match did_you_mean(name, fields.iter().map(String::as_str)) {
-        Some(close) => format!("did you mean `{close}`?"),
+        Some(close) => close,
         None if fields.is_empty() => {
             "no client sends named fields; add `fields: {\"NAME\": Uniform(N)}` to a client, or leave `session` out to use the key".into()
         }
-        None => format!("requests carry the fields {}", fields.join(", ")),
+        None => format!("requests carry the fields {}", crate::error::list(fields)),
     };
     c.report(at, format!("no request carries a field `{name}`"), Some(help));
     None
@@ -182,7 +182,7 @@ pub(super) fn check_data_ops(c: &mut Checker, raw: &ScenarioFile) {
 mod tests {
     use faultline_model::{DataOp, Dist, Step};
 
-    use super::super::testing::{refused, scenario, valid};
+    use super::super::testing::{first_help, refused, scenario, valid};
     use super::*;
 
     const WEB: &str =
@@ -214,22 +214,20 @@ mod tests {
 
     #[test]
     fn a_read_strategy_without_replicas_is_refused_at_its_field() {
-        let problems = refused(&scenario(&db(1, ", read: Sticky"), WEB, ""));
-        assert!(
-            problems.iter().any(|p| p.contains("services.db.steps.0.read")
-                && p.contains("which has no replicas")
-                && p.contains("instances: 2")),
-            "{problems:?}"
-        );
+        let text = scenario(&db(1, ", read: Sticky"), WEB, "");
+        let problems = refused(&text);
+        let want =
+            "services.db.steps.0.read: a read strategy on database `db`, which has no replicas";
+        assert_eq!(problems, vec![want.to_string()]);
+        assert!(first_help(&text).is_some_and(|h| h.contains("set `instances: 2` or more")));
     }
 
     #[test]
     fn an_unknown_session_field_is_refused_with_the_closest_name() {
-        let problems = refused(&scenario(&db(2, r#", session: "usr""#), WEB, ""));
-        assert!(
-            problems.iter().any(|p| p.contains("`usr`") && p.contains("`user`")),
-            "{problems:?}"
-        );
+        let text = scenario(&db(2, r#", session: "usr""#), WEB, "");
+        let want = "services.db.steps.0.session: no request carries a field `usr`";
+        assert_eq!(refused(&text), vec![want.to_string()]);
+        assert_eq!(first_help(&text).as_deref(), Some("did you mean `user`?"));
     }
 
     #[test]
