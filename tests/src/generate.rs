@@ -963,6 +963,10 @@ impl<'u, 'a> Gen<'u, 'a> {
             return Ok(token.to_string());
         }
         Ok(match kind {
+            0 if self.one_in(4)? => {
+                let session = ["ReadYourWrites", "MonotonicReads", "BoundedStaleness(max: \"2s\")"];
+                self.pick(&session)?.to_string()
+            }
             0 => "NoLostRequests".to_string(),
             1 => {
                 let (bound, after) = (self.positive_duration()?, self.early_instant()?);

@@ -5,10 +5,10 @@ use faultline_engine::{SimDuration, SimTime};
 use faultline_model::Timestamp;
 
 use crate::property::{
-    AnyProperty, BreakerOpensWithin, ClassMaxWait, GoodputRecovers, LatencySlo, Linearizable,
-    NoAcknowledgedWriteLost, NoExpiredTokenAccepted, NoLostRequests, NoSecondOutage,
-    NoValidTokenRejected, Progress, QueueBounded, RetryAmplification, RunSetup,
-    ScheduledOncePerLocalDay, ServiceSlo, SuccessRate,
+    AnyProperty, BoundedStaleness, BreakerOpensWithin, ClassMaxWait, GoodputRecovers, LatencySlo,
+    Linearizable, MonotonicReads, NoAcknowledgedWriteLost, NoExpiredTokenAccepted, NoLostRequests,
+    NoSecondOutage, NoValidTokenRejected, Progress, QueueBounded, ReadYourWrites,
+    RetryAmplification, RunSetup, ScheduledOncePerLocalDay, ServiceSlo, SuccessRate,
 };
 
 pub use crate::property::{CustomerDays, LocalDayTarget};
@@ -66,6 +66,12 @@ pub enum Invariant {
     /// Always: no `CheckToken` step accepts a token that was expired (or not yet issued) in
     /// true time.
     NoExpiredTokenAccepted,
+    /// Always: every read of a replicated database reflects its session's own last write.
+    ReadYourWrites,
+    /// Always: no session reads an older log position than it already read.
+    MonotonicReads,
+    /// Always: no read comes from a copy more than `max` behind.
+    BoundedStaleness { max: SimDuration },
 }
 
 impl Invariant {
@@ -104,6 +110,9 @@ impl Invariant {
             Invariant::NoExpiredTokenAccepted => NoExpiredTokenAccepted::new().into(),
             Invariant::Linearizable => Linearizable::new().into(),
             Invariant::NoAcknowledgedWriteLost => NoAcknowledgedWriteLost::new().into(),
+            Invariant::ReadYourWrites => ReadYourWrites::new().into(),
+            Invariant::MonotonicReads => MonotonicReads::new().into(),
+            Invariant::BoundedStaleness { max } => BoundedStaleness::new(*max).into(),
         }
     }
 
@@ -163,6 +172,9 @@ mod tests {
             },
             Invariant::NoValidTokenRejected,
             Invariant::NoExpiredTokenAccepted,
+            Invariant::ReadYourWrites,
+            Invariant::MonotonicReads,
+            Invariant::BoundedStaleness { max: d },
         ];
         for invariant in all {
             let (variant, name) = (format!("{invariant:?}"), invariant.name());

@@ -641,6 +641,14 @@ pub enum InvariantRaw {
         min: f64,
     },
     Linearizable,
+    /// Every read of a replicated database reflects its session's own last write.
+    ReadYourWrites,
+    /// No session reads an older log position than it already read.
+    MonotonicReads,
+    /// No read comes from a copy more than `max` behind.
+    BoundedStaleness {
+        max: String,
+    },
     NoAcknowledgedWriteLost,
     GoodputRecovers {
         share: f64,

@@ -103,11 +103,13 @@ macro_rules! properties {
 }
 
 properties! {
+    bounded_staleness::BoundedStaleness,
     breaker_opens_within::BreakerOpensWithin,
     class_max_wait::ClassMaxWait,
     goodput_recovers::GoodputRecovers,
     latency_slo::LatencySlo,
     linearizable::Linearizable,
+    monotonic_reads::MonotonicReads,
     no_acknowledged_write_lost::NoAcknowledgedWriteLost,
     no_lost_requests::NoLostRequests,
     no_expired_token_accepted::NoExpiredTokenAccepted,
@@ -115,6 +117,7 @@ properties! {
     no_valid_token_rejected::NoValidTokenRejected,
     progress::Progress,
     queue_bounded::QueueBounded,
+    read_your_writes::ReadYourWrites,
     retry_amplification::RetryAmplification,
     scheduled_once_per_local_day::ScheduledOncePerLocalDay,
     service_slo::ServiceSlo,
@@ -122,6 +125,7 @@ properties! {
 }
 
 pub use scheduled_once_per_local_day::{CustomerDays, LocalDayTarget};
+mod session_reads;
 mod token_checks;
 
 /// Where a property is in [`ByType`].
