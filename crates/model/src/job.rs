@@ -43,6 +43,9 @@ pub(crate) struct Job {
     pub(crate) silent: bool,
     /// A database operation that reads (decided when the attempt was sent).
     pub(crate) reads: bool,
+    /// For a database read: its session's last write when the read was sent (position, and
+    /// when it was made), the write the read must reflect. Zero otherwise.
+    pub(crate) own_write: (u64, SimTime),
     /// When the client request arrived.
     pub(crate) arrived: SimTime,
     /// Whether the request arrived after the warm-up (counts in statistics).

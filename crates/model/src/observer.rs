@@ -70,9 +70,9 @@ pub enum Observation {
     /// moved.
     QueueChanged { service: usize, depth: usize, busy: u32 },
     /// A copy of a database (`service`; `primary` is the database's primary's service) served a
-    /// read of `key` for `request` in `session`, reflecting log position `position`. The
-    /// session had last written position `written` (0: never) at `written_at`, and its reads
-    /// had reflected up to `last_read` before. `lag` is how far behind the copy was (since
+    /// read of `key` for `request` in `session`, reflecting log position `position`. When the
+    /// read was sent, the session had last written position `written` (0: never) at
+    /// `written_at`; its reads had reflected up to `last_read` before this one was served. `lag` is how far behind the copy was (since
     /// the oldest write it had not applied was made); `stale` whether the value it returned
     /// was older than the primary's.
     DataRead {

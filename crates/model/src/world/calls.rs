@@ -64,7 +64,7 @@ impl<O: Observer> World<O> {
             site.note_first_attempt(now);
         }
         let picked = site.pick(now, previous);
-        let (target, reads) = self.route_data(slot, picked, now);
+        let (target, reads, own_write) = self.route_data(slot, picked, now);
         self.calls.get_mut(slot).instance = target as u32;
         let site = &mut self.sites[site_index as usize];
         let (permitted, moved) = site.permit(now);
@@ -109,6 +109,7 @@ impl<O: Observer> World<O> {
             counted: arrived >= self.metrics.warmup(),
             class: self.calls.get(slot).class,
             reads,
+            own_write,
             payload: self.calls.get(slot).payload,
             enqueued: now,
             started: now,

@@ -198,13 +198,22 @@ impl<O: Observer> World<O> {
         }
     }
 
-    /// Where an attempt to `picked` (the balancer's choice) goes, and whether it reads: a
-    /// database's writes go to its primary, its reads where the read strategy says. Any other
-    /// callee keeps the balancer's choice.
+    /// Where an attempt to `picked` (the balancer's choice) goes, whether it reads, and for a
+    /// read its session's last write now (which it must reflect): a database's writes go to
+    /// its primary, its reads where the read strategy says. Any other callee keeps the
+    /// balancer's choice.
     #[inline]
-    pub(super) fn route_data(&mut self, call: u32, picked: usize, now: SimTime) -> (usize, bool) {
-        let Some(databases) = &mut self.databases else { return (picked, false) };
-        let Some((index, _)) = databases.of_service[picked] else { return (picked, false) };
+    pub(super) fn route_data(
+        &mut self,
+        call: u32,
+        picked: usize,
+        now: SimTime,
+    ) -> (usize, bool, (u64, SimTime)) {
+        const NOT_DATA: (u64, SimTime) = (0, SimTime::ZERO);
+        let Some(databases) = &mut self.databases else { return (picked, false, NOT_DATA) };
+        let Some((index, _)) = databases.of_service[picked] else {
+            return (picked, false, NOT_DATA);
+        };
         let (site, request, payload) = {
             let c = self.calls.get(call);
             (c.site as usize, c.request, c.payload)
@@ -214,13 +223,18 @@ impl<O: Observer> World<O> {
             Some(op) => op == DataOp::Read,
             None => reads(request, db.step.reads),
         };
+        let session = db.step.session.of(&payload);
+        let own_write = match db.sessions.get(&session) {
+            Some(s) if read => (s.written, s.written_at),
+            _ => NOT_DATA,
+        };
         if self.sites[site].instances <= 1 {
-            return (picked, read); // addressed to one copy by name
+            return (picked, read, own_write); // addressed to one copy by name
         }
-        let copy = if read { db.copy_for_read(db.step.session.of(&payload), now) } else { 0 };
+        let copy = if read { db.copy_for_read(session, now) } else { 0 };
         let chosen = (db.first + copy) as usize;
         self.sites[site].reroute(picked, chosen);
-        (chosen, read)
+        (chosen, read, own_write)
     }
 
     /// The `Database` step: the job's copy writes or reads. Returns whether the job waits (a
@@ -247,8 +261,7 @@ impl<O: Observer> World<O> {
         }
         let db = self.db(index);
         if let (Some(ReadStrategy::WaitForPosition(patience)), true) = (db.step.read, copy > 0) {
-            let session = db.step.session.of(&job.payload);
-            let need = db.sessions.get(&session).map_or(0, |s| s.written);
+            let need = job.own_write.0;
             if db.data.applied(copy) < need {
                 let (request, generation) = (job.request, job.call_gen);
                 db.waiters.push(Waiter { job: slot, request, generation, copy, need });
@@ -305,8 +318,8 @@ impl<O: Observer> World<O> {
             request: job.request,
             key,
             position,
-            written: s.written,
-            written_at: s.written_at,
+            written: job.own_write.0,
+            written_at: job.own_write.1,
             last_read: s.read,
             lag,
             stale,
