@@ -284,6 +284,9 @@ pub struct Series {
     /// with clocks.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub clocks: BTreeMap<String, Vec<(f64, f64)>>,
+    /// Each database replica's lag at the end of every window; only in runs with a database.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replica_lag: Vec<crate::ReplicaLag>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -406,6 +409,9 @@ pub struct Summary {
     /// Each replicated register's operations and leaders; only in runs with registers.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub registers: Vec<crate::RegisterSummary>,
+    /// Each replicated database's reads, stale reads and staleness; only in runs with one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub databases: Vec<crate::DatabaseSummary>,
     pub littles_law: LittlesLaw,
     pub services: BTreeMap<String, ServiceSummary>,
     /// Each service that is a plain M/M/c queue, by name: queueing theory's prediction beside
@@ -464,6 +470,7 @@ impl Summary {
             calendar: CalendarSummary::new(scenario),
             tokens: m.tokens.map(TokenSummary::new),
             registers: crate::register::register_summaries(m),
+            databases: crate::database::database_summaries(m),
             explanation: None,
             littles_law: LittlesLaw {
                 arrival_rate_per_s: m.arrival_rate(),
@@ -583,6 +590,7 @@ impl Series {
             queue_bounds: queue_bounds(scenario),
             latency_cdf: metrics.latency_cdf(),
             clocks: clock_series(metrics),
+            replica_lag: crate::database::replica_lags(metrics),
         }
     }
 

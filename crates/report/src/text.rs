@@ -108,6 +108,9 @@ fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
     for register in &s.registers {
         let _ = writeln!(out, "{}", register.line());
     }
+    for database in &s.databases {
+        let _ = writeln!(out, "{}", database.line());
+    }
     if let Some(trend) = p99_trend {
         let _ = writeln!(out, "p99 trend   {trend}");
     }
