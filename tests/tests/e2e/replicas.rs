@@ -3,7 +3,7 @@
 //! growing one second per second while a partition cuts it off from its primary.
 
 use faultline_scenario::{Outcome, Overrides, load};
-use faultline_tests::run;
+use faultline_tests::{load_bundled, run};
 
 fn load_text(text: &str) -> faultline_scenario::Scenario {
     load("inline.ron", text, &Overrides::default()).unwrap_or_else(|e| panic!("{e}"))
@@ -129,4 +129,19 @@ fn a_partitioned_replica_falls_behind_one_second_per_second_and_catches_up_after
     }
     assert!(lag_at(0, 0.0, 40.0).iter().all(|&(_, lag)| lag < 0.1), "db/1 fell behind");
     assert!(db.resends > 0, "the catch-up came from resends");
+}
+
+/// A stale read's report names the session, the write it missed (position and time), the
+/// replica and that replica's lag then. replica-lag `naive`, seed 1: the first request's read,
+/// 100 ms after its write (plus a few ms on the links), finds db/1 with nothing applied, behind
+/// since that very write: its lag is the time since the write (0.151 − 0.047 = 0.104 s).
+#[test]
+fn a_stale_read_names_the_session_the_write_it_missed_the_replica_and_its_lag() {
+    let outcome = run(&load_bundled("replica-lag", Some("naive"), &[]), 1);
+    let verdict = outcome.verdicts.iter().find(|v| v.name == "ReadYourWrites").expect("judged");
+    let violation = verdict.violation.as_ref().expect("naive reads miss their own writes");
+    let want = "session 746 read key 746 at db/1 at 0.151s, which reflected log position 0: it \
+                missed the session's own write at position 1, made at 0.047s on db/0 (0.104s \
+                before); db/1 was 0.104s behind then.";
+    assert!(violation.detail.starts_with(want), "{}", violation.detail);
 }
