@@ -145,3 +145,24 @@ fn a_stale_read_names_the_session_the_write_it_missed_the_replica_and_its_lag() 
                 before); db/1 was 0.104s behind then.";
     assert!(violation.detail.starts_with(want), "{}", violation.detail);
 }
+
+/// `WaitForPosition`: a read waits at its replica until it has applied the session's last
+/// write. With 3 s of patience (a replica is at most 2 s of apply and a few ms of links
+/// behind) every read is served and reflects it; with 200 ms most of replica-lag's read-backs
+/// (100 ms after their write, with 0.5-2 s to apply) give up and fail, and those served still
+/// reflect the write: the invariant holds either way, and the failures are the price.
+#[test]
+fn waiting_for_the_position_serves_every_read_or_fails_it_never_stale() {
+    let patient = r#"services.db.steps.1.read=WaitForPosition("3s")"#;
+    let outcome = run(&load_bundled("replica-lag", Some("naive"), &[patient]), 1);
+    let db = &outcome.metrics.databases[0];
+    assert!(outcome.all_hold(), "{:?}", outcome.verdicts);
+    assert_eq!((db.waits_given_up, outcome.metrics.failed), (0, 0));
+    let hasty = r#"services.db.steps.1.read=WaitForPosition("200ms")"#;
+    let outcome = run(&load_bundled("replica-lag", Some("naive"), &[hasty]), 1);
+    let db = &outcome.metrics.databases[0];
+    assert!(outcome.all_hold(), "{:?}", outcome.verdicts);
+    // ~1,200 read-backs; P(a replica applies within 300 ms of receiving) is 0: nearly all fail.
+    assert!(db.waits_given_up > 1_000, "{} waits given up", db.waits_given_up);
+    assert_eq!(outcome.metrics.failed, db.waits_given_up, "each give-up fails its request");
+}

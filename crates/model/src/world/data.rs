@@ -23,9 +23,9 @@ pub enum DataEvent {
     Apply { db: u32, copy: u32 },
     /// The primary of `db` looks at what each replica acknowledged, and resends.
     Tick { db: u32 },
-    /// A read waiting for its replica to catch up (job `job`, call generation `generation`)
-    /// gives up.
-    GiveUp { job: u32, generation: u32 },
+    /// A read waiting for its replica to catch up (job `job`, waiting under `ticket`) gives
+    /// up, unless it was served meanwhile.
+    GiveUp { job: u32, ticket: u32 },
     /// Every replica's lag is sampled (once per window).
     Sample,
 }
@@ -50,6 +50,9 @@ struct Session {
 /// A read waiting at a replica for the session's last written position.
 #[derive(Clone, Copy, Debug)]
 struct Waiter {
+    /// Numbers the waits of a world: a give-up names its wait, so one for a read long served
+    /// never ends another read that took the same job slot.
+    ticket: u32,
     job: u32,
     request: u64,
     generation: u32,
@@ -80,6 +83,8 @@ pub(super) struct Databases {
     /// For each service: its database and copy (0 the primary), if it is one.
     of_service: Vec<Option<(u32, u32)>>,
     window: SimDuration,
+    /// The next wait's ticket.
+    tickets: u32,
 }
 
 impl Databases {
@@ -89,6 +94,7 @@ impl Databases {
             dbs: Vec::new(),
             of_service: vec![None; config.services.len()],
             window: config.window,
+            tickets: 0,
         };
         for (service, s) in config.services.iter().enumerate() {
             let Some(step) = s.steps.iter().find_map(|st| match st {
@@ -190,7 +196,7 @@ impl<O: Observer> World<O> {
                 self.resend_tick(db, sched);
                 Ok(())
             }
-            DataEvent::GiveUp { job, generation } => self.give_up(job, generation, sched),
+            DataEvent::GiveUp { job, ticket } => self.give_up(job, ticket, sched),
             DataEvent::Sample => {
                 self.sample_lag(sched);
                 Ok(())
@@ -259,13 +265,16 @@ impl<O: Observer> World<O> {
             self.data_write(index, &job, sched);
             return Ok(false);
         }
-        let db = self.db(index);
+        let databases = self.databases.as_mut().expect("checked above");
+        let ticket = databases.tickets;
+        let db = &mut databases.dbs[index as usize];
         if let (Some(ReadStrategy::WaitForPosition(patience)), true) = (db.step.read, copy > 0) {
             let need = job.own_write.0;
             if db.data.applied(copy) < need {
                 let (request, generation) = (job.request, job.call_gen);
-                db.waiters.push(Waiter { job: slot, request, generation, copy, need });
-                let event = DataEvent::GiveUp { job: slot, generation };
+                db.waiters.push(Waiter { ticket, job: slot, request, generation, copy, need });
+                databases.tickets = ticket.wrapping_add(1);
+                let event = DataEvent::GiveUp { job: slot, ticket };
                 sched.at(now + patience, Event::Data(event));
                 return Ok(true);
             }
@@ -408,10 +417,10 @@ impl<O: Observer> World<O> {
     }
 
     /// A read waited for its position too long: it fails.
-    fn give_up(&mut self, slot: u32, generation: u32, sched: &mut Scheduler<Event>) -> Flow {
+    fn give_up(&mut self, slot: u32, ticket: u32, sched: &mut Scheduler<Event>) -> Flow {
         let databases = self.databases.as_mut().expect("only with databases");
         let found = databases.dbs.iter().enumerate().find_map(|(d, db)| {
-            let i = db.waiters.iter().position(|w| w.job == slot && w.generation == generation)?;
+            let i = db.waiters.iter().position(|w| w.ticket == ticket && w.job == slot)?;
             Some((d, i))
         });
         let Some((d, i)) = found else { return Ok(()) }; // served in time

@@ -340,8 +340,8 @@ impl<O: Observer> Model for World<O> {
                 TraceKey { kind: 13, component: db, request: u64::from(copy) }
             }
             Event::Data(DataEvent::Tick { db }) => TraceKey { kind: 14, component: db, request: 0 },
-            Event::Data(DataEvent::GiveUp { job, generation }) => {
-                TraceKey { kind: 15, component: job, request: u64::from(generation) }
+            Event::Data(DataEvent::GiveUp { job, ticket }) => {
+                TraceKey { kind: 15, component: job, request: u64::from(ticket) }
             }
             Event::Data(DataEvent::Sample) => TraceKey { kind: 16, component: 0, request: 0 },
         }
