@@ -663,6 +663,7 @@ mod tests {
             queue_bounds: Vec::new(),
             latency_cdf: Vec::new(),
             clocks: Default::default(),
+            replica_lag: Vec::new(),
         };
         let clock = Clock { unit: TimeUnit::for_clock(10.0), end_s: 10.0, window_s: 1.0 };
         for ((kind, label), shade) in bands.iter().zip(clock.shades(&series)) {
