@@ -19,13 +19,13 @@ use crate::{DataOp, DatabaseMetrics, LagSample, Step};
 /// A database's timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DataEvent {
-    /// Replica `copy` of database `db` applies the entries ready now.
-    Apply { db: u32, copy: u32 },
+    /// The replica on `service` applies the entries ready now.
+    Apply { service: u32 },
     /// The primary of `db` looks at what each replica acknowledged, and resends.
     Tick { db: u32 },
-    /// A read waiting for its replica to catch up (job `job`, waiting under `ticket`) gives
-    /// up, unless it was served meanwhile.
-    GiveUp { job: u32, ticket: u32 },
+    /// The read waiting under `ticket` for its replica to catch up gives up, unless it was
+    /// served meanwhile. (One `u32` per event: the world's `Event` must stay 12 bytes.)
+    GiveUp { ticket: u32 },
     /// Every replica's lag is sampled (once per window).
     Sample,
 }
@@ -174,6 +174,12 @@ impl<O: Observer> World<O> {
             [index as usize]
     }
 
+    /// The database and copy on `service`.
+    pub(super) fn copy_of(&self, service: u32) -> (u32, u32) {
+        self.databases.as_ref().expect("only with databases").of_service[service as usize]
+            .expect("a database copy's service")
+    }
+
     fn data_node(&self, service: u32) -> u32 {
         self.client_names.len() as u32 + service
     }
@@ -191,12 +197,15 @@ impl<O: Observer> World<O> {
 
     pub(super) fn data_event(&mut self, event: DataEvent, sched: &mut Scheduler<Event>) -> Flow {
         match event {
-            DataEvent::Apply { db, copy } => self.apply_due(db, copy, sched),
+            DataEvent::Apply { service } => {
+                let (db, copy) = self.copy_of(service);
+                self.apply_due(db, copy, sched)
+            }
             DataEvent::Tick { db } => {
                 self.resend_tick(db, sched);
                 Ok(())
             }
-            DataEvent::GiveUp { job, ticket } => self.give_up(job, ticket, sched),
+            DataEvent::GiveUp { ticket } => self.give_up(ticket, sched),
             DataEvent::Sample => {
                 self.sample_lag(sched);
                 Ok(())
@@ -274,7 +283,7 @@ impl<O: Observer> World<O> {
                 let (request, generation) = (job.request, job.call_gen);
                 db.waiters.push(Waiter { ticket, job: slot, request, generation, copy, need });
                 databases.tickets = ticket.wrapping_add(1);
-                let event = DataEvent::GiveUp { job: slot, ticket };
+                let event = DataEvent::GiveUp { ticket };
                 sched.at(now + patience, Event::Data(event));
                 return Ok(true);
             }
@@ -358,10 +367,11 @@ impl<O: Observer> World<O> {
                 let dist = step.apply;
                 let delay = || SimDuration::from_secs_f64(dist.sample_secs(rng));
                 let (received, first) = data.receive(copy, (from, to), now, delay);
-                if let Some(ready) = first {
-                    sched.at(ready, Event::Data(DataEvent::Apply { db: index, copy }));
-                }
                 let primary = self.db(index).first;
+                if let Some(ready) = first {
+                    let service = primary + copy;
+                    sched.at(ready, Event::Data(DataEvent::Apply { service }));
+                }
                 let ack = Message::Data { db: index, copy, msg: DataMsg::Ack { received } };
                 self.transmit(self.data_node(primary + copy), self.data_node(primary), ack, sched);
             }
@@ -383,7 +393,8 @@ impl<O: Observer> World<O> {
         let now = sched.now();
         let db = self.db(index);
         if let Some(next) = db.data.apply_due(copy, now) {
-            sched.at(next, Event::Data(DataEvent::Apply { db: index, copy }));
+            let service = db.first + copy;
+            sched.at(next, Event::Data(DataEvent::Apply { service }));
         }
         self.wake_waiters(index, copy, sched)
     }
@@ -417,10 +428,10 @@ impl<O: Observer> World<O> {
     }
 
     /// A read waited for its position too long: it fails.
-    fn give_up(&mut self, slot: u32, ticket: u32, sched: &mut Scheduler<Event>) -> Flow {
+    fn give_up(&mut self, ticket: u32, sched: &mut Scheduler<Event>) -> Flow {
         let databases = self.databases.as_mut().expect("only with databases");
         let found = databases.dbs.iter().enumerate().find_map(|(d, db)| {
-            let i = db.waiters.iter().position(|w| w.ticket == ticket && w.job == slot)?;
+            let i = db.waiters.iter().position(|w| w.ticket == ticket)?;
             Some((d, i))
         });
         let Some((d, i)) = found else { return Ok(()) }; // served in time
@@ -430,10 +441,10 @@ impl<O: Observer> World<O> {
         if !self.is_waiting_job(&w) {
             return Ok(());
         }
-        let job = self.jobs.get_mut(slot);
+        let job = self.jobs.get_mut(w.job);
         job.failed = true;
         job.step += 1;
-        self.advance(slot, sched)
+        self.advance(w.job, sched)
     }
 
     /// The primary resends to each replica stuck behind; it looks again after `resend`.

@@ -336,12 +336,12 @@ impl<O: Observer> Model for World<O> {
             Event::Register(RegisterEvent::Silence { service, epoch }) => {
                 TraceKey { kind: 11, component: service, request: u64::from(epoch) }
             }
-            Event::Data(DataEvent::Apply { db, copy }) => {
-                TraceKey { kind: 13, component: db, request: u64::from(copy) }
+            Event::Data(DataEvent::Apply { service }) => {
+                TraceKey { kind: 13, component: service, request: 0 }
             }
             Event::Data(DataEvent::Tick { db }) => TraceKey { kind: 14, component: db, request: 0 },
-            Event::Data(DataEvent::GiveUp { job, ticket }) => {
-                TraceKey { kind: 15, component: job, request: u64::from(ticket) }
+            Event::Data(DataEvent::GiveUp { ticket }) => {
+                TraceKey { kind: 15, component: ticket, request: 0 }
             }
             Event::Data(DataEvent::Sample) => TraceKey { kind: 16, component: 0, request: 0 },
         }
@@ -378,17 +378,17 @@ impl<O: Observer> Model for World<O> {
             Event::Register(RegisterEvent::Silence { service, .. }) => {
                 self.activity_at(service as usize, "waiting for a leader")
             }
-            Event::Data(DataEvent::Apply { .. }) => Activity {
-                component: "a database replica".into(),
-                doing: "applying its log".into(),
-            },
+            Event::Data(DataEvent::Apply { service }) => {
+                self.activity_at(service as usize, "applying its log")
+            }
             Event::Data(DataEvent::Tick { .. }) => Activity {
                 component: "a database primary".into(),
                 doing: "resending its log".into(),
             },
-            Event::Data(DataEvent::GiveUp { job, .. }) => {
-                self.activity_at(self.jobs.get(job).service as usize, "giving up on a read")
-            }
+            Event::Data(DataEvent::GiveUp { .. }) => Activity {
+                component: "a database replica".into(),
+                doing: "giving up on a read".into(),
+            },
             Event::Data(DataEvent::Sample) => {
                 Activity { component: "the databases".into(), doing: "sampling replica lag".into() }
             }
