@@ -166,3 +166,26 @@ fn waiting_for_the_position_serves_every_read_or_fails_it_never_stale() {
     assert!(db.waits_given_up > 1_000, "{} waits given up", db.waits_given_up);
     assert_eq!(outcome.metrics.failed, db.waits_given_up, "each give-up fails its request");
 }
+
+/// `PrimaryAfterWrite(3s)` sends a read to the primary exactly when its session wrote in the
+/// last 3 s. In replica-lag `fixed` every read-back (100 ms after its write) goes there, and a
+/// browsing read of a key (one of 1,000 sessions, whose writes come at w/1,000 per second for a
+/// run-wide write rate w) does with probability 1 − exp(−3 s × w/1,000) ≈ 5 %. The expected
+/// count of primary reads is then the read-backs plus that share of the browsing reads; the
+/// measured one must lie within the 99 % binomial interval of the browsing part (±46 reads of
+/// ~6,000 at seed 1). A 1 s window would give ~100 fewer, reading only the read-backs ~330
+/// fewer.
+#[test]
+fn primary_after_write_sends_the_reads_within_the_window_to_the_primary() {
+    let outcome = run(&load_bundled("replica-lag", Some("fixed"), &[]), 1);
+    let db = &outcome.metrics.databases[0];
+    let secs = 60.0; // the run's length
+    // Each write's request reads back once, but for the few still in flight at the end.
+    let read_backs = db.writes - outcome.in_flight.min(db.writes);
+    let browsing = db.reads - read_backs;
+    let p = 1.0 - (-3.0 * db.writes as f64 / secs / 1_000.0).exp();
+    let expected = read_backs as f64 + p * browsing as f64;
+    let half = 2.576 * (browsing as f64 * p * (1.0 - p)).sqrt();
+    eprintln!("primary reads {} expected {expected:.0} ± {half:.0}", db.primary_reads);
+    assert!((db.primary_reads as f64 - expected).abs() <= half, "{db:?}");
+}
