@@ -42,8 +42,13 @@ impl Property for BoundedStaleness {
 
     fn verdict(&self, end: &RunEnd) -> Option<Violation> {
         let broke = format!("came from a copy more than {} behind", secs(self.max));
+        let max = self.max;
         self.reads.violation(end, &broke, |read, _| {
-            format!("its copy had not applied writes made up to {} before", secs(read.lag))
+            format!(
+                "the oldest write its copy had not applied was {} old, {} over the bound",
+                secs(read.lag),
+                secs(SimDuration::from_nanos(read.lag.as_nanos().saturating_sub(max.as_nanos())))
+            )
         })
     }
 }
@@ -70,9 +75,9 @@ mod tests {
         assert_eq!(v.at, t(1_200));
         assert_eq!(
             v.detail,
-            "session 7 read key 7 at s at 1.200s, which reflected log position 40: its copy had \
-             not applied writes made up to 1.500s before; s was 1.500s behind then. 1 of 1 reads \
-             came from a copy more than 1.000s behind"
+            "session 7 read key 7 at s at 1.200s, which reflected log position 40: the oldest \
+             write its copy had not applied was 1.500s old, 0.500s over the bound; s was 1.500s \
+             behind then. 1 of 1 reads came from a copy more than 1.000s behind"
         );
     }
 }
