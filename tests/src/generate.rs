@@ -666,8 +666,24 @@ impl<'u, 'a> Gen<'u, 'a> {
                 format!("Parallel([{}])", calls.join(", "))
             }
             4 if depth < 2 => self.fanout(i, depth)?,
+            5 if self.one_in(6)? => self.database()?,
             _ => self.batch(i)?,
         })
+    }
+
+    /// A `Database` step: the service's instances a primary and replicas (a read strategy
+    /// without replicas, or in a fan-out, or twice in a handler, is refused).
+    fn database(&mut self) -> Result<String> {
+        let reads = self.pick_or_wrong(&["\"50%\"", "\"0%\"", "\"100%\""], &["\"150%\""])?;
+        let read = self.pick(&[
+            "",
+            ", read: Any",
+            ", read: Sticky",
+            ", read: PrimaryAfterWrite(\"1s\")",
+            ", read: WaitForPosition(\"200ms\")",
+        ])?;
+        let resend = self.pick_or_wrong(&["", ", resend: \"100ms\""], &[", resend: \"0s\""])?;
+        Ok(format!("Database(apply: {}, reads: {reads}{read}{resend})", self.dist()?))
     }
 
     fn call(&mut self, i: usize) -> Result<String> {
@@ -979,6 +995,10 @@ impl<'u, 'a> Gen<'u, 'a> {
             return Ok(token.to_string());
         }
         Ok(match kind {
+            0 if self.one_in(4)? => {
+                let session = ["ReadYourWrites", "MonotonicReads", "BoundedStaleness(max: \"2s\")"];
+                self.pick(&session)?.to_string()
+            }
             0 => "NoLostRequests".to_string(),
             1 => {
                 let (bound, after) = (self.positive_duration()?, self.early_instant()?);

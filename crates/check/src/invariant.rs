@@ -5,11 +5,12 @@ use faultline_engine::{SimDuration, SimTime};
 use faultline_model::Timestamp;
 
 use crate::property::{
-    AnyProperty, BreakerOpensWithin, ClassMaxWait, EffectNames, EntityNames, ExactlyOnceEffects,
-    FinalStateMatchesLastEvent, GoodputRecovers, LatencySlo, Linearizable, NoAcknowledgedWriteLost,
-    NoExpiredTokenAccepted, NoLostMessages, NoLostRequests, NoSecondOutage, NoSilentFailures,
-    NoValidTokenRejected, Progress, QueueBounded, RetryAmplification, RunSetup,
-    ScheduledOncePerLocalDay, ServiceSlo, SuccessRate, ValidTransitions,
+    AnyProperty, BoundedStaleness, BreakerOpensWithin, ClassMaxWait, EffectNames, EntityNames,
+    ExactlyOnceEffects, FinalStateMatchesLastEvent, GoodputRecovers, LatencySlo, Linearizable,
+    MonotonicReads, NoAcknowledgedWriteLost, NoExpiredTokenAccepted, NoLostMessages,
+    NoLostRequests, NoSecondOutage, NoSilentFailures, NoValidTokenRejected, Progress, QueueBounded,
+    ReadYourWrites, RetryAmplification, RunSetup, ScheduledOncePerLocalDay, ServiceSlo,
+    SuccessRate, ValidTransitions,
 };
 
 pub use crate::property::{CustomerDays, LocalDayTarget};
@@ -79,6 +80,12 @@ pub enum Invariant {
     /// At end: each entity is in the state its last event (highest version, or sent last)
     /// moves it to.
     FinalStateMatchesLastEvent(EntityNames),
+    /// Always: every read of a replicated database reflects its session's own last write.
+    ReadYourWrites,
+    /// Always: no session reads an older log position than it already read.
+    MonotonicReads,
+    /// Always: no read comes from a copy more than `max` behind.
+    BoundedStaleness { max: SimDuration },
 }
 
 impl Invariant {
@@ -124,6 +131,9 @@ impl Invariant {
             Invariant::FinalStateMatchesLastEvent(names) => {
                 FinalStateMatchesLastEvent::new(names.clone()).into()
             }
+            Invariant::ReadYourWrites => ReadYourWrites::new().into(),
+            Invariant::MonotonicReads => MonotonicReads::new().into(),
+            Invariant::BoundedStaleness { max } => BoundedStaleness::new(*max).into(),
         }
     }
 
@@ -185,6 +195,9 @@ mod tests {
             },
             Invariant::NoValidTokenRejected,
             Invariant::NoExpiredTokenAccepted,
+            Invariant::ReadYourWrites,
+            Invariant::MonotonicReads,
+            Invariant::BoundedStaleness { max: d },
         ];
         for invariant in all {
             let (variant, name) = (format!("{invariant:?}"), invariant.name());

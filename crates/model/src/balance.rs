@@ -175,6 +175,12 @@ impl Balancer {
 
     /// An attempt sent to `service` ended. `failed` is an error or a timeout; rejections say
     /// nothing about the instance's health and pass `None`.
+    /// An attempt counted at `from` went to `to`.
+    pub(crate) fn reroute(&mut self, from: usize, to: usize) {
+        self.seen[from - self.first].outstanding -= 1;
+        self.seen[to - self.first].outstanding += 1;
+    }
+
     pub(crate) fn record(&mut self, service: usize, failed: Option<bool>, now: SimTime) {
         let i = service - self.first;
         self.seen[i].outstanding -= 1;

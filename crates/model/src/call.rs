@@ -99,6 +99,8 @@ pub(crate) struct CallSite {
     in_flight: u32,
     retry: Option<Retry>,
     breaker: Option<Breaker>,
+    /// To a database: read or write (`None`: the database decides).
+    pub(crate) op: Option<crate::DataOp>,
 }
 
 impl CallSite {
@@ -141,6 +143,7 @@ impl CallSite {
             in_flight: 0,
             retry,
             breaker: config.breaker.map(Breaker::new),
+            op: config.op,
         }
     }
 
@@ -168,6 +171,16 @@ impl CallSite {
         match &mut self.balancer {
             None => self.target,
             Some(balancer) => balancer.pick(now, previous),
+        }
+    }
+
+    /// The attempt the balancer sent to `picked` goes to `chosen` instead (a database's read
+    /// strategy chose it): the balancer counts it where it went.
+    pub(crate) fn reroute(&mut self, picked: usize, chosen: usize) {
+        if let Some(balancer) = &mut self.balancer
+            && picked != chosen
+        {
+            balancer.reroute(picked, chosen);
         }
     }
 

@@ -98,6 +98,8 @@ pub struct CallConfig {
     /// How heavy this call's request is: the callee's local work takes this many times longer
     /// (1.0 for an ordinary request; a report query may weigh 20).
     pub weight: f64,
+    /// To a database: read or write (`None`: the database's share of reads decides).
+    pub op: Option<crate::DataOp>,
 }
 
 impl CallConfig {
@@ -114,6 +116,7 @@ impl CallConfig {
             balance: Balance::RoundRobin,
             ejection: None,
             weight: 1.0,
+            op: None,
         }
     }
 }
@@ -156,6 +159,9 @@ pub enum Step {
     Effect(crate::EffectStep),
     /// Moves an entity by the event the request names (see [`ApplyStep`](crate::ApplyStep)).
     Apply(Box<crate::ApplyStep>),
+    /// A read or write of the database this service's instances hold (instance 0 the primary,
+    /// the others read replicas; see [`DatabaseStep`](crate::DatabaseStep)).
+    Database(crate::DatabaseStep),
 }
 
 /// A client that holds a token and sends it with every request.
@@ -397,6 +403,11 @@ impl WorldConfig {
     /// Whether some handler reads or writes a replicated register.
     pub fn has_registers(&self) -> bool {
         self.services.iter().any(|s| s.steps.iter().any(|st| matches!(st, Step::Register(_))))
+    }
+
+    /// Whether some handler reads or writes a replicated database.
+    pub fn has_databases(&self) -> bool {
+        self.services.iter().any(|s| s.steps.iter().any(|st| matches!(st, Step::Database(_))))
     }
 
     /// The name callers know `endpoint` by: the service's, or its instances' group's.

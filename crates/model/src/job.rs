@@ -46,6 +46,11 @@ pub(crate) struct Job {
     /// It handles a message a broker delivered: `call` and `call_gen` name the delivery, and
     /// its outcome acknowledges or releases the message instead of answering a call.
     pub(crate) delivery: bool,
+    /// A database operation that reads (decided when the attempt was sent).
+    pub(crate) reads: bool,
+    /// For a database read: its session's last write when the read was sent (position, and
+    /// when it was made), the write the read must reflect. Zero otherwise.
+    pub(crate) own_write: (u64, SimTime),
     /// When the client request arrived.
     pub(crate) arrived: SimTime,
     /// Whether the request arrived after the warm-up (counts in statistics).

@@ -12,6 +12,7 @@ mod call;
 mod client;
 mod clock;
 mod config;
+mod data;
 mod dist;
 mod effects;
 mod faults;
@@ -42,6 +43,7 @@ pub use config::{
     MAX_CALLS_PER_STEP, MAX_CLASSES, MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig,
     ServiceGroup, Step, TokenHolding, WorldConfig,
 };
+pub use data::{DataOp, DatabaseMetrics, DatabaseStep, LagSample, ReadStrategy, SessionBy};
 pub use dist::Dist;
 pub use effects::{
     Applied, ApplyStep, DedupTable, EffectStep, Entities, MAX_STATES, OncePer, Transitions,

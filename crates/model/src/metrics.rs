@@ -248,6 +248,8 @@ pub struct Metrics {
     pub registers: Vec<crate::RegisterHistory>,
     /// Each subscription's account of its messages (empty without topics).
     pub brokers: Vec<crate::broker::SubscriptionReport>,
+    /// Each replicated database's reads, staleness and replica lag.
+    pub databases: Vec<crate::DatabaseMetrics>,
     latency: Latencies,
     /// How long client requests that arrived after the warm-up took to fail (error or timeout,
     /// after any retries), and to be turned away: the other half of the latency story.
@@ -308,6 +310,7 @@ impl Metrics {
             tokens: None,
             registers: Vec::new(),
             brokers: Vec::new(),
+            databases: Vec::new(),
             latency: Latencies::new(max),
             failed_latency: Latencies::new(max),
             rejected_latency: Latencies::new(max),

@@ -113,6 +113,25 @@ pub enum Observation {
         request: u64,
         service: usize,
     },
+    /// A copy of a database (`service`; `primary` is the database's primary's service) served a
+    /// read of `key` for `request` in `session`, reflecting log position `position`. When the
+    /// read was sent, the session had last written position `written` (0: never) at
+    /// `written_at`; its reads had reflected up to `last_read` before this one was served. `lag` is how far behind the copy was (since
+    /// the oldest write it had not applied was made); `stale` whether the value it returned
+    /// was older than the primary's.
+    DataRead {
+        service: usize,
+        primary: usize,
+        session: u64,
+        request: u64,
+        key: u64,
+        position: u64,
+        written: u64,
+        written_at: SimTime,
+        last_read: u64,
+        lag: SimDuration,
+        stale: bool,
+    },
 }
 
 /// Which kind of [`Observation`], without its data.
@@ -135,6 +154,7 @@ pub enum ObservationKind {
     EffectSuppressed,
     EventApplied,
     EventSkipped,
+    DataRead,
 }
 
 impl Observation {
@@ -158,6 +178,7 @@ impl Observation {
             Observation::EffectSuppressed { .. } => ObservationKind::EffectSuppressed,
             Observation::EventApplied { .. } => ObservationKind::EventApplied,
             Observation::EventSkipped { .. } => ObservationKind::EventSkipped,
+            Observation::DataRead { .. } => ObservationKind::DataRead,
         }
     }
 }

@@ -34,6 +34,8 @@ pub(crate) enum StepPlan {
     RegisterCheck,
     /// Its second half, after its work: the read or write, maybe waiting for a majority.
     RegisterAct,
+    /// A database read or write (a read may wait for its replica to catch up).
+    DataAct,
     /// Publishes through call site `site`, shaped by publisher `publisher`.
     Publish {
         site: u32,
@@ -249,6 +251,7 @@ impl Planner<'_> {
                 StepPlan::Publish { site, publisher }
             }
             Step::Require { fields } => StepPlan::Require { fields: *fields },
+            Step::Database(_) => StepPlan::DataAct,
         }
     }
 

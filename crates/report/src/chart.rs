@@ -247,11 +247,13 @@ pub const THROUGHPUT: &str = "throughput";
 pub const QUEUES: &str = "queues";
 pub const LATENCY_CDF: &str = "latency-cdf";
 /// The names of the charts every report has, in the order [`charts`] makes them; a run with
-/// clocks adds [`crate::clock::CLOCKS`] after them.
+/// clocks adds [`crate::clock::CLOCKS`] after them, and one with a database
+/// [`crate::database::REPLICA_LAG`].
 pub const CHART_NAMES: [&str; 4] = [LATENCY, THROUGHPUT, QUEUES, LATENCY_CDF];
 
 /// The report's charts, most telling first: latency over time, rates over time, queue depth
-/// over time, and the latency distribution; then, with clocks, the nodes' clock offsets.
+/// over time, and the latency distribution; then, with clocks, the nodes' clock offsets, and
+/// with a database, its replicas' lag.
 pub fn charts(summary: &Summary, series: &Series) -> Vec<Chart> {
     let mut charts = vec![
         latency_chart(summary, series),
@@ -260,6 +262,7 @@ pub fn charts(summary: &Summary, series: &Series) -> Vec<Chart> {
         latency_cdf_chart(series),
     ];
     charts.extend(clock_chart(summary, series));
+    charts.extend(crate::database::replica_lag_chart(summary, series));
     charts
 }
 
@@ -675,6 +678,7 @@ mod tests {
             latency_cdf: Vec::new(),
             clocks: Default::default(),
             subscriptions: Vec::new(),
+            replica_lag: Vec::new(),
         };
         let clock = Clock { unit: TimeUnit::for_clock(10.0), end_s: 10.0, window_s: 1.0 };
         for ((kind, label), shade) in bands.iter().zip(clock.shades(&series)) {

@@ -265,6 +265,28 @@ fn tables(out: &mut String, s: &Summary) {
         }
         out.push_str("</table>\n");
     }
+    for database in &s.databases {
+        database_table(out, database);
+    }
+}
+
+/// A database's writes and reads, its stale reads and how stale its reads were.
+fn database_table(out: &mut String, d: &crate::DatabaseSummary) {
+    out.push_str(
+        "<table>\n<tr><th>database</th><th class=\"n\">writes</th><th class=\"n\">reads</th>\
+         <th class=\"n\">from the primary</th><th class=\"n\">stale</th>\
+         <th class=\"n\">stale rate</th><th class=\"n\">staleness p50</th>\
+         <th class=\"n\">p99</th><th class=\"n\">max</th><th class=\"n\">waits given up</th>\
+         <th class=\"n\">resends</th></tr>\n",
+    );
+    let counts = [d.writes, d.reads, d.primary_reads, d.stale_reads];
+    let mut cells: Vec<String> = counts.iter().map(|&n| thousands(n)).collect();
+    cells.push(format!("{:.1}%", 100.0 * d.stale_read_rate));
+    let s = &d.staleness_s;
+    cells.extend([s.p50_s, s.p99_s, s.max_s].map(faultline_engine::human_secs));
+    cells.extend([d.waits_given_up, d.resends].map(thousands));
+    row(out, &d.name, &cells);
+    out.push_str("</table>\n");
 }
 
 /// A register's operations by how they ended, and the replicas that took over as leader.

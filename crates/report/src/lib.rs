@@ -7,6 +7,7 @@ mod analytic;
 pub mod chart;
 mod clock;
 pub mod compare;
+mod database;
 mod explain;
 mod folder;
 mod html;
@@ -25,6 +26,7 @@ mod vary;
 pub use analytic::{AnalyticSummary, QueueFigures, analytic_summaries, erlang_c};
 pub use chart::{Chart, charts, compare_charts, vary_chart};
 pub use clock::{CLOCKS, ClockSummary, clock_chart};
+pub use database::{DatabaseSummary, REPLICA_LAG, ReplicaLag, Staleness, replica_lag_chart};
 pub use explain::{Witness, explain};
 pub use folder::{
     ReportError, ReportFile, render_report, write_compare_report, write_report, write_vary_report,

@@ -319,6 +319,9 @@ pub struct Series {
     /// Each subscription's backlog and dead letters over time; only in runs with topics.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subscriptions: Vec<crate::SubscriptionDepths>,
+    /// Each database replica's lag at the end of every window; only in runs with a database.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replica_lag: Vec<crate::ReplicaLag>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -444,6 +447,9 @@ pub struct Summary {
     /// Each subscription's account of its topic's messages; only in runs with topics.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub messaging: Vec<crate::SubscriptionSummary>,
+    /// Each replicated database's reads, stale reads and staleness; only in runs with one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub databases: Vec<crate::DatabaseSummary>,
     pub littles_law: LittlesLaw,
     pub services: BTreeMap<String, ServiceSummary>,
     /// Each service that is a plain M/M/c queue, by name: queueing theory's prediction beside
@@ -503,6 +509,7 @@ impl Summary {
             tokens: m.tokens.map(TokenSummary::new),
             registers: crate::register::register_summaries(m),
             messaging: crate::messaging::subscription_summaries(m),
+            databases: crate::database::database_summaries(m),
             explanation: None,
             littles_law: LittlesLaw {
                 arrival_rate_per_s: m.arrival_rate(),
@@ -624,6 +631,7 @@ impl Series {
             latency_cdf: metrics.latency_cdf(),
             clocks: clock_series(metrics),
             subscriptions: crate::messaging::subscription_depths(metrics),
+            replica_lag: crate::database::replica_lags(metrics),
         }
     }
 

@@ -111,6 +111,9 @@ fn requests(out: &mut String, s: &Summary, p99_trend: Option<&str>) {
     for subscription in &s.messaging {
         let _ = writeln!(out, "{}", subscription.line());
     }
+    for database in &s.databases {
+        let _ = writeln!(out, "{}", database.line());
+    }
     if let Some(trend) = p99_trend {
         let _ = writeln!(out, "p99 trend   {trend}");
     }

@@ -179,6 +179,27 @@ pub struct CallRaw {
     pub outlier_ejection: Option<EjectionRaw>,
     #[serde(default)]
     pub weight: Option<f64>,
+    /// To a database: `Read` or `Write` (left out: the database's share of reads decides).
+    #[serde(default)]
+    pub op: Option<DataOpRaw>,
+}
+
+/// What a call to a database asks for.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename = "op")]
+pub enum DataOpRaw {
+    Read,
+    Write,
+}
+
+/// How callers pick the copy of a database a read goes to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "read strategy")]
+pub enum ReadStrategyRaw {
+    Any,
+    Sticky,
+    PrimaryAfterWrite(String),
+    WaitForPosition(String),
 }
 
 /// How a client picks a value for a request's key or field.
@@ -360,6 +381,23 @@ pub enum StepRaw {
         reads: String,
         /// Local work between deciding to serve and serving.
         apply: DistRaw,
+    },
+    /// A read or write of the database this service's instances hold (instance 0 the primary).
+    Database {
+        /// How long a replica takes to apply an entry it received.
+        apply: DistRaw,
+        /// The share of requests that read when their call does not say ("80%").
+        #[serde(default)]
+        reads: Option<String>,
+        /// Which copy serves reads; left out: the primary.
+        #[serde(default)]
+        read: Option<ReadStrategyRaw>,
+        /// The named field whose values are sessions; left out: the request's key.
+        #[serde(default)]
+        session: Option<String>,
+        /// How often the primary resends what a replica has not acknowledged.
+        #[serde(default)]
+        resend: Option<String>,
     },
     /// Records a side effect that must happen once per operation (`once_per` names it).
     Effect {
@@ -774,6 +812,14 @@ pub enum InvariantRaw {
         min: f64,
     },
     Linearizable,
+    /// Every read of a replicated database reflects its session's own last write.
+    ReadYourWrites,
+    /// No session reads an older log position than it already read.
+    MonotonicReads,
+    /// No read comes from a copy more than `max` behind.
+    BoundedStaleness {
+        max: String,
+    },
     NoAcknowledgedWriteLost,
     GoodputRecovers {
         share: f64,

@@ -88,7 +88,8 @@ fn step_work<'a>(
         | StepRaw::Require { .. }
         | StepRaw::Register { .. }
         | StepRaw::Effect { .. }
-        | StepRaw::Apply { .. } => 0,
+        | StepRaw::Apply { .. }
+        | StepRaw::Database { .. } => 0,
         // A message for its broker, whose work is small beside what consumers do.
         StepRaw::Publish { .. } => 1,
         StepRaw::Call(c) => call(&c.to, memo),
@@ -127,7 +128,8 @@ fn callees(step: &StepRaw) -> Vec<&str> {
         | StepRaw::Publish { .. }
         | StepRaw::Register { .. }
         | StepRaw::Effect { .. }
-        | StepRaw::Apply { .. } => vec![],
+        | StepRaw::Apply { .. }
+        | StepRaw::Database { .. } => vec![],
         StepRaw::Call(call) => vec![call.to.as_str()],
         StepRaw::Parallel(calls) => calls.iter().map(|c| c.to.as_str()).collect(),
         StepRaw::Batch { to, .. } => vec![to.as_str()],

@@ -161,6 +161,32 @@ const CASES: &[Case] = &[
         says: "ends before followers give up",
     },
     Case {
+        name: "read strategy on a database with no replicas",
+        edits: &[(
+            "service_time: Exp(mean: \"50ms\")",
+            "steps: [Database(apply: Const(\"1ms\"), reads: \"50%\", read: Sticky)]",
+        )],
+        args: &[],
+        at: Some("Sticky"),
+        says: "set `instances: 2` or more on `api`",
+    },
+    Case {
+        name: "database session naming a field no request carries",
+        edits: &[
+            (
+                "\"web\": (target: \"api\", rate: \"10/s\")",
+                "\"web\": (target: \"api\", rate: \"10/s\", fields: {\"user\": Uniform(9)})",
+            ),
+            (
+                "service_time: Exp(mean: \"50ms\")",
+                "instances: 2, steps: [Database(apply: Const(\"1ms\"), session: \"usr\")]",
+            ),
+        ],
+        args: &[],
+        at: Some("\"usr\""),
+        says: "did you mean `user`?",
+    },
+    Case {
         name: "misspelt field",
         edits: &[("workers: 2", "wrokers: 2")],
         args: &[],

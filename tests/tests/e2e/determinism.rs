@@ -79,6 +79,7 @@ fn client(name: &str, target: usize, rate: f64) -> ClientConfig {
         weight: 1.0,
         balance: Default::default(),
         ejection: None,
+        op: None,
     };
     ClientConfig {
         name: name.into(),

@@ -23,6 +23,7 @@ mod plots;
 mod readme;
 mod recorded;
 mod replay;
+mod replicas;
 mod report;
 mod retry_storm;
 mod shrink;

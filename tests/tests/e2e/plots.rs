@@ -159,6 +159,10 @@ fn every_plot_is_titled_labelled_and_readable() {
         if !summary.clocks.is_empty() {
             expected.push(faultline_report::CLOCKS);
         }
+        // A run with a database (replica-lag, monotonic-reads) plots its replicas' lag, last.
+        if !summary.databases.is_empty() {
+            expected.push(faultline_report::REPLICA_LAG);
+        }
         assert_eq!(names, expected, "{context}");
         for chart in &charts {
             check_chart(&context, chart);

@@ -103,6 +103,7 @@ macro_rules! properties {
 }
 
 properties! {
+    bounded_staleness::BoundedStaleness,
     breaker_opens_within::BreakerOpensWithin,
     class_max_wait::ClassMaxWait,
     exactly_once_effects::ExactlyOnceEffects,
@@ -110,6 +111,7 @@ properties! {
     goodput_recovers::GoodputRecovers,
     latency_slo::LatencySlo,
     linearizable::Linearizable,
+    monotonic_reads::MonotonicReads,
     no_acknowledged_write_lost::NoAcknowledgedWriteLost,
     no_lost_messages::NoLostMessages,
     no_lost_requests::NoLostRequests,
@@ -119,6 +121,7 @@ properties! {
     no_valid_token_rejected::NoValidTokenRejected,
     progress::Progress,
     queue_bounded::QueueBounded,
+    read_your_writes::ReadYourWrites,
     retry_amplification::RetryAmplification,
     scheduled_once_per_local_day::ScheduledOncePerLocalDay,
     service_slo::ServiceSlo,
@@ -128,6 +131,7 @@ properties! {
 
 pub use scheduled_once_per_local_day::{CustomerDays, LocalDayTarget};
 mod entities;
+mod session_reads;
 mod token_checks;
 pub use entities::{EntityNames, EntityTable};
 pub use exactly_once_effects::EffectNames;

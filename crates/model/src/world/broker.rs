@@ -383,6 +383,8 @@ impl<O: Observer> World<O> {
             silent: false,
             delivery: true,
             attempt: delivery.receive,
+            reads: false,
+            own_write: (0, SimTime::ZERO),
             arrived: now,
             counted: now >= self.metrics.warmup(),
             enqueued: now,
@@ -512,10 +514,10 @@ impl<O: Observer> World<O> {
     pub(super) fn broker_trace_key(&self, event: BrokerEvent) -> TraceKey {
         match event {
             BrokerEvent::Expire { flight, generation } => {
-                TraceKey { kind: 14, component: flight, request: u64::from(generation) }
+                TraceKey { kind: 19, component: flight, request: u64::from(generation) }
             }
-            BrokerEvent::Alarm { sub } => TraceKey { kind: 15, component: sub, request: 0 },
-            BrokerEvent::Replay { sub } => TraceKey { kind: 16, component: sub, request: 0 },
+            BrokerEvent::Alarm { sub } => TraceKey { kind: 20, component: sub, request: 0 },
+            BrokerEvent::Replay { sub } => TraceKey { kind: 21, component: sub, request: 0 },
         }
     }
 

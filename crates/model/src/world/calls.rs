@@ -63,7 +63,8 @@ impl<O: Observer> World<O> {
         if attempt == 1 {
             site.note_first_attempt(now);
         }
-        let target = site.pick(now, previous);
+        let picked = site.pick(now, previous);
+        let (target, reads, own_write) = self.route_data(slot, picked, now);
         self.calls.get_mut(slot).instance = target as u32;
         let site = &mut self.sites[site_index as usize];
         let (permitted, moved) = site.permit(now);
@@ -109,6 +110,8 @@ impl<O: Observer> World<O> {
             arrived,
             counted: arrived >= self.metrics.warmup(),
             class: self.calls.get(slot).class,
+            reads,
+            own_write,
             payload: self.calls.get(slot).payload,
             enqueued: now,
             started: now,

@@ -147,6 +147,12 @@ impl<O: Observer> World<O> {
                         return self.finish_job(slot, sched);
                     }
                 }
+                StepPlan::DataAct => {
+                    if self.data_act(slot, sched)? {
+                        return Ok(()); // a read waits for its replica to catch up
+                    }
+                    self.jobs.get_mut(slot).step += 1;
+                }
                 StepPlan::RegisterAct => {
                     if self.register_act(slot, sched)? {
                         return Ok(()); // waits for a majority

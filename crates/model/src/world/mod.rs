@@ -10,6 +10,7 @@ mod broker;
 mod calls;
 mod clients;
 mod clocks;
+mod data;
 mod effects;
 mod end;
 mod jobs;
@@ -23,6 +24,8 @@ use batch::Batcher;
 pub use broker::BrokerEvent;
 use broker::Brokers;
 use clocks::Clocks;
+pub use data::DataEvent;
+use data::Databases;
 use effects::Effects;
 pub use network::NetEvent;
 use network::{AWAY, Wire};
@@ -73,6 +76,8 @@ pub enum Event {
     Register(RegisterEvent),
     /// Brokers' timers (only in a world with topics).
     Broker(BrokerEvent),
+    /// Replicated databases' applies and timers (only in a world with a database).
+    Data(DataEvent),
 }
 
 /// Handling an event goes on until it is done, or stops the run at a limit. Boxed so that the
@@ -137,6 +142,8 @@ pub struct World<O> {
     brokers: Option<Box<Brokers>>,
     /// Dedup and entity tables; `None` when no handler has an `Effect` or `Apply` step.
     effects: Option<Box<Effects>>,
+    /// Replicated databases; `None` when no handler has a `Database` step.
+    databases: Option<Box<Databases>>,
     /// The services each client's requests go to: (first, count).
     client_targets: Vec<(usize, usize)>,
 }
@@ -207,6 +214,7 @@ impl<O: Observer> World<O> {
             registers: Registers::new(config, &streams).map(Box::new),
             brokers: Brokers::new(config, publishers, &streams).map(Box::new),
             effects: Effects::new(config).map(Box::new),
+            databases: Databases::new(config, &streams).map(Box::new),
             client_targets: config
                 .clients
                 .iter()
@@ -226,6 +234,7 @@ impl<O: Observer> World<O> {
         self.metrics.registers =
             self.registers.take().map_or_else(Vec::new, |r| r.into_histories());
         self.metrics.brokers = self.broker_reports();
+        self.metrics.databases = self.databases.take().map_or_else(Vec::new, |d| d.into_metrics());
         self.metrics.finish();
         (self.metrics, self.observer, self.requests_in_flight as u64)
     }
@@ -290,6 +299,7 @@ impl<O: Observer> Model for World<O> {
         self.schedule_crashes(sched);
         self.start_registers(sched);
         self.start_brokers(sched);
+        self.start_databases(sched);
         Ok(())
     }
 
@@ -307,6 +317,7 @@ impl<O: Observer> Model for World<O> {
             Event::Node(NodeEvent::Crash { service }) => self.crash(service as usize, sched),
             Event::Register(event) => self.register_event(event, sched),
             Event::Broker(event) => self.broker_event(event, sched),
+            Event::Data(event) => self.data_event(event, sched),
         };
         flow.map_err(|stop| *stop)
     }
@@ -342,6 +353,14 @@ impl<O: Observer> Model for World<O> {
                 TraceKey { kind: 11, component: service, request: u64::from(epoch) }
             }
             Event::Broker(event) => self.broker_trace_key(event),
+            Event::Data(DataEvent::Apply { service }) => {
+                TraceKey { kind: 13, component: service, request: 0 }
+            }
+            Event::Data(DataEvent::Tick { db }) => TraceKey { kind: 14, component: db, request: 0 },
+            Event::Data(DataEvent::GiveUp { ticket }) => {
+                TraceKey { kind: 15, component: ticket, request: 0 }
+            }
+            Event::Data(DataEvent::Sample) => TraceKey { kind: 16, component: 0, request: 0 },
         }
     }
 
@@ -377,6 +396,20 @@ impl<O: Observer> Model for World<O> {
                 self.activity_at(service as usize, "waiting for a leader")
             }
             Event::Broker(event) => self.broker_activity(event),
+            Event::Data(DataEvent::Apply { service }) => {
+                self.activity_at(service as usize, "applying its log")
+            }
+            Event::Data(DataEvent::Tick { .. }) => Activity {
+                component: "a database primary".into(),
+                doing: "resending its log".into(),
+            },
+            Event::Data(DataEvent::GiveUp { .. }) => Activity {
+                component: "a database replica".into(),
+                doing: "giving up on a read".into(),
+            },
+            Event::Data(DataEvent::Sample) => {
+                Activity { component: "the databases".into(), doing: "sampling replica lag".into() }
+            }
         }
     }
 }

@@ -25,6 +25,8 @@ pub(super) enum Message {
     /// A consumer's acknowledgement (`ok`) or release of delivery `flight`, to the broker,
     /// service `to`.
     Settle { flight: u32, generation: u32, ok: bool, to: u32 },
+    /// Between a database's primary and its replica `copy`.
+    Data { db: u32, copy: u32, msg: super::data::DataMsg },
 }
 
 /// The network's events.
@@ -63,7 +65,12 @@ impl Wire {
             || NetworkConfig { default: LinkConfig::PERFECT, rules: vec![], faults: vec![] };
         let network = match &config.network {
             Some(network) => network.clone(),
-            None if !config.node_faults.is_empty() || config.has_registers() => perfect(),
+            None if !config.node_faults.is_empty()
+                || config.has_registers()
+                || config.has_databases() =>
+            {
+                perfect()
+            }
             None => return None,
         };
         Some(Wire {
@@ -139,6 +146,7 @@ impl<O: Observer> World<O> {
             Message::Answer { call, .. } => self.site_services[self.calls.get(call).site as usize],
             Message::Register { to, .. } => Some(to),
             Message::Deliver { to, .. } | Message::Settle { to, .. } => Some(to),
+            Message::Data { db, copy, ref msg } => Some(self.data_message_to(db, copy, msg)),
         };
         service.map_or(Reach::Now, |s| self.reaching(s as usize, now))
     }
@@ -157,10 +165,13 @@ impl<O: Observer> World<O> {
                 TraceKey { kind: 9, component: to, request: u64::from(from) }
             }
             Message::Deliver { flight, generation, .. } => {
-                TraceKey { kind: 12, component: flight, request: u64::from(generation) }
+                TraceKey { kind: 17, component: flight, request: u64::from(generation) }
             }
             Message::Settle { flight, generation, .. } => {
-                TraceKey { kind: 13, component: flight, request: u64::from(generation) }
+                TraceKey { kind: 18, component: flight, request: u64::from(generation) }
+            }
+            Message::Data { db, copy, .. } => {
+                TraceKey { kind: 12, component: db, request: u64::from(copy) }
             }
         }
     }
@@ -208,6 +219,10 @@ impl<O: Observer> World<O> {
             Message::Deliver { flight, generation, .. } => self.deliver(flight, generation, sched),
             Message::Settle { flight, generation, ok, .. } => {
                 self.settled(flight, generation, ok, sched)
+            }
+            Message::Data { db, copy, msg } => {
+                self.data_message(db, copy, msg, sched);
+                Ok(())
             }
         }
     }

@@ -355,6 +355,7 @@ pub(super) fn check_publish(
         weight: None,
         balance: None,
         ejection: None,
+        op: None,
     };
     let call = check_call_to(c, at, &spec, Endpoint::Topic { topic: topic.unwrap_or(0) });
     let call = topic.and(call)?;

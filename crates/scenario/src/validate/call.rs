@@ -2,9 +2,9 @@
 //! service, timeout, concurrency cap and weight, with its retry and breaker; never accepts a
 //! call to a service the scenario does not have.
 
-use faultline_model::{Balance, CallConfig, Ejection, Endpoint};
+use faultline_model::{Balance, CallConfig, DataOp, Ejection, Endpoint};
 
-use crate::raw::{BalanceRaw, BreakerRaw, CallRaw, EjectionRaw, RetryRaw};
+use crate::raw::{BalanceRaw, BreakerRaw, CallRaw, DataOpRaw, EjectionRaw, RetryRaw};
 
 use super::breaker::check_breaker;
 use super::names::find_service;
@@ -23,6 +23,8 @@ pub(super) struct CallSpec<'a> {
     pub(super) weight: Option<f64>,
     pub(super) balance: Option<BalanceRaw>,
     pub(super) ejection: Option<&'a EjectionRaw>,
+    /// To a database: read or write (`None` on clients and batches).
+    pub(super) op: Option<DataOpRaw>,
 }
 
 /// A `Call(...)` (alone or in a `Parallel`) at path `at`.
@@ -43,6 +45,7 @@ pub(super) fn check_call_raw(
         weight: call.weight,
         balance: call.balance,
         ejection: call.outlier_ejection.as_ref(),
+        op: call.op,
     };
     check_call(c, at, &spec, names)
 }
@@ -101,6 +104,10 @@ pub(super) fn check_call_to(
         cancel_on_timeout: spec.cancel_on_timeout,
         balance: balance(spec.balance),
         ejection: ejection?,
+        op: spec.op.map(|op| match op {
+            DataOpRaw::Read => DataOp::Read,
+            DataOpRaw::Write => DataOp::Write,
+        }),
     })
 }
 
@@ -156,6 +163,7 @@ mod tests {
             weight: 1.0,
             balance: Balance::RoundRobin,
             ejection: None,
+            op: None,
         };
         assert_eq!(s.world.clients[0].call, expected);
     }

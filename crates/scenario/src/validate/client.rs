@@ -171,6 +171,7 @@ fn call_spec(raw: &ClientRaw) -> CallSpec<'_> {
         weight: None,
         balance: raw.balance,
         ejection: raw.outlier_ejection.as_ref(),
+        op: None,
     }
 }
 

@@ -9,6 +9,7 @@ use crate::raw::{CallRaw, DistRaw, ServiceRaw, StepRaw};
 
 use super::broker::{PublishRaw, check_publish, check_require};
 use super::call::{CallSpec, check_call, check_call_raw};
+use super::database::{DatabaseRaw, check_database};
 use super::dist::check_dist;
 use super::effects::{ApplyRaw, Fields, check_apply, check_effect};
 use super::names::Names;
@@ -121,6 +122,7 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, handler: Handler) ->
                 max_concurrent: None,
                 weight: None,
                 balance: None,
+                op: None,
                 ejection: None,
             };
             check_batch(c, at, &spec, *max, wait, *per_item, names)
@@ -150,6 +152,16 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, handler: Handler) ->
             let version = version.as_deref();
             let raw = ApplyRaw { field, states, initial, version, check: check.as_ref(), service };
             check_apply(c, at, raw, handler.fields)
+        }
+        StepRaw::Database { apply, reads, read, session, resend } => {
+            let raw = DatabaseRaw {
+                apply,
+                reads: reads.as_deref(),
+                read: read.as_ref(),
+                session: session.as_deref(),
+                resend: resend.as_deref(),
+            };
+            check_database(c, at, &raw, handler.field_names).map(Step::Database)
         }
     }
 }

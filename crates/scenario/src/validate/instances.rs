@@ -121,7 +121,8 @@ fn for_each_call(steps: &mut [Step], visit: &mut impl FnMut(&mut CallConfig)) {
             | Step::Wait { .. }
             | Step::CheckToken { .. }
             | Step::Register(_)
-            | Step::Require { .. } => {}
+            | Step::Require { .. }
+            | Step::Database(_) => {}
             Step::Effect(_) | Step::Apply(_) => {}
             Step::Call(call) | Step::Batch { call, .. } => visit(call),
             Step::Publish(publish) => visit(&mut publish.call),

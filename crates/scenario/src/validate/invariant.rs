@@ -118,6 +118,11 @@ fn check_invariant(
         }
         InvariantRaw::RetryAmplification { max } => retry_amplification(c, index, *max),
         InvariantRaw::Linearizable => Some(Invariant::Linearizable),
+        InvariantRaw::ReadYourWrites => Some(Invariant::ReadYourWrites),
+        InvariantRaw::MonotonicReads => Some(Invariant::MonotonicReads),
+        InvariantRaw::BoundedStaleness { max } => {
+            c.positive_duration(&at("max"), max).map(|max| Invariant::BoundedStaleness { max })
+        }
         InvariantRaw::NoAcknowledgedWriteLost => Some(Invariant::NoAcknowledgedWriteLost),
         InvariantRaw::SuccessRate { min } => {
             let min = probability(c, &at("min"), *min)?;

@@ -14,6 +14,7 @@ mod broker;
 mod call;
 mod client;
 mod clock;
+mod database;
 mod dist;
 pub mod effects;
 mod fault;
@@ -181,6 +182,7 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
     let clients =
         client::check_clients(&mut c, raw, &names, customers.as_deref().unwrap_or(&[]), &nodes);
     token::check_tokens_reach(&mut c, raw);
+    database::check_data_ops(&mut c, raw);
     let start = schedule::check_start(&mut c, raw.start.as_deref());
     let triggers = Triggers::of(clients.as_deref(), faults.as_ref());
     let calendar = scheduled_days::Calendar {

@@ -107,6 +107,7 @@ fn check_service(
         super::effects::check_one_table(c, name, steps);
     }
     super::register::check_register_placement(c, name, s);
+    super::database::check_database_placement(c, name, s);
     let rate_limit = check_rate_limit(c, &["services", name, "rate_limit"], s.rate_limit.as_ref());
     let drain_rate = check_rate_limit(c, &["services", name, "drain_rate"], s.drain_rate.as_ref());
     let shed_after =
