@@ -17,19 +17,23 @@ pub fn list(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         .collect();
     files.sort();
     let mut code = EXIT_OK;
+    let mut loaded = Vec::new();
     for file in files {
         let (name, text) = read_scenario_text(&file)?;
         match load(&name, &text, &Overrides::default()) {
-            Ok(s) => {
-                let variants: Vec<&str> = s.variants.iter().map(|(v, _)| v.as_str()).collect();
-                let variants = if variants.is_empty() { "-".into() } else { variants.join(", ") };
-                writeln!(out, "{:<28} {variants}\n    {}", s.name, first_sentence(&s.lesson))?;
-            }
+            Ok(s) => loaded.push(s),
             Err(e) => {
                 writeln!(err, "{e}")?;
                 code = EXIT_INVALID;
             }
         }
+    }
+    // Names in one column, as wide as the longest.
+    let width = loaded.iter().map(|s| s.name.chars().count()).max().unwrap_or(0);
+    for s in &loaded {
+        let variants: Vec<&str> = s.variants.iter().map(|(v, _)| v.as_str()).collect();
+        let variants = if variants.is_empty() { "-".into() } else { variants.join(", ") };
+        writeln!(out, "{:<width$} {variants}\n    {}", s.name, first_sentence(&s.lesson))?;
     }
     Ok(code)
 }
