@@ -476,15 +476,27 @@ pub fn queue_chart(summary: &Summary, series: &Series) -> Chart {
             .collect();
         chart.lines.push(Line::new(name.clone(), points));
     }
-    // Each subscription's backlog and dead-letter queue, beside the services' queues.
+    // Each subscription's backlog and dead-letter queue, beside the services' queues, each
+    // sample (its window's deepest) drawn mid-window as the services' are; the first alert on
+    // its dead letters a vertical rule.
+    let mid = series.window_s / 2.0;
     for s in &series.subscriptions {
-        // Each sample is its window's deepest, drawn mid-window as the services' are.
-        let mid = series.window_s / 2.0;
-        let backlog = s.points.iter().map(|&(t, b, _)| (t + mid, b as f64)).collect();
+        let at = |t: f64| clock.unit.of(t + mid);
+        let backlog = s.points.iter().map(|&(t, b, _)| (at(t), b as f64)).collect();
         chart.lines.push(Line::new(format!("{} backlog", s.name), backlog));
         if s.points.iter().any(|&(_, _, d)| d > 0) {
-            let dead = s.points.iter().map(|&(t, _, d)| (t + mid, d as f64)).collect();
+            let dead = s.points.iter().map(|&(t, _, d)| (at(t), d as f64)).collect();
             chart.lines.push(Line::new(format!("{} dead letters", s.name), dead).width(3));
+        }
+    }
+    for m in summary.messaging.iter() {
+        if let Some(first) = m.first_alert_s {
+            chart.rules.push(Rule {
+                label: Some(format!("first alert on {}'s dead letters", m.name())),
+                direction: Direction::Vertical,
+                at: clock.unit.of(first),
+                colour: Rgb(110, 0, 0),
+            });
         }
     }
     // Each `QueueBounded` limit, dashed in the colour of the service it names.
