@@ -164,6 +164,15 @@ pub enum Step {
     Database(crate::DatabaseStep),
 }
 
+/// A group of instances replicating something (see [`WorldConfig::replicated`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replicated<T> {
+    pub step: T,
+    pub first: usize,
+    pub count: usize,
+    pub name: String,
+}
+
 /// A client that holds a token and sends it with every request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokenHolding {
@@ -398,6 +407,22 @@ impl WorldConfig {
             Some(g) => (g.first, g.count, g.name.clone()),
             None => (service, 1, self.services[service].name.clone()),
         }
+    }
+
+    /// Each group of instances replicating something, once, in service order: the step `pick`
+    /// finds in the first instance's handler (a `Register`, a `Database`), the group's first
+    /// instance, its count and its name.
+    pub fn replicated<T>(&self, pick: impl Fn(&Step) -> Option<T>) -> Vec<Replicated<T>> {
+        let mut groups: Vec<Replicated<T>> = Vec::new();
+        for (service, s) in self.services.iter().enumerate() {
+            let Some(step) = s.steps.iter().find_map(&pick) else { continue };
+            if groups.last().is_some_and(|g| (g.first..g.first + g.count).contains(&service)) {
+                continue; // another instance of the group just listed
+            }
+            let (first, count, name) = self.replicas_of(service);
+            groups.push(Replicated { step, first, count, name });
+        }
+        groups
     }
 
     /// Whether some handler reads or writes a replicated register.

@@ -40,8 +40,8 @@ pub use call::{Outcome, Rejection};
 pub use clock::{ClockConfig, ClockStep, ClockSync, ClockTrace};
 pub use config::{
     ArrivalProcess, CallConfig, ClientConfig, Endpoint, Fault, FaultKind, ForEach,
-    MAX_CALLS_PER_STEP, MAX_CLASSES, MAX_STEPS, RateLimit, RetryConfig, RetryOn, ServiceConfig,
-    ServiceGroup, Step, TokenHolding, WorldConfig,
+    MAX_CALLS_PER_STEP, MAX_CLASSES, MAX_STEPS, RateLimit, Replicated, RetryConfig, RetryOn,
+    ServiceConfig, ServiceGroup, Step, TokenHolding, WorldConfig,
 };
 pub use data::{DataOp, DatabaseMetrics, DatabaseStep, LagSample, ReadStrategy, SessionBy};
 pub use dist::Dist;

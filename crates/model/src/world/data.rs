@@ -96,17 +96,11 @@ impl Databases {
             window: config.window,
             tickets: 0,
         };
-        for (service, s) in config.services.iter().enumerate() {
-            let Some(step) = s.steps.iter().find_map(|st| match st {
-                Step::Database(step) => Some(*step),
-                _ => None,
-            }) else {
-                continue;
-            };
-            if dbs.of_service[service].is_some() {
-                continue;
-            }
-            let (first, count, name) = config.replicas_of(service);
+        let groups = config.replicated(|st| match st {
+            Step::Database(step) => Some(*step),
+            _ => None,
+        });
+        for crate::Replicated { step, first, count, name } in groups {
             let index = dbs.dbs.len() as u32;
             for copy in 0..count {
                 dbs.of_service[first + copy] = Some((index, copy as u32));

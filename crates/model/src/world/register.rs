@@ -58,17 +58,11 @@ impl Registers {
         let mut registers =
             Registers { groups: Vec::new(), of_service: vec![None; config.services.len()] };
         let clients: Vec<String> = config.clients.iter().map(|c| c.name.clone()).collect();
-        for (service, s) in config.services.iter().enumerate() {
-            let Some(step) = s.steps.iter().find_map(|st| match st {
-                Step::Register(step) => Some(*step),
-                _ => None,
-            }) else {
-                continue;
-            };
-            if registers.of_service[service].is_some() {
-                continue;
-            }
-            let (first, count, name) = config.replicas_of(service);
+        let groups = config.replicated(|st| match st {
+            Step::Register(step) => Some(*step),
+            _ => None,
+        });
+        for crate::Replicated { step, first, count, name } in groups {
             let index = registers.groups.len() as u32;
             for replica in 0..count {
                 registers.of_service[first + replica] = Some((index, replica as u32));
