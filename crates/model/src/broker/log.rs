@@ -18,9 +18,9 @@ pub struct Retention {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TopicStats {
     pub published: u64,
-    /// Held now.
+    /// Held now: unread by some subscription (or, with none, all retention keeps).
     pub held: u64,
-    /// Dropped by retention (read or not).
+    /// Dropped by retention before every subscription had read them.
     pub expired: u64,
 }
 
@@ -73,6 +73,14 @@ impl PartitionLog {
             self.expired += 1;
         }
         (self.base != before).then_some(self.base)
+    }
+
+    /// Forgets the messages below `offset`: every subscription has read them (a delivery
+    /// holds its own copy), so memory follows what is still unread.
+    pub(super) fn forget_below(&mut self, offset: u64) {
+        while self.base < offset && self.messages.pop_front().is_some() {
+            self.base += 1;
+        }
     }
 
     pub(super) fn stats(&self) -> TopicStats {

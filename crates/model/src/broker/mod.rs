@@ -106,6 +106,18 @@ impl Topic {
             self.enforce_retention(partition, now);
         }
         self.subscriptions[sub].poll(&self.partitions, consumer, now, out);
+        self.forget_read();
+    }
+
+    /// Forgets, in each partition, what every subscription has read.
+    fn forget_read(&mut self) {
+        if self.subscriptions.is_empty() {
+            return; // nobody reads: retention alone decides
+        }
+        for (p, log) in self.partitions.iter_mut().enumerate() {
+            let read = self.subscriptions.iter().map(|s| s.next_offset(p)).min().unwrap_or(0);
+            log.forget_below(read);
+        }
     }
 
     /// The consumer finished the delivery successfully.

@@ -134,6 +134,11 @@ impl Subscription {
         }
     }
 
+    /// The next offset this subscription reads in `partition`.
+    pub(super) fn next_offset(&self, partition: usize) -> u64 {
+        self.next[partition]
+    }
+
     fn owns(&self, consumer: u32, partition: usize) -> bool {
         match self.config.mode {
             DeliveryMode::Partitioned => partition as u32 % self.config.consumers == consumer,

@@ -183,8 +183,9 @@ fn retention_drops_the_oldest_and_counts_what_was_never_read() {
     for i in 5..40 {
         topic.publish(i, keyed(1), at(i));
     }
+    // The 5 read were forgotten when read; retention then dropped 25 of the 35 unread.
     let stats = topic.stats();
-    assert_eq!((stats.published, stats.held, stats.expired), (40, 10, 30));
+    assert_eq!((stats.published, stats.held, stats.expired), (40, 10, 25));
     let s = topic.subscription_stats(0);
     assert_eq!((s.acked, s.lost_to_retention, s.waiting), (5, 25, 10));
     assert_accounted(&topic, 0);
@@ -193,4 +194,24 @@ fn retention_drops_the_oldest_and_counts_what_was_never_read() {
     aged.publish(0, keyed(1), at(0));
     assert!(poll(&mut aged, 0, 0, at(100)).is_empty(), "100 ms old: gone");
     assert_eq!(aged.subscription_stats(0).lost_to_retention, 1);
+}
+
+#[test]
+fn messages_every_group_has_read_are_forgotten() {
+    let groups =
+        [group(1, DeliveryMode::Competing, 100, 5), group(1, DeliveryMode::Competing, 100, 5)];
+    let mut topic = Topic::new(1, KEEP_ALL, &groups);
+    for i in 0..50 {
+        topic.publish(i, keyed(1), at(i));
+    }
+    assert_eq!(poll(&mut topic, 0, 0, at(50)).len(), 50);
+    assert_eq!(topic.stats().held, 50, "the second group has read nothing yet");
+    let second = poll(&mut topic, 1, 0, at(51));
+    assert_eq!(topic.stats().held, 0, "both have read everything: memory follows the unread");
+    // A release puts the delivery's own copy back: nothing is lost by forgetting.
+    assert_eq!(topic.release(1, second[0]), Released::Redelivered);
+    let [again] = poll(&mut topic, 1, 0, at(52)).try_into().expect("delivered again");
+    assert_eq!(again.message, second[0].message);
+    assert_accounted(&topic, 0);
+    assert_accounted(&topic, 1);
 }
