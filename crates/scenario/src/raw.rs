@@ -528,6 +528,10 @@ pub struct ReplayRaw {
     /// With `every`: the first run (one period in when left out).
     #[serde(default)]
     pub from: Option<String>,
+    /// Run when a fix is deployed to this service (its first `Deploy` fault), instead of `at`
+    /// (and with `every`, from then on).
+    #[serde(default)]
+    pub on_deploy: Option<String>,
     #[serde(default)]
     pub limit: Option<i64>,
 }
@@ -586,6 +590,12 @@ pub enum FaultRaw {
         node: String,
         at: String,
         length: String,
+    },
+    /// A fix deployed to `service`: every fault on it running then ends; a replay job can start
+    /// from it (`on_deploy`).
+    Deploy {
+        service: String,
+        at: String,
     },
     /// The node loses its queue and work in progress and answers nothing until it restarts.
     Crash {

@@ -102,6 +102,22 @@ const CASES: &[Case] = &[
         says: "use 1 or more replays per message",
     },
     Case {
+        name: "a replay on a fix never deployed",
+        edits: &[
+            (
+                "service_time: Exp(mean: \"50ms\")",
+                "service_time: Exp(mean: \"50ms\"), consumer: (topic: \"orders\", max_receives: 3, dead_letters: (replay: (on_deploy: \"broker\")))",
+            ),
+            (
+                "services: {",
+                "topics: { \"orders\": (on: \"broker\") },\n    services: {\n        \"broker\": (workers: 1, service_time: Const(\"1ms\")),",
+            ),
+        ],
+        args: &[],
+        at: Some("\"broker\")))"),
+        says: "add a fault `Deploy(service: \"broker\"",
+    },
+    Case {
         name: "a transition to a state the step does not declare",
         edits: &[
             (

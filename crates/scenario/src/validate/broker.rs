@@ -65,7 +65,9 @@ pub(super) fn check_topics(
     raw: &ScenarioFile,
     services: &[&str],
     end: Option<SimDuration>,
+    deploys: &[(usize, SimTime)],
 ) -> Option<Vec<TopicConfig>> {
+    let when = Deploys { services, deploys, end };
     let topics = topic_names(raw);
     let mut checked: Vec<Option<TopicConfig>> = raw
         .topics
@@ -113,7 +115,7 @@ pub(super) fn check_topics(
             continue;
         };
         let topic = find_topic(c, &[&at[..], &["topic"]].concat(), topic, &topics);
-        let subscriber = check_subscriber(c, &at, service, index, consumer, end);
+        let subscriber = check_subscriber(c, &at, service, index, consumer, &when);
         match (topic, subscriber) {
             (Some(t), Some(sub)) => {
                 if let Some(Some(topic)) = checked.get_mut(t) {
@@ -150,7 +152,7 @@ fn check_subscriber(
     service: &str,
     index: usize,
     raw: &ConsumerRaw,
-    end: Option<SimDuration>,
+    when: &Deploys,
 ) -> Option<SubscriberConfig> {
     let field = |f: &'static str| [at, &[f]].concat();
     let prefetch = match raw.prefetch {
@@ -173,7 +175,7 @@ fn check_subscriber(
                     Some("add `max_receives: 3` (receives before a message is dead-lettered)".into()),
                 );
             }
-            check_dead_letters(c, &field("dead_letters"), dead, end)
+            check_dead_letters(c, &field("dead_letters"), dead, when)
         }
     };
     let mode = match raw.order {
@@ -197,7 +199,7 @@ fn check_dead_letters(
     c: &mut Checker,
     at: &[&str],
     raw: &DeadLettersRaw,
-    end: Option<SimDuration>,
+    when: &Deploys,
 ) -> (Option<Option<DlqAlarm>>, Option<Option<ReplayConfig>>) {
     let alarm = match &raw.alarm {
         None => Some(None),
@@ -205,7 +207,7 @@ fn check_dead_letters(
     };
     let replay = match &raw.replay {
         None => Some(None),
-        Some(r) => check_replay(c, &[at, &["replay"]].concat(), r, end).map(Some),
+        Some(r) => check_replay(c, &[at, &["replay"]].concat(), r, when).map(Some),
     };
     (alarm, replay)
 }
@@ -231,8 +233,9 @@ fn check_replay(
     c: &mut Checker,
     at: &[&str],
     raw: &ReplayRaw,
-    end: Option<SimDuration>,
+    when: &Deploys,
 ) -> Option<ReplayConfig> {
+    let end = when.end;
     let field = |f: &'static str| [at, &[f]].concat();
     let limit = match raw.limit {
         Some(0) => {
@@ -251,31 +254,66 @@ fn check_replay(
             c.report(at, format!("the replay at {when} is not before the run ends"), None);
         }
     };
-    let trigger = match (&raw.at, &raw.every, &raw.from) {
-        (Some(when), None, None) => {
-            let when = c.duration(&field("at"), when)?;
-            before_end(c, &field("at"), when);
-            Some(ReplayTrigger::At(SimTime::ZERO + when))
+    let start = match (&raw.at, &raw.on_deploy) {
+        (Some(at_text), None) => {
+            let at_time = c.duration(&field("at"), at_text)?;
+            before_end(c, &field("at"), at_time);
+            Some(SimTime::ZERO + at_time)
         }
-        (None, Some(every), from) => {
+        (None, Some(service)) => when.first(c, &field("on_deploy"), service),
+        (None, None) => None,
+        (Some(_), Some(_)) => {
+            let message =
+                "a replay starts either at an instant (`at`) or on a deploy (`on_deploy`)";
+            c.report(at, message, Some("keep one of them".into()));
+            return None;
+        }
+    };
+    let trigger = match (start, &raw.every, &raw.from) {
+        (Some(start), None, None) => Some(ReplayTrigger::At(start)),
+        (start, Some(every), from) if start.is_none() || from.is_none() => {
             let every = c.positive_duration(&field("every"), every)?;
-            let from = match from {
-                Some(from) => c.duration(&field("from"), from)?,
-                None => every,
+            let from = match (start, from) {
+                (Some(start), _) => start,
+                (None, Some(from)) => SimTime::ZERO + c.duration(&field("from"), from)?,
+                (None, None) => SimTime::ZERO + every,
             };
-            before_end(c, &field("from"), from);
-            Some(ReplayTrigger::Every { every, from: SimTime::ZERO + from })
+            before_end(c, &field("from"), from - SimTime::ZERO);
+            Some(ReplayTrigger::Every { every, from })
         }
         _ => {
             c.report(
                 at,
-                "a replay runs either once (`at`) or periodically (`every`, maybe `from`)",
-                Some("write `replay: (at: \"5m\", limit: 3)` or `replay: (every: \"1m\", from: \"5m\", limit: 3)`".into()),
+                "a replay runs once (`at` or `on_deploy`) or periodically (`every`, from `from` or `on_deploy`)",
+                Some("write `replay: (on_deploy: \"warehouse\", limit: 3)` or `replay: (every: \"1m\", from: \"5m\", limit: 3)`".into()),
             );
             None
         }
     };
     Some(ReplayConfig { trigger: trigger?, limit: limit? })
+}
+
+/// When fixes are deployed, for replays that start with one; and when the run ends.
+struct Deploys<'a> {
+    services: &'a [&'a str],
+    deploys: &'a [(usize, SimTime)],
+    end: Option<SimDuration>,
+}
+
+impl Deploys<'_> {
+    /// The first fix deployed to `service`, or a problem at `at`.
+    fn first(&self, c: &mut Checker, at: &[&str], service: &str) -> Option<SimTime> {
+        let index = find_service(c, at, service, self.services)?;
+        let first = self.deploys.iter().filter(|(s, _)| *s == index).map(|&(_, t)| t).min();
+        if first.is_none() {
+            c.report(
+                at,
+                format!("no fix is deployed to `{service}`"),
+                Some(format!("add a fault `Deploy(service: \"{service}\", at: \"5m\")`")),
+            );
+        }
+        first
+    }
 }
 
 /// What a `Publish` step needs to be checked.

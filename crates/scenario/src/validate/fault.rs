@@ -1,5 +1,6 @@
 //! Faults (`Slowdown`, `Fail`, `Down` of a service; `Partition`, `OneWay`, `Isolate`,
-//! `Degrade` of the network) over a stretch of the run, and the triggers (faults and load
+//! `Degrade` of the network) over a stretch of the run, a fix deployed to a service (`Deploy`:
+//! the service's faults running then end), and the triggers (faults and load
 //! spikes) that invariants measure reactions from; never accepts a fault on an unknown service
 //! or node, or one that lasts no time.
 
@@ -21,6 +22,8 @@ pub(super) struct CheckedFaults {
     pub(super) services: Vec<Fault>,
     pub(super) network: Vec<NetFault>,
     pub(super) nodes: Vec<NodeFault>,
+    /// Fixes deployed: (service, instant), in scenario order.
+    pub(super) deploys: Vec<(usize, SimTime)>,
 }
 
 /// A checked fault of any kind (crashing or pausing several instances is one entry each).
@@ -28,6 +31,7 @@ enum Checked {
     Service(Fault),
     Network(NetFault),
     Nodes(Vec<NodeFault>),
+    Deploy(usize, SimTime),
 }
 
 pub(super) fn check_faults(
@@ -42,12 +46,27 @@ pub(super) fn check_faults(
         .enumerate()
         .map(|(i, f)| check_fault(c, &i.to_string(), f, names, nodes))
         .collect();
-    let mut faults = CheckedFaults { services: Vec::new(), network: Vec::new(), nodes: Vec::new() };
+    let mut faults = CheckedFaults {
+        services: Vec::new(),
+        network: Vec::new(),
+        nodes: Vec::new(),
+        deploys: Vec::new(),
+    };
     for fault in checked {
         match fault? {
             Checked::Service(f) => faults.services.push(f),
             Checked::Network(f) => faults.network.push(f),
             Checked::Nodes(f) => faults.nodes.extend(f),
+            Checked::Deploy(service, at) => faults.deploys.push((service, at)),
+        }
+    }
+    // A fix ends what is wrong with its service at that instant; a fault starting later is a
+    // new bad release.
+    for &(service, at) in &faults.deploys {
+        for f in faults.services.iter_mut().filter(|f| f.service == service) {
+            if f.start < at && at < f.end {
+                f.end = at;
+            }
         }
     }
     Some(faults)
@@ -83,6 +102,11 @@ fn check_fault(
             (service, at, length, FaultKind::Fail { share: *share })
         }
         FaultRaw::Down { service, at, length } => (service, at, length, FaultKind::Down),
+        FaultRaw::Deploy { service, at: when } => {
+            let service = find_service(c, &at("service"), service, names);
+            let when = c.duration(&at("at"), when);
+            return Some(Checked::Deploy(service?, SimTime::ZERO + when?));
+        }
         FaultRaw::Crash { node, at, restart_after } => {
             let kind = |d| NodeFaultKind::Crash { restart_after: d };
             let fields = (node.as_str(), at.as_str(), restart_after.as_str(), "restart_after");
@@ -168,7 +192,8 @@ fn check_network_fault(
         | FaultRaw::Fail { .. }
         | FaultRaw::Down { .. }
         | FaultRaw::Crash { .. }
-        | FaultRaw::Pause { .. } => {
+        | FaultRaw::Pause { .. }
+        | FaultRaw::Deploy { .. } => {
             unreachable!("service and node faults are checked by check_fault")
         }
     };
@@ -240,6 +265,29 @@ mod tests {
         );
     }
 
+    /// A fix ends the faults running on its service then, and no other.
+    #[test]
+    fn a_deploy_ends_its_service_s_faults_running_then() {
+        let faults = r#"Fail(service: "api", share: 1.0, at: "10s", length: "40s"),
+            Down(service: "api", at: "40s", length: "5s"),
+            Deploy(service: "api", at: "30s"),
+            Slowdown(service: "api", factor: 2.0, at: "0s", length: "5s")"#;
+        let fault = |kind, start, end| Fault {
+            service: 0,
+            kind,
+            start: instant_s(start),
+            end: instant_s(end),
+        };
+        assert_eq!(
+            valid(&with_faults(faults)).world.faults,
+            [
+                fault(FaultKind::Fail { share: 1.0 }, 10, 30),
+                fault(FaultKind::Down, 40, 45),
+                fault(FaultKind::Slowdown { factor: 2.0 }, 0, 5),
+            ]
+        );
+    }
+
     #[test]
     fn a_fault_s_strength_service_and_stretch_are_checked_in_that_order() {
         assert_eq!(
@@ -268,7 +316,12 @@ mod tests {
             Down(service: "api", at: "10s", length: "5s")]"#;
         let s = valid(&scenario(API, client, faults));
         let network = vec![];
-        let faults = CheckedFaults { services: s.world.faults.clone(), network, nodes: vec![] };
+        let faults = CheckedFaults {
+            services: s.world.faults.clone(),
+            network,
+            nodes: vec![],
+            deploys: vec![],
+        };
         let triggers = Triggers::of(Some(&s.world.clients), Some(&faults));
         assert_eq!(triggers.first_fault, Some(instant_s(10)));
         assert_eq!(triggers.last_fault_end, Some(instant_s(25)));
@@ -277,7 +330,12 @@ mod tests {
             Down(service: "api", at: "10s", length: "5s")]"#;
         let s = valid(&scenario(API, client, partition));
         let network = s.world.network.expect("a network fault").faults;
-        let faults = CheckedFaults { services: s.world.faults.clone(), network, nodes: vec![] };
+        let faults = CheckedFaults {
+            services: s.world.faults.clone(),
+            network,
+            nodes: vec![],
+            deploys: vec![],
+        };
         let triggers = Triggers::of(Some(&s.world.clients), Some(&faults));
         assert_eq!(triggers.last_fault_end, Some(instant_s(55)), "network faults count");
         let none = Triggers::of(None, None);

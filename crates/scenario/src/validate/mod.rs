@@ -170,10 +170,11 @@ pub fn validate(raw: &ScenarioFile, variant: Option<&str>) -> Result<Scenario, V
         symbols: &symbols,
     };
     let services = service::check_services(&mut c, raw, &names);
-    let topics = broker::check_topics(&mut c, raw, &service_names, duration);
     let instance_counts = instances::instance_counts(&mut c, raw);
     let nodes = NodeNames::of(raw);
     let faults = fault::check_faults(&mut c, raw, &service_names, &nodes);
+    let deploys = faults.as_ref().map_or(&[][..], |f| &f.deploys[..]);
+    let topics = broker::check_topics(&mut c, raw, &service_names, duration, deploys);
     let network_faults = faults.as_ref().map(|f| f.network.clone());
     let node_faults = faults.as_ref().map(|f| f.nodes.clone());
     let network = network::check_network(&mut c, raw.network.as_ref(), &nodes, network_faults);
