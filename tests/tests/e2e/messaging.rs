@@ -148,6 +148,12 @@ fn retention_drops_what_a_slow_group_has_not_read_and_that_is_a_loss() {
     assert!(!verdict.holds);
     let detail = &verdict.violation.as_ref().expect("a violation").detail;
     assert!(detail.contains("dropped by retention before they were read"), "{detail}");
+    // The first message lost was dropped once 2 s old: retention is enforced at the broker's
+    // next publish or poll, at most a few milliseconds later at 200 publishes a second.
+    let first = r.stats.first_lost.expect("a first loss");
+    let age = (first.dropped - first.message.published).as_secs_f64();
+    assert!((2.0..2.05).contains(&age), "dropped {age} s after it was published");
+    assert!(detail.contains(&format!("the first, message {}", first.message.id)), "{detail}");
 }
 
 /// A producer whose publish times out before the broker's answer retries, and the broker keeps

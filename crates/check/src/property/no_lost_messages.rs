@@ -35,28 +35,41 @@ impl Property for NoLostMessages {
     fn verdict(&self, end: &RunEnd) -> Option<Violation> {
         end.metrics.brokers.iter().find_map(|report| {
             let (dropped, nowhere) = lost(report);
-            (dropped + nowhere > 0).then(|| {
-                let s = report.stats;
-                Violation {
-                    at: end.metrics.end(),
-                    request: None,
-                    detail: format!(
-                        "`{}` lost {} of the {} messages published to `{}`: {dropped} dropped by \
-                         retention before they were read, {nowhere} unaccounted for ({} \
-                         acknowledged, {} dead-lettered, {} parked, {} in flight, {} waiting)",
-                        report.group,
-                        dropped + nowhere,
-                        report.published,
-                        report.topic,
-                        s.acked,
-                        s.dlq_depth,
-                        s.parked,
-                        s.in_flight,
-                        s.waiting
-                    ),
-                }
-            })
+            (dropped + nowhere > 0).then(|| violation(report, dropped, nowhere, end))
         })
+    }
+}
+
+/// The subscription's losses in words, from the first message retention dropped unread.
+fn violation(report: &SubscriptionReport, dropped: u64, nowhere: u64, end: &RunEnd) -> Violation {
+    let s = report.stats;
+    let mut detail = format!(
+        "`{}` lost {} of the {} messages published to `{}`: {dropped} dropped by retention \
+         before they were read, {nowhere} unaccounted for ({} acknowledged, {} dead-lettered, \
+         {} parked, {} in flight, {} waiting)",
+        report.group,
+        dropped + nowhere,
+        report.published,
+        report.topic,
+        s.acked,
+        s.dlq_depth,
+        s.parked,
+        s.in_flight,
+        s.waiting
+    );
+    let first = s.first_lost;
+    if let Some(lost) = first {
+        let m = lost.message;
+        detail += &format!(
+            "; the first, message {} (key {}, of request {}), published at {}, was dropped at {} \
+             unread",
+            m.id, m.key, m.request, m.published, lost.dropped
+        );
+    }
+    Violation {
+        at: first.map_or(end.metrics.end(), |l| l.dropped),
+        request: first.map(|l| l.message.request),
+        detail,
     }
 }
 
@@ -98,6 +111,7 @@ mod tests {
         let stats = SubscriptionStats { acked: 95, lost_to_retention: 5, ..SubscriptionStats::default() };
         m.brokers = vec![report(100, stats)];
         let v = NoLostMessages::new().verdict(&RunEnd { metrics: &m, in_flight: 0 }).expect("lost");
+        assert_eq!(v.request, None, "no first loss recorded in this report");
         assert!(v.detail.starts_with("`sms` lost 5 of the 100 messages published to `orders`: 5 dropped"), "{}", v.detail);
     }
 }

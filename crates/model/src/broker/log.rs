@@ -59,16 +59,21 @@ impl PartitionLog {
         offset.checked_sub(self.base).and_then(|i| self.messages.get(i as usize))
     }
 
+    /// The first offset `retention` keeps at `now` (the current first when it drops nothing).
+    pub(super) fn kept_from(&self, retention: Retention, now: SimTime) -> u64 {
+        let over = (self.messages.len() as u64).saturating_sub(retention.max_messages);
+        let aged = retention.max_age.map_or(0, |age| {
+            self.messages.iter().take_while(|m| m.published + age <= now).count() as u64
+        });
+        self.base + over.max(aged)
+    }
+
     /// Drops from the front what `retention` no longer keeps at `now`; returns the new first
     /// offset when anything went.
     pub(super) fn trim(&mut self, retention: Retention, now: SimTime) -> Option<u64> {
+        let keep = self.kept_from(retention, now);
         let before = self.base;
-        while self.messages.len() as u64 > retention.max_messages
-            || retention
-                .max_age
-                .is_some_and(|age| self.messages.front().is_some_and(|m| m.published + age <= now))
-        {
-            self.messages.pop_front();
+        while self.base < keep && self.messages.pop_front().is_some() {
             self.base += 1;
             self.expired += 1;
         }

@@ -21,7 +21,9 @@ pub use config::{
 };
 pub use log::{Retention, TopicStats};
 pub use report::{DepthSample, MAX_ALERTS_KEPT, SubscriptionReport};
-pub use subscription::{Delivery, DeliveryMode, Released, SubscriptionConfig, SubscriptionStats};
+pub use subscription::{
+    Delivery, DeliveryMode, LostMessage, Released, SubscriptionConfig, SubscriptionStats,
+};
 
 use faultline_engine::{SimTime, mix};
 
@@ -91,12 +93,17 @@ impl Topic {
     /// Drops what retention no longer keeps from `partition`; a subscription that had not read
     /// a dropped message counts it as lost to retention.
     fn enforce_retention(&mut self, partition: usize, now: SimTime) {
-        let dropped = self.partitions[partition].trim(self.retention, now);
-        if let Some(below) = dropped {
-            for s in &mut self.subscriptions {
-                s.skip_to(partition, below);
-            }
+        let log = &self.partitions[partition];
+        let keep = log.kept_from(self.retention, now);
+        if keep == log.base() {
+            return;
         }
+        for s in &mut self.subscriptions {
+            // The first message it loses, still in the log: for its report.
+            let first = log.get(s.next_offset(partition)).copied();
+            s.skip_to(partition, keep, first.map(|message| LostMessage { message, dropped: now }));
+        }
+        self.partitions[partition].trim(self.retention, now);
     }
 
     /// Up to what the consumer `consumer` of subscription `sub` may still take (its prefetch

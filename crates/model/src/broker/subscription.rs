@@ -68,9 +68,18 @@ pub struct SubscriptionStats {
     pub parked: u64,
     /// Dropped by retention before this subscription read them.
     pub lost_to_retention: u64,
+    /// The first of them.
+    pub first_lost: Option<LostMessage>,
     pub in_flight: u64,
     /// Published and not yet delivered, or waiting to be delivered again.
     pub waiting: u64,
+}
+
+/// A message retention dropped before a subscription read it, and when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LostMessage {
+    pub message: Message,
+    pub dropped: SimTime,
 }
 
 /// A message waiting to be delivered again (after a failure or a replay).
@@ -126,11 +135,15 @@ impl Subscription {
 
     /// Retention dropped `partition` below offset `first`: what this subscription had not read
     /// there is lost.
-    pub(super) fn skip_to(&mut self, partition: usize, first: u64) {
+    /// `lost` is the message at this subscription's place in `partition`, if it loses it.
+    pub(super) fn skip_to(&mut self, partition: usize, first: u64, lost: Option<LostMessage>) {
         let next = &mut self.next[partition];
         if *next < first {
             self.stats.lost_to_retention += first - *next;
             *next = first;
+            if self.stats.first_lost.is_none() {
+                self.stats.first_lost = lost;
+            }
         }
     }
 
