@@ -17,6 +17,13 @@ pub(super) const TOPIC: &str = "events";
 const BROKER: &str = "broker";
 const CONSUMER: &str = "sms";
 
+/// Whether a `LimitExceeded::Stuck`'s component is the consumer: its group (redelivering) or
+/// one of its instances (running a handler that fails at once).
+pub(super) fn is_consumer(component: &str) -> bool {
+    component.starts_with(&format!("consumer group `{CONSUMER}`"))
+        || component.starts_with(&format!("service `{CONSUMER}"))
+}
+
 impl Gen<'_, '_> {
     /// `topics: {...}` and, after the drawn services, the broker and the consumer.
     pub(super) fn messaging_services(&mut self, s: &mut String) -> Result<()> {
