@@ -15,6 +15,10 @@
 //! then have a zone and handlers wait for a schedule, and scenarios now and then set a `start`,
 //! node clocks or customers.
 //!
+//! Now and then a scenario has a topic with a broker and a consumer service, `Publish` and
+//! `Require` steps and the broker invariants, or a service holding a database that calls name
+//! an `op` for, with a session field and the session invariants (`messaging.rs`).
+//!
 //! Every choice is drawn from an [`Unstructured`]; when the bytes run out each draw gives its
 //! first, plainest option, so short inputs give small, ordinary scenarios.
 
@@ -23,6 +27,8 @@ use std::fmt::{self, Write as _};
 use arbitrary::{Arbitrary, Result, Unstructured};
 use faultline_engine::LimitExceeded;
 use faultline_scenario::{Overrides, Scenario, load};
+
+mod messaging;
 
 /// One generated scenario: its text, the variants it defines and `--set` patches to try on it.
 #[derive(Clone, PartialEq, Eq)]
@@ -85,6 +91,12 @@ struct Gen<'u, 'a> {
     checks_tokens: bool,
     /// Some handler has an `Effect` step (which `ExactlyOnceEffects` needs).
     has_effect: bool,
+    /// Whether the scenario has a topic, its broker and a consumer (`messaging.rs`).
+    topic: bool,
+    /// The service drawn to hold a database (calls to it may say `op`).
+    database: Option<usize>,
+    /// Whether some client sends the field `session` (a database's session may name it).
+    session_field: bool,
 }
 
 impl<'u, 'a> Gen<'u, 'a> {
@@ -98,6 +110,12 @@ impl<'u, 'a> Gen<'u, 'a> {
         }
         let wild = u.int_in_range(0..=4)? == 4;
         let tokens = u.int_in_range(0..=5)? == 5;
+        let topic = u.int_in_range(0..=4)? == 4;
+        let database = if u.int_in_range(0..=4)? == 4 {
+            Some(u.int_in_range(0..=services - 1)?)
+        } else {
+            None
+        };
         let g = Gen {
             u,
             services,
@@ -113,6 +131,9 @@ impl<'u, 'a> Gen<'u, 'a> {
             tokens,
             checks_tokens: false,
             has_effect: false,
+            topic,
+            database,
+            session_field: false,
         };
         Ok(g)
     }
@@ -152,7 +173,13 @@ impl<'u, 'a> Gen<'u, 'a> {
             let service = self.service(i)?;
             writeln!(s, "        \"{name}\": {service},").unwrap();
         }
+        if self.topic {
+            self.messaging_services(&mut s)?;
+        }
         s.push_str("    },\n");
+        if self.topic {
+            self.topics(&mut s)?;
+        }
         if self.one_in(5)? {
             self.network(&mut s)?;
         }
@@ -228,14 +255,26 @@ impl<'u, 'a> Gen<'u, 'a> {
     fn limits(&mut self, s: &mut String) -> Result<()> {
         let events = self.pick_or_wrong(&[20_000i64, 20_000, 20_000, 5_000, 100, 1], &[0, -1])?;
         let in_flight = self.pick_or_wrong(&[1_000i64, 100, 10, 1, 5_000], &[0])?;
-        writeln!(s, "    limits: (max_events: {events}, max_in_flight: {in_flight}),").unwrap();
+        // A consumer with no receive limit whose receives fail at once spins at one instant
+        // until this bound (see `run_bounded`): at the default, ten million pieces of work take
+        // seconds, past the property test's watchdog; a million is still far above what a
+        // heavy instant within these event limits does.
+        let work = if self.topic { ", max_work_per_instant: 1000000" } else { "" };
+        writeln!(s, "    limits: (max_events: {events}, max_in_flight: {in_flight}{work}),")
+            .unwrap();
         // Validation counts two events per request; leave room for load shapes that add some.
         self.requests_per_client = events.max(1) as f64 / (2.0 * self.clients as f64) / 2.0;
         Ok(())
     }
 
     fn client(&mut self, i: usize) -> Result<String> {
-        let target = if self.one_in(4)? { self.service_name()? } else { "\"api\"" };
+        let target = if self.topic && self.one_in(4)? {
+            "\"events\"" // a client whose requests are published
+        } else if self.one_in(4)? {
+            self.service_name()?
+        } else {
+            "\"api\""
+        };
         // With customers, schedules (which may fire for each) are more likely.
         if self.one_in(10)? || (self.has_customers && self.one_in(3)?) {
             return self.scheduled_client(i, target);
@@ -258,7 +297,10 @@ impl<'u, 'a> Gen<'u, 'a> {
         if self.one_in(6)? {
             let (a, b) = (self.values()?, self.values()?);
             let name = self.pick(&["\"session\"", "\"entity\""])?;
-            write!(c, ", fields: {{{name}: {a}, \"version\": {b}}}").unwrap();
+            self.session_field |= name == "\"session\"";
+            // With a topic, the order number its messages may be keyed by or must carry.
+            let order = if self.topic { ", \"order\": Sequence" } else { "" };
+            write!(c, ", fields: {{{name}: {a}, \"version\": {b}{order}}}").unwrap();
         }
         self.call_options(&mut c)?;
         self.token(&mut c)?;
@@ -318,6 +360,10 @@ impl<'u, 'a> Gen<'u, 'a> {
             zone.push_str(", for_each: Customers"); // perhaps without customers
         }
         write!(c, ", schedule: (cron: \"{cron}\"{zone})").unwrap();
+        // Its class, drawn with the others: queues name every client's class.
+        if let Some(class) = self.client_classes[i] {
+            write!(c, ", class: \"{class}\"").unwrap();
+        }
         self.call_options(&mut c)?;
         self.token(&mut c)?;
         c.push(')');
@@ -488,7 +534,9 @@ impl<'u, 'a> Gen<'u, 'a> {
         let workers = self.count(&[4, 1, 2, 16, 100])?;
         let mut s = format!("(workers: {workers}");
         let mut instances = 1;
-        if self.one_in(5)? {
+        // A database's replicas are its instances past the first: more often several.
+        let database = self.database == Some(i);
+        if self.one_in(5)? || (database && self.one_in(2)?) {
             let n = self.count(&[2, 3, 4, 1])?;
             write!(s, ", instances: {n}").unwrap();
             // A wrong count is refused; the names of the service's nodes are then its own.
@@ -601,6 +649,11 @@ impl<'u, 'a> Gen<'u, 'a> {
     /// The handler: a `service_time`, or steps calling services further down (deep chains and
     /// diamonds); in a wild scenario now and then back up (cycles, which validation refuses).
     fn handler(&mut self, i: usize, s: &mut String) -> Result<()> {
+        if self.database == Some(i) {
+            let steps = self.database_handler(i)?;
+            s.push_str(&steps);
+            return Ok(());
+        }
         let leaf = i + 1 == self.services;
         if (leaf && !self.wrong()?) || self.one_in(4)? {
             write!(s, ", service_time: {}", self.dist()?).unwrap();
@@ -638,6 +691,9 @@ impl<'u, 'a> Gen<'u, 'a> {
             )?;
             return Ok(format!("Effect(name: \"charge\", once_per: Key{dedup})"));
         }
+        if self.topic && self.one_in(6)? {
+            return self.publish();
+        }
         Ok(match self.u.int_in_range(0..=5)? {
             0 | 1 => format!("Call({})", self.call(i)?),
             2 if self.one_in(8)? => {
@@ -666,29 +722,41 @@ impl<'u, 'a> Gen<'u, 'a> {
                 format!("Parallel([{}])", calls.join(", "))
             }
             4 if depth < 2 => self.fanout(i, depth)?,
-            5 if self.one_in(6)? => self.database()?,
+            5 if self.one_in(6)? => {
+                // A read strategy without replicas is refused.
+                let replicas = self.instances[i] > 1 || self.wrong()?;
+                self.database(replicas)?
+            }
             _ => self.batch(i)?,
         })
     }
 
     /// A `Database` step: the service's instances a primary and replicas (a read strategy
-    /// without replicas, or in a fan-out, or twice in a handler, is refused).
-    fn database(&mut self) -> Result<String> {
+    /// without replicas, or in a fan-out, or twice in a handler, is refused), its sessions now
+    /// and then the field `session` (refused when no client sends it).
+    fn database(&mut self, replicas: bool) -> Result<String> {
         let reads = self.pick_or_wrong(&["\"50%\"", "\"0%\"", "\"100%\""], &["\"150%\""])?;
-        let read = self.pick(&[
-            "",
+        let strategies = [
             ", read: Any",
             ", read: Sticky",
             ", read: PrimaryAfterWrite(\"1s\")",
             ", read: WaitForPosition(\"200ms\")",
-        ])?;
+            "",
+        ];
+        let read = if replicas { self.pick(&strategies)? } else { "" };
+        let session = if (self.session_field && self.one_in(2)?) || self.wrong()? {
+            ", session: \"session\""
+        } else {
+            ""
+        };
         let resend = self.pick_or_wrong(&["", ", resend: \"100ms\""], &[", resend: \"0s\""])?;
-        Ok(format!("Database(apply: {}, reads: {reads}{read}{resend})", self.dist()?))
+        Ok(format!("Database(apply: {}, reads: {reads}{read}{session}{resend})", self.dist()?))
     }
 
     fn call(&mut self, i: usize) -> Result<String> {
         let to = self.callee(i)?;
         let mut c = format!("to: {to}");
+        c.push_str(self.op(to)?);
         self.call_options(&mut c)?;
         if self.one_in(4)? {
             let weight = self.pick_or_wrong(&[2.0, 0.5, 20.0, 1e-9], &[0.0, -1.0])?;
@@ -989,6 +1057,13 @@ impl<'u, 'a> Gen<'u, 'a> {
             // Refused without an `Effect` step to watch.
             return Ok("ExactlyOnceEffects".to_string());
         }
+        if self.topic && self.one_in(3)? {
+            return self.broker_invariant();
+        }
+        if self.database.is_some() && self.one_in(3)? {
+            let session = ["ReadYourWrites", "MonotonicReads", "BoundedStaleness(max: \"2s\")"];
+            return Ok(self.pick(&session)?.to_string());
+        }
         if self.checks_tokens && self.one_in(3)? {
             // Refused without a `CheckToken` step to watch.
             let token = self.pick(&["NoValidTokenRejected", "NoExpiredTokenAccepted"])?;
@@ -1223,10 +1298,17 @@ fn run_bounded(scenario: &Scenario) -> std::result::Result<(), LimitExceeded> {
             if let LimitExceeded::Events { limit, .. } = e {
                 assert_eq!(limit, scenario.max_events, "stopped at another limit than its own");
             }
-            // Generated scenarios keep the default bound on work at one instant, far above what
+            // Generated scenarios keep a bound on work at one instant far above what
             // their small event limits allow: reaching it means a livelock that validation let
-            // through or that the model made, not a heavy run.
-            assert!(!matches!(e, LimitExceeded::Stuck { .. }), "a livelock: {e}");
+            // through or that the model made, not a heavy run. But one: a consumer with no
+            // receive limit whose every receive fails at once (poison, a missing field, a call
+            // refused by an open breaker) and is released and delivered again at once spins at
+            // one instant, as a requeueing consumer spins in life; the run names the consumer
+            // (its group, or an instance whose handler was running when the bound was reached).
+            assert!(
+                !matches!(&e, LimitExceeded::Stuck { component, .. } if !messaging::is_consumer(component)),
+                "a livelock: {e}"
+            );
             assert!(!e.to_string().is_empty(), "an empty limit message");
             Err(e)
         }

@@ -1,7 +1,8 @@
 //! `run --explain`: the story behind each first violation, in plain words with times. For a
 //! violation about one request (or register operation), everything that happened to it: where
-//! it arrived, each attempt's wait and work at each service and how it ended, and the request's
-//! end; for every violation, the faults, breaker changes and leader changes before it; and the
+//! it arrived, each attempt's wait and work at each service and how it ended, each side effect
+//! it applied or had suppressed (so a job whose caller gave up is not called wasted work when
+//! its effect stands), and the request's end; for every violation, the faults, breaker changes and leader changes before it; and the
 //! values the invariant compared.
 //!
 //! Built from the model's observations of a second run of the same seed (the [`Witness`]
@@ -24,15 +25,56 @@ const CONTEXT_SHOWN: usize = 12;
 /// What happened to one request, in order.
 #[derive(Clone, Debug, PartialEq)]
 enum Step {
-    Arrived { client: usize, key: u64 },
-    Queued { service: usize, depth: usize },
-    Started { service: usize, wait: SimDuration },
-    Ended { service: usize, started: SimTime, outcome: Outcome, waited_for: bool, lost: bool },
-    TokenChecked { service: usize, accepted: bool, valid: bool },
-    Sent { attempt: u32, service: usize },
-    GaveUp { attempt: u32, service: usize },
-    Retry { attempt: u32, outcome: Outcome, after: SimDuration },
-    Done { arrived: SimTime, outcome: Outcome },
+    Arrived {
+        client: usize,
+        key: u64,
+    },
+    Queued {
+        service: usize,
+        depth: usize,
+    },
+    Started {
+        service: usize,
+        wait: SimDuration,
+    },
+    Ended {
+        service: usize,
+        started: SimTime,
+        outcome: Outcome,
+        waited_for: bool,
+        lost: bool,
+    },
+    TokenChecked {
+        service: usize,
+        accepted: bool,
+        valid: bool,
+    },
+    Sent {
+        attempt: u32,
+        service: usize,
+    },
+    GaveUp {
+        attempt: u32,
+        service: usize,
+    },
+    Retry {
+        attempt: u32,
+        outcome: Outcome,
+        after: SimDuration,
+    },
+    Done {
+        arrived: SimTime,
+        outcome: Outcome,
+    },
+    /// An `Effect` step applied effect `effect` for operation `op` (`first: None`), or skipped
+    /// it as applied already at `first`.
+    Effect {
+        effect: u32,
+        op: u64,
+        service: usize,
+        attempt: u32,
+        first: Option<SimTime>,
+    },
 }
 
 /// Watches the requests the violations name and, for violations that name none, finds an
@@ -111,6 +153,12 @@ impl Observer for Witness {
             Observation::RetryScheduled { request, attempt, outcome, after } => {
                 (request, Step::Retry { attempt, outcome, after })
             }
+            Observation::EffectApplied { effect, op, request, service, attempt } => {
+                (request, Step::Effect { effect, op, service, attempt, first: None })
+            }
+            Observation::EffectSuppressed { effect, op, request, service, attempt, first } => {
+                (request, Step::Effect { effect, op, service, attempt, first: Some(first) })
+            }
             _ => return,
         };
         self.note(request, now, step);
@@ -148,9 +196,19 @@ pub fn explain(
             && let Some(steps) = witness.steps.get(&request)
         {
             let _ = writeln!(out, "  {title}");
+            let mut effects = Effects::default();
             for (at, step) in steps {
                 let at_text = at.to_string();
-                let _ = writeln!(out, "    {at_text:>9}  {}", words(step, *at, scenario, m));
+                let line = match step {
+                    Step::Effect { .. } => effects.words(step, *at, scenario, m),
+                    Step::Ended { service, .. } => {
+                        // A job ending as its effect applies did not waste its work.
+                        let applied = effects.last == Some((*at, *service));
+                        ended_words(step, *at, m, applied)
+                    }
+                    _ => words(step, *at, scenario, m),
+                };
+                let _ = writeln!(out, "    {at_text:>9}  {line}");
             }
         }
         context.before(&mut out, v.at);
@@ -173,20 +231,8 @@ fn words(step: &Step, at: SimTime, scenario: &Scenario, m: &Metrics) -> String {
         Step::Started { service: s, wait } => {
             format!("a worker at {} took it after {wait} in the queue", service(s))
         }
-        Step::Ended { service: s, started, outcome, waited_for, lost } => {
-            let took = at - started;
-            if lost {
-                format!("{} crashed while working on it ({took} in): nobody was told", service(s))
-            } else if !waited_for {
-                format!(
-                    "{} finished it ({}) after {took}, but its caller had stopped waiting: wasted work",
-                    service(s),
-                    outcome_words(outcome)
-                )
-            } else {
-                format!("{} answered {} after {took} of work", service(s), outcome_words(outcome))
-            }
-        }
+        Step::Ended { .. } => ended_words(step, at, m, false),
+        Step::Effect { .. } => Effects::default().words(step, at, scenario, m),
         Step::TokenChecked { service: s, accepted, valid } => {
             let verdict = if accepted { "accepted" } else { "refused" };
             let truth = if valid { "valid" } else { "expired (or not yet valid)" };
@@ -205,6 +251,80 @@ fn words(step: &Step, at: SimTime, scenario: &Scenario, m: &Metrics) -> String {
             format!("the client's request ended: {} after {}", outcome_words(outcome), at - arrived)
         }
     }
+}
+
+/// A job's end in words; `applied`: it applied an effect as it ended, so its work stands even
+/// when nobody waits for the answer.
+fn ended_words(step: &Step, at: SimTime, m: &Metrics, applied: bool) -> String {
+    let Step::Ended { service, started, outcome, waited_for, lost } = *step else {
+        return String::new();
+    };
+    let (service, took, outcome) =
+        (&m.services[service].name, at - started, outcome_words(outcome));
+    if lost {
+        format!("{service} crashed while working on it ({took} in): nobody was told")
+    } else if waited_for {
+        format!("{service} answered {outcome} after {took} of work")
+    } else if applied {
+        format!(
+            "{service} finished it ({outcome}) after {took}, but its caller had stopped waiting: the answer is dropped, the effect stays applied"
+        )
+    } else {
+        format!(
+            "{service} finished it ({outcome}) after {took}, but its caller had stopped waiting: wasted work"
+        )
+    }
+}
+
+/// Effects in a request's story: how many times each (effect, operation) was applied so far,
+/// and the last application's instant and service.
+#[derive(Default)]
+struct Effects {
+    applied: BTreeMap<(u32, u64), u32>,
+    last: Option<(SimTime, usize)>,
+}
+
+impl Effects {
+    fn words(&mut self, step: &Step, at: SimTime, scenario: &Scenario, m: &Metrics) -> String {
+        let Step::Effect { effect, op, service, attempt, first } = *step else {
+            return String::new();
+        };
+        let (name, per) = effect_name(scenario, effect);
+        let service_name = &m.services[service].name;
+        if let Some(first) = first {
+            return format!(
+                "{service_name} skipped `{name}` for {per} {op} (attempt {attempt}): applied already at {first}, a duplicate suppressed"
+            );
+        }
+        let times = self.applied.entry((effect, op)).or_default();
+        *times += 1;
+        self.last = Some((at, service));
+        match *times {
+            1 => format!(
+                "{service_name} applied `{name}` for {per} {op} (attempt {attempt}): done, whether or not its caller still waits"
+            ),
+            n => format!(
+                "{service_name} applied `{name}` for {per} {op} again (attempt {attempt}): {n} times for one {per}"
+            ),
+        }
+    }
+}
+
+/// Effect `effect`'s name and what names its operations (`order`, `key`), as
+/// `ExactlyOnceEffects` words them; `operation` when no such invariant names them.
+fn effect_name(scenario: &Scenario, effect: u32) -> (String, String) {
+    let named = scenario.invariants.iter().find_map(|i| match i {
+        faultline_check::Invariant::ExactlyOnceEffects(names) => {
+            names.effects.get(effect as usize).cloned()
+        }
+        _ => None,
+    });
+    named.unwrap_or_else(|| {
+        let names = faultline_model::effect_names(&scenario.world);
+        let name =
+            names.get(effect as usize).cloned().unwrap_or_else(|| format!("effect {effect}"));
+        (name, "operation".into())
+    })
 }
 
 fn outcome_words(outcome: Outcome) -> String {

@@ -102,6 +102,22 @@ const CASES: &[Case] = &[
         says: "use 1 or more replays per message",
     },
     Case {
+        name: "a poison share above 100 %",
+        edits: &[
+            (
+                "service_time: Exp(mean: \"50ms\")",
+                "steps: [Publish(topic: \"orders\", poison: \"150%\")]",
+            ),
+            (
+                "services: {",
+                "topics: { \"orders\": (on: \"broker\") },\n    services: {\n        \"broker\": (workers: 1, service_time: Const(\"1ms\")),",
+            ),
+        ],
+        args: &[],
+        at: Some("\"150%\""),
+        says: "a share of 150% of messages; at most 100%",
+    },
+    Case {
         name: "a replay on a fix never deployed",
         edits: &[
             (

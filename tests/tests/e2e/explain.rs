@@ -1,6 +1,7 @@
 //! `run --explain`: the story behind each first violation, for one scenario of each catalogue
-//! group with scenarios so far (the request path, the network, agreement, time), held by
-//! snapshots (`cargo insta review` after an intended change), plus where else it appears.
+//! group with scenarios so far (the request path, the network, agreement, time, messaging and
+//! data), held by snapshots (`cargo insta review` after an intended change), plus where else it
+//! appears.
 
 /// Runs `faultline run` on a bundled scenario's `naive` variant with `--explain` and `args`;
 /// returns its exit code and stdout.
@@ -54,6 +55,21 @@ fn clock_skew_tokens_explained() {
     let (code, out) = explain("clock-skew-tokens", &[]);
     assert_eq!(code, 1);
     insta::assert_snapshot!(story(&out));
+}
+
+/// Messaging and data: a charge retried after a timeout. The story must say why the run failed:
+/// the first attempt applied the charge after its caller had stopped waiting, and the retry
+/// applied it again.
+#[test]
+fn partial_failure_double_charge_explained() {
+    let (code, out) = explain("partial-failure-double-charge", &[]);
+    assert_eq!(code, 1);
+    let story = story(&out);
+    assert!(story.contains("the caller stopped waiting for attempt 1 at payments"), "{story}");
+    assert!(story.contains("payments applied `charge` for order 6 (attempt 1)"), "{story}");
+    assert!(story.contains("the answer is dropped, the effect stays applied"), "{story}");
+    assert!(story.contains("applied `charge` for order 6 again (attempt 2)"), "{story}");
+    insta::assert_snapshot!(story);
 }
 
 /// The JSON carries the same text; a run whose invariants hold explains nothing.

@@ -249,3 +249,35 @@ fn dlq_replay_parks_poison_applies_replayed_orders_once_and_loses_nothing() {
         assert_eq!(r.stats.lost_to_retention, 0);
     }
 }
+
+/// Every message is poison, so each receive fails as soon as it gets a worker and, released with no receive limit, is delivered again at once: a livelock at
+/// one instant. It used to nest a stack frame per delivery until the stack overflowed; now the
+/// redeliveries are a loop that counts as work at this instant and the run stops, naming the
+/// consumer group.
+#[test]
+fn a_consumer_failing_every_receive_at_once_is_stuck_not_a_stack_overflow() {
+    let s = scenario(
+        r#"Scenario(name: "spin", duration: "10s", seed: 1,
+            clients: { "web": (target: "orders", rate: "1/s") },
+            topics: { "events": (on: "broker") },
+            services: {
+                "orders": (workers: 1, steps: [Publish(topic: "events", poison: "100%")]),
+                "broker": (workers: 1, service_time: Const("1ms")),
+                "sms": (workers: 1, consumer: (topic: "events"), service_time: Const("1ms")),
+            },
+            limits: (max_work_per_instant: 50000))"#,
+    );
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024) // a nested delivery per receive would overflow this at once
+        .spawn(move || s.run(1).map(|o| o.stats.events))
+        .expect("spawn");
+    let err = handle.join().expect("no panic, no overflow").expect_err("a livelock");
+    let faultline_engine::LimitExceeded::Stuck { limit, component, doing, at } = err else {
+        panic!("stopped by another limit: {err}")
+    };
+    assert_eq!(limit, 50_000);
+    assert_eq!(component, "consumer group `sms` of topic `events`");
+    assert_eq!(doing, "delivering released messages again at once");
+    // The first request arrives within the first second (1/s); the broker takes 1 ms.
+    assert!(at < SimTime::ZERO + faultline_engine::SimDuration::from_secs(2), "{at:?}");
+}

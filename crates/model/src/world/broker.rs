@@ -71,6 +71,11 @@ pub(super) struct Brokers {
     window: SimDuration,
     /// Reused by every poll.
     polled: Vec<Delivery>,
+    /// Whether a pump is on the stack: a pump nested in it (a delivery failing at once,
+    /// settled, pumping again) only queues its subscription on `to_pump`.
+    pumping: bool,
+    /// Subscriptions a nested pump left for the outermost one, each once, in order.
+    to_pump: VecDeque<u32>,
 }
 
 impl Brokers {
@@ -100,6 +105,8 @@ impl Brokers {
                 .collect(),
             window: config.window,
             polled: Vec::new(),
+            pumping: false,
+            to_pump: VecDeque::new(),
         };
         for (t, topic) in config.topics.iter().enumerate() {
             let subs: Vec<_> = topic.subscriptions.iter().map(|s| s.broker_side()).collect();
@@ -278,7 +285,50 @@ impl<O: Observer> World<O> {
     }
 
     /// Hands each consumer of `sub` what it may still take.
+    ///
+    /// A delivery can fail as soon as it reaches a free worker (poison, a missing field, a call
+    /// refused at once) and, released, be delivered again at once, and so on through a whole
+    /// backlog: so that the stack stays bounded, only the outermost pump delivers; a nested one
+    /// leaves its subscription on `to_pump`, which the outermost runs, a tick each, before it
+    /// returns (a consumer failing every receive at once with no receive limit is then
+    /// `LimitExceeded::Stuck`, not a stack overflow).
     fn pump(&mut self, sub: u32, sched: &mut Scheduler<Event>) -> Flow {
+        let brokers = self.brokers();
+        if brokers.pumping {
+            if !brokers.to_pump.contains(&sub) {
+                brokers.to_pump.push_back(sub);
+            }
+            return Ok(());
+        }
+        brokers.pumping = true;
+        let flow = self.pump_all(sub, sched);
+        let brokers = self.brokers();
+        brokers.pumping = false;
+        brokers.to_pump.clear(); // empty already unless the run stopped
+        flow
+    }
+
+    /// The outermost pump: `sub`, then every subscription nested pumps left.
+    fn pump_all(&mut self, sub: u32, sched: &mut Scheduler<Event>) -> Flow {
+        self.pump_now(sub, sched)?;
+        while let Some(next) = self.brokers().to_pump.pop_front() {
+            sched.tick(|| self.redelivery_activity(next))?;
+            self.pump_now(next, sched)?;
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn redelivery_activity(&self, sub: u32) -> Activity {
+        let brokers = self.brokers.as_ref().expect("pumps exist only with topics");
+        let s = &brokers.subs[sub as usize];
+        Activity {
+            component: format!("consumer group `{}` of topic `{}`", s.report.group, s.report.topic),
+            doing: "delivering released messages again at once".into(),
+        }
+    }
+
+    fn pump_now(&mut self, sub: u32, sched: &mut Scheduler<Event>) -> Flow {
         let now = sched.now();
         let brokers = self.brokers();
         brokers.sample(sub, now);

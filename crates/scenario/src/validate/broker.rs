@@ -2,7 +2,8 @@
 //! its partitions and retention; consumers (a service's `consumer:`) subscribed to a topic,
 //! with prefetch, visibility, a receive limit and dead letters (an alarm, a replay job);
 //! `Publish` and `Require` steps. Never accepts an unknown topic, a consumer subscribed to
-//! nothing, a replay limit of 0, or dead letters without a receive limit.
+//! nothing, a replay limit of 0, dead letters without a receive limit, or a malformed or
+//! poison share above 100 %.
 
 use faultline_engine::{SimDuration, SimTime};
 use faultline_model::broker::{
@@ -377,11 +378,11 @@ pub(super) fn check_publish(
         None => Some(None),
         Some(m) => {
             let index = find_field(c, &[at, &["malformed", "field"]].concat(), &m.field, fields);
-            let share = c.percent(&[at, &["malformed", "share"]].concat(), &m.share);
+            let share = share(c, &[at, &["malformed", "share"]].concat(), &m.share);
             index.zip(share).map(Some)
         }
     };
-    let poison = optional(raw.poison, |p| c.percent(&field("poison"), p));
+    let poison = optional(raw.poison, |p| share(c, &field("poison"), p));
     let spec = CallSpec {
         target: raw.topic,
         target_field: "topic",
@@ -421,6 +422,17 @@ pub(super) fn check_require(
         bits = bits.zip(index).map(|(b, i)| b | (1 << i));
     }
     Some(Step::Require { fields: bits? })
+}
+
+/// A share of messages: a percentage of at most 100 %.
+fn share(c: &mut Checker, at: &[&str], text: &str) -> Option<f64> {
+    let share = c.percent(at, text)?;
+    if share > 1.0 {
+        let message = format!("a share of {text} of messages; at most 100%");
+        c.report(at, message, Some("\"100%\" is every message".into()));
+        return None;
+    }
+    Some(share)
 }
 
 fn find_field(c: &mut Checker, at: &[&str], name: &str, fields: &[String]) -> Option<usize> {
