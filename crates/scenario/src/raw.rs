@@ -356,7 +356,7 @@ pub enum StepRaw {
         key: Option<String>,
         /// Fields set to fixed values.
         #[serde(default)]
-        fields: BTreeMap<String, FieldValueRaw>,
+        fields: BTreeMap<String, String>,
         /// A share of messages lacking a field.
         #[serde(default)]
         malformed: Option<MalformedRaw>,
@@ -435,14 +435,6 @@ pub enum OncePerRaw {
 pub enum ApplyCheckRaw {
     /// Skip an event whose version is not above the entity's.
     Version,
-}
-
-/// A field's value as written: a number, or a name.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum FieldValueRaw {
-    Number(i64),
-    Name(String),
 }
 
 #[derive(Debug, Deserialize)]

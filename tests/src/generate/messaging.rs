@@ -172,7 +172,7 @@ impl Gen<'_, '_> {
         }
         if self.one_in(4)? {
             // A name is a state of an `Apply` step reading the field: there is none, so refused.
-            let value = self.pick_or_wrong(&["7", "0"], &["\"paid\""])?;
+            let value = self.pick_or_wrong(&["\"7\"", "\"0\""], &["\"paid\""])?;
             write!(p, ", fields: {{\"version\": {value}}}").unwrap();
         }
         if self.one_in(3)? {

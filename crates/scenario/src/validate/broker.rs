@@ -14,8 +14,8 @@ use faultline_model::{Endpoint, Step};
 
 use crate::error::{did_you_mean, list};
 use crate::raw::{
-    AlarmRaw, ConsumerOrderRaw, ConsumerRaw, DeadLettersRaw, FieldValueRaw, MalformedRaw,
-    ReplayRaw, RetryRaw, ScenarioFile, StepRaw,
+    AlarmRaw, ConsumerOrderRaw, ConsumerRaw, DeadLettersRaw, MalformedRaw, ReplayRaw, RetryRaw,
+    ScenarioFile, StepRaw,
 };
 
 use super::call::{CallSpec, check_call_to};
@@ -321,7 +321,7 @@ impl Deploys<'_> {
 pub(super) struct PublishRaw<'a> {
     pub(super) topic: &'a str,
     pub(super) key: Option<&'a str>,
-    pub(super) fields: &'a std::collections::BTreeMap<String, FieldValueRaw>,
+    pub(super) fields: &'a std::collections::BTreeMap<String, String>,
     pub(super) malformed: Option<&'a MalformedRaw>,
     pub(super) poison: Option<&'a str>,
     pub(super) validate: bool,
@@ -444,19 +444,15 @@ fn find_field(c: &mut Checker, at: &[&str], name: &str, fields: &[String]) -> Op
     index
 }
 
-/// A field's fixed value: a number, or a name the field's symbols give a number (a state an
-/// `Apply` step reading the field declares).
+/// A field's fixed value as written: a number (`"2"`), or a name the field's symbols give a
+/// number (a state an `Apply` step reading the field declares). Written in quotes either way, as
+/// a client's `Fixed` value is: RON would read a bare word as anything.
 fn field_value(
     c: &mut Checker,
     at: &[&str],
     field: &str,
-    raw: &FieldValueRaw,
+    text: &str,
     symbols: &FieldSymbols,
 ) -> Option<u64> {
-    match raw {
-        FieldValueRaw::Number(n) => c.count::<u64>(at, *n, 0, i64::MAX),
-        FieldValueRaw::Name(text) => {
-            symbols.field_value(field, text).map_err(|e| c.report(at, e.to_string(), None)).ok()
-        }
-    }
+    symbols.field_value(field, text).map_err(|e| c.report(at, e.to_string(), None)).ok()
 }
