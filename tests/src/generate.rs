@@ -1070,7 +1070,8 @@ impl<'u, 'a> Gen<'u, 'a> {
             return Ok(token.to_string());
         }
         Ok(match kind {
-            0 if self.one_in(4)? => {
+            0 if self.one_in(4)? && self.wrong()? => {
+                // Refused without a `Database` step to watch.
                 let session = ["ReadYourWrites", "MonotonicReads", "BoundedStaleness(max: \"2s\")"];
                 self.pick(&session)?.to_string()
             }

@@ -118,10 +118,14 @@ fn check_invariant(
         }
         InvariantRaw::RetryAmplification { max } => retry_amplification(c, index, *max),
         InvariantRaw::Linearizable => Some(Invariant::Linearizable),
-        InvariantRaw::ReadYourWrites => Some(Invariant::ReadYourWrites),
-        InvariantRaw::MonotonicReads => Some(Invariant::MonotonicReads),
+        InvariantRaw::ReadYourWrites => watches_a_database(c, index, file, "ReadYourWrites")
+            .then_some(Invariant::ReadYourWrites),
+        InvariantRaw::MonotonicReads => watches_a_database(c, index, file, "MonotonicReads")
+            .then_some(Invariant::MonotonicReads),
         InvariantRaw::BoundedStaleness { max } => {
-            c.positive_duration(&at("max"), max).map(|max| Invariant::BoundedStaleness { max })
+            let max = c.positive_duration(&at("max"), max);
+            let watches = watches_a_database(c, index, file, "BoundedStaleness");
+            max.filter(|_| watches).map(|max| Invariant::BoundedStaleness { max })
         }
         InvariantRaw::NoAcknowledgedWriteLost => Some(Invariant::NoAcknowledgedWriteLost),
         InvariantRaw::SuccessRate { min } => {
@@ -137,12 +141,43 @@ fn check_invariant(
         InvariantRaw::ScheduledOncePerLocalDay { client, at } => {
             scheduled_once_per_local_day(c, index, client, at, calendar)
         }
-        InvariantRaw::NoLostMessages => Some(Invariant::NoLostMessages),
+        InvariantRaw::NoLostMessages => {
+            watches_a_topic(c, index, file, "NoLostMessages").then_some(Invariant::NoLostMessages)
+        }
         InvariantRaw::NoSilentFailures { within } => {
-            let within = c.positive_duration(&at("within"), within)?;
-            Some(Invariant::NoSilentFailures { within })
+            let within = c.positive_duration(&at("within"), within);
+            let watches = watches_a_topic(c, index, file, "NoSilentFailures");
+            within.filter(|_| watches).map(|within| Invariant::NoSilentFailures { within })
         }
     }
+}
+
+/// A messaging invariant watches topics: the scenario must have one (a vacuous pass would say
+/// nothing).
+fn watches_a_topic(c: &mut Checker, index: &str, file: &ScenarioFile, name: &str) -> bool {
+    if file.topics.is_empty() {
+        c.report(
+            &["invariants", index],
+            format!("{name} needs a topic to watch, and the scenario has none"),
+            Some("add `topics: { \"orders\": (on: \"broker\") }` and a service with `consumer: (topic: \"orders\")`".into()),
+        );
+    }
+    !file.topics.is_empty()
+}
+
+/// A session invariant watches a database's reads: some service must hold one.
+fn watches_a_database(c: &mut Checker, index: &str, file: &ScenarioFile, name: &str) -> bool {
+    let holds = file.services.values().any(|s| {
+        s.steps.iter().flatten().any(|step| matches!(step, crate::raw::StepRaw::Database { .. }))
+    });
+    if !holds {
+        c.report(
+            &["invariants", index],
+            format!("{name} needs a `Database` step to watch, and the scenario has none"),
+            Some("give the database service `instances: 3` and `steps: [Database(apply: Exp(mean: \"1s\"), read: Any)]`".into()),
+        );
+    }
+    holds
 }
 
 /// A token invariant: it watches `CheckToken` steps, so there must be one.
@@ -385,6 +420,26 @@ mod tests {
             ]
         );
         assert!(first_help(&text).is_some_and(|h| h.contains("add a `faults` entry")));
+    }
+
+    /// An invariant with nothing to watch would hold without saying anything: refused.
+    #[test]
+    fn messaging_and_session_invariants_need_a_topic_or_a_database() {
+        let invariants = r#"NoLostMessages, NoSilentFailures(within: "1m"), ReadYourWrites,
+            MonotonicReads, BoundedStaleness(max: "1s")"#;
+        let text = with_invariants(invariants, "");
+        let said = refused(&text);
+        assert_eq!(
+            said,
+            [
+                "invariants.0: NoLostMessages needs a topic to watch, and the scenario has none",
+                "invariants.1: NoSilentFailures needs a topic to watch, and the scenario has none",
+                "invariants.2: ReadYourWrites needs a `Database` step to watch, and the scenario has none",
+                "invariants.3: MonotonicReads needs a `Database` step to watch, and the scenario has none",
+                "invariants.4: BoundedStaleness needs a `Database` step to watch, and the scenario has none",
+            ]
+        );
+        assert!(first_help(&text).is_some_and(|h| h.contains("topics:")));
     }
 
     #[test]
