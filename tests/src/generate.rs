@@ -294,7 +294,9 @@ impl<'u, 'a> Gen<'u, 'a> {
         if self.one_in(4)? {
             write!(c, ", key: {}", self.values()?).unwrap();
         }
-        if self.one_in(6)? {
+        // With a topic, every client sends fields: a `Publish` key, a malformed field or a
+        // `Require` reads one, and a field nothing sets is refused there.
+        if self.topic || self.one_in(6)? {
             let (a, b) = (self.values()?, self.values()?);
             let name = self.pick(&["\"session\"", "\"entity\""])?;
             self.session_field |= name == "\"session\"";

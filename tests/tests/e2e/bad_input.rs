@@ -102,6 +102,19 @@ const CASES: &[Case] = &[
         says: "use 1 or more replays per message",
     },
     Case {
+        name: "a Require of a field nothing sets",
+        edits: &[
+            (
+                "service_time: Exp(mean: \"50ms\")",
+                "steps: [Require(fields: [\"customr\"]), Work(time: Const(\"1ms\"))]",
+            ),
+            ("rate: \"10/s\"),", "rate: \"10/s\", fields: {\"customer\": Sequence}),"),
+        ],
+        args: &[],
+        at: Some("\"customr\""),
+        says: "did you mean `customer`?",
+    },
+    Case {
         name: "a poison share above 100 %",
         edits: &[
             (

@@ -87,7 +87,9 @@ fn most_generated_scenarios_are_valid() {
     // deliberately wrong value (a bad zone, a token from nowhere), so the share valid falls a
     // little as mechanisms are added: 118 of 200 with tokens and customers; 119 with topics,
     // consumers and a database service (26 of the 37 with a topic valid), scheduled clients
-    // now naming their class as the queues expect. The floor leaves room for a few more.
+    // now naming their class as the queues expect; 116 once a field a `Publish` key, a
+    // malformed share or a `Require` reads must be one something sets. The floor leaves room
+    // for a few more.
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let mut bytes = vec![0u8; 1536];
     let valid = (0..200)

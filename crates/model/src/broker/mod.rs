@@ -32,6 +32,11 @@ use crate::Payload;
 use log::PartitionLog;
 use subscription::Subscription;
 
+/// The partition of `partitions` a key picks: the same for a publish and a replay.
+fn partition_for(key: u64, partitions: usize) -> u32 {
+    (mix(key) % partitions as u64) as u32
+}
+
 /// A message as the broker keeps it: small and `Copy`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Message {
@@ -75,7 +80,7 @@ impl Topic {
 
     /// The partition a key's messages go to.
     pub fn partition_of(&self, key: u64) -> u32 {
-        (mix(key) % self.partitions.len() as u64) as u32
+        partition_for(key, self.partitions.len())
     }
 
     /// Appends a message about `payload.key`, published by `request`; returns it. Every subscription will see
@@ -142,16 +147,6 @@ impl Topic {
     /// replayed `limit` times is parked instead. Returns (replayed, parked).
     pub fn replay(&mut self, sub: usize, count: usize, limit: u32) -> (u64, u64) {
         self.subscriptions[sub].replay(count, limit)
-    }
-
-    /// The delivery holding `receipt` in subscription `sub`, if it is still out.
-    pub fn held(&self, sub: usize, receipt: (u32, u32)) -> Option<Delivery> {
-        self.subscriptions[sub].held(receipt)
-    }
-
-    /// Subscriptions reading the topic.
-    pub fn subscription_count(&self) -> usize {
-        self.subscriptions.len()
     }
 
     /// What subscription `sub` has done with the messages it was given.

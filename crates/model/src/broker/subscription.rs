@@ -104,7 +104,6 @@ pub(super) struct Subscription {
     next: Vec<u64>,
     again: Vec<VecDeque<Again>>,
     held: Table<Held>,
-    generations: Vec<u32>,
     holding: Vec<u32>,
     dead: VecDeque<Again>,
     /// Where `Competing` polling starts, moved on each time for fairness.
@@ -124,7 +123,6 @@ impl Subscription {
             next: vec![0; partitions as usize],
             again: vec![VecDeque::new(); partitions as usize],
             held: Table::default(),
-            generations: Vec::new(),
             holding: vec![0; config.consumers as usize],
             dead: VecDeque::new(),
             turn: 0,
@@ -200,26 +198,24 @@ impl Subscription {
 
     fn hand_out(&mut self, again: Again, partition: u32, consumer: u32, now: SimTime) -> Delivery {
         let receive = again.receives + 1;
-        let placeholder = Held {
+        let fresh = Held {
             delivery: Delivery {
                 message: again.message,
                 partition,
                 consumer,
                 receive,
                 delivered: now,
-                receipt: (0, 0),
+                receipt: (0, 1),
             },
             replays: again.replays,
             live: true,
         };
-        let slot = self.held.insert(placeholder);
-        if self.generations.len() <= slot as usize {
-            self.generations.resize(slot as usize + 1, 0);
-        }
-        self.generations[slot as usize] += 1;
-        let receipt = (slot, self.generations[slot as usize]);
+        // A reused slot's receipt is one generation on: its old receipts are stale.
+        let slot = self.held.insert_with(fresh, |old, new| {
+            new.delivery.receipt.1 = old.delivery.receipt.1.wrapping_add(1);
+        });
         let held = self.held.get_mut(slot);
-        held.delivery.receipt = receipt;
+        held.delivery.receipt.0 = slot;
         self.holding[consumer as usize] += 1;
         self.stats.delivered += 1;
         held.delivery
@@ -228,22 +224,14 @@ impl Subscription {
     /// The held delivery `delivery` names, taken out of flight, if its receipt is current.
     fn settle(&mut self, delivery: Delivery) -> Option<Held> {
         let (slot, generation) = delivery.receipt;
-        let current =
-            self.generations.get(slot as usize) == Some(&generation) && self.held.get(slot).live;
-        if !current {
+        let held = *self.held.get(slot);
+        if !held.live || held.delivery.receipt.1 != generation {
             return None;
         }
-        let held = *self.held.get(slot);
         self.held.get_mut(slot).live = false;
         self.held.free(slot);
         self.holding[held.delivery.consumer as usize] -= 1;
         Some(held)
-    }
-
-    pub(super) fn held(&self, (slot, generation): (u32, u32)) -> Option<Delivery> {
-        let current =
-            self.generations.get(slot as usize) == Some(&generation) && self.held.get(slot).live;
-        current.then(|| self.held.get(slot).delivery)
     }
 
     pub(super) fn ack(&mut self, delivery: Delivery) -> bool {
@@ -274,8 +262,7 @@ impl Subscription {
                 parked += 1;
                 continue;
             }
-            let partition =
-                (faultline_engine::mix(letter.message.key) % self.next.len() as u64) as usize;
+            let partition = super::partition_for(letter.message.key, self.next.len()) as usize;
             let again = Again { receives: 0, replays: letter.replays + 1, ..letter };
             self.again[partition].push_back(again);
             replayed += 1;

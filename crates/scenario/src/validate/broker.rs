@@ -19,7 +19,7 @@ use crate::raw::{
 };
 
 use super::call::{CallSpec, check_call_to};
-use super::effects::FieldSymbols;
+use super::effects::{FieldSymbols, Fields};
 use super::names::find_service;
 use super::{Checker, optional};
 
@@ -355,20 +355,19 @@ pub(super) fn check_publish(
     at: &[&str],
     raw: &PublishRaw,
     topics: &[&str],
-    fields: &[String],
-    symbols: &FieldSymbols,
+    fields: Fields,
 ) -> Option<Step> {
     let field = |f: &'static str| [at, &[f]].concat();
     let topic = find_topic(c, &field("topic"), raw.topic, topics);
     let key_field = match raw.key {
-        Some(name) => find_field(c, &field("key"), name, fields).map(Some),
+        Some(name) => fields.find(c, &field("key"), name).map(Some),
         None => Some(None),
     };
     let mut set = Some(Vec::new());
     for (name, value) in raw.fields {
         let at = [at, &["fields", name.as_str()]].concat();
-        let index = find_field(c, &at, name, fields);
-        let value = field_value(c, &at, name, value, symbols);
+        let index = fields.find(c, &at, name);
+        let value = field_value(c, &at, name, value, fields.symbols);
         match (index, value, &mut set) {
             (Some(i), Some(v), Some(set)) => set.push((i, v)),
             _ => set = None,
@@ -377,7 +376,7 @@ pub(super) fn check_publish(
     let malformed = match raw.malformed {
         None => Some(None),
         Some(m) => {
-            let index = find_field(c, &[at, &["malformed", "field"]].concat(), &m.field, fields);
+            let index = fields.find(c, &[at, &["malformed", "field"]].concat(), &m.field);
             let share = share(c, &[at, &["malformed", "share"]].concat(), &m.share);
             index.zip(share).map(Some)
         }
@@ -413,12 +412,11 @@ pub(super) fn check_require(
     c: &mut Checker,
     at: &[&str],
     names: &[String],
-    fields: &[String],
+    fields: Fields,
 ) -> Option<Step> {
     let mut bits = Some(0u8);
     for (i, name) in names.iter().enumerate() {
-        let index =
-            find_field(c, &[at, &["fields", i.to_string().as_str()]].concat(), name, fields);
+        let index = fields.find(c, &[at, &["fields", i.to_string().as_str()]].concat(), name);
         bits = bits.zip(index).map(|(b, i)| b | (1 << i));
     }
     Some(Step::Require { fields: bits? })
@@ -433,15 +431,6 @@ fn share(c: &mut Checker, at: &[&str], text: &str) -> Option<f64> {
         return None;
     }
     Some(share)
-}
-
-fn find_field(c: &mut Checker, at: &[&str], name: &str, fields: &[String]) -> Option<usize> {
-    let index = fields.iter().position(|f| f == name);
-    if index.is_none() {
-        let known: Vec<&str> = fields.iter().map(String::as_str).collect();
-        c.report(at, format!("unknown field `{name}`"), did_you_mean(name, known.iter().copied()));
-    }
-    index
 }
 
 /// A field's fixed value as written: a number (`"2"`), or a name the field's symbols give a

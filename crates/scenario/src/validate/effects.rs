@@ -121,7 +121,7 @@ pub(super) struct Fields<'a> {
 
 impl Fields<'_> {
     /// The index of field `name`, or a problem at `at`.
-    fn find(&self, c: &mut Checker, at: &[&str], name: &str) -> Option<usize> {
+    pub(super) fn find(&self, c: &mut Checker, at: &[&str], name: &str) -> Option<usize> {
         let found = self.names.iter().position(|f| f == name);
         if found.is_none() {
             let help =

@@ -244,17 +244,16 @@ mod tests {
         scenario(API, WEB, &format!("faults: [{faults}]"))
     }
 
+    /// A fault on service 0 (`api`) from `start` to `end` seconds.
+    fn fault(kind: FaultKind, start: u64, end: u64) -> Fault {
+        Fault { service: 0, kind, start: instant_s(start), end: instant_s(end) }
+    }
+
     #[test]
     fn each_fault_becomes_its_service_kind_and_stretch_of_the_run() {
         let faults = r#"Down(service: "api", at: "10s", length: "5s"),
             Slowdown(service: "api", factor: 3.0, at: "1s", length: "1s"),
             Fail(service: "api", share: 0.5, at: "0s", length: "1m")"#;
-        let fault = |kind, start, end| Fault {
-            service: 0,
-            kind,
-            start: instant_s(start),
-            end: instant_s(end),
-        };
         assert_eq!(
             valid(&with_faults(faults)).world.faults,
             [
@@ -272,12 +271,6 @@ mod tests {
             Down(service: "api", at: "40s", length: "5s"),
             Deploy(service: "api", at: "30s"),
             Slowdown(service: "api", factor: 2.0, at: "0s", length: "5s")"#;
-        let fault = |kind, start, end| Fault {
-            service: 0,
-            kind,
-            start: instant_s(start),
-            end: instant_s(end),
-        };
         assert_eq!(
             valid(&with_faults(faults)).world.faults,
             [

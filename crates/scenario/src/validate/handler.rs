@@ -140,10 +140,9 @@ fn check_step(c: &mut Checker, at: &[&str], step: &StepRaw, handler: Handler) ->
         }
         StepRaw::Publish { .. } => {
             let publish = PublishRaw::of(step).expect("a Publish step");
-            let symbols = handler.fields.symbols;
-            check_publish(c, at, &publish, handler.topics, handler.field_names, symbols)
+            check_publish(c, at, &publish, handler.topics, handler.fields)
         }
-        StepRaw::Require { fields } => check_require(c, at, fields, handler.field_names),
+        StepRaw::Require { fields } => check_require(c, at, fields, handler.fields),
         StepRaw::Effect { name, once_per, dedup } => {
             check_effect(c, at, name, once_per, dedup.as_deref(), handler.fields)
         }

@@ -38,16 +38,12 @@ pub(super) fn field_names(c: &mut Checker, raw: &ScenarioFile) -> Option<Vec<Str
     Some(names.into_iter().collect())
 }
 
-/// The fields steps set or need (a `Publish`'s, a `Require`'s), in the order written.
+/// The fields `Publish` steps set, in the order written. (A field a step only reads, a key or a
+/// `Require`, must be set somewhere: that is checked where it is read.)
 fn steps_fields<'a>(steps: &'a [StepRaw], out: &mut Vec<&'a str>) {
     for step in steps {
         match step {
-            StepRaw::Publish { key, fields, malformed, .. } => {
-                out.extend(key.as_deref());
-                out.extend(fields.keys().map(String::as_str));
-                out.extend(malformed.as_ref().map(|m| m.field.as_str()));
-            }
-            StepRaw::Require { fields } => out.extend(fields.iter().map(String::as_str)),
+            StepRaw::Publish { fields, .. } => out.extend(fields.keys().map(String::as_str)),
             StepRaw::Fanout { steps, .. } => steps_fields(steps, out),
             _ => {}
         }
